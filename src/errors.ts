@@ -1,0 +1,93 @@
+/**
+ * One root error for everything stockline raises on purpose. Each error has a stable code
+ * (catalogued in docs/errors.md), says whether retrying can help, and carries the context
+ * an operator needs to find the cause (file, line, column, topic, partition, offset, ...).
+ */
+export interface ErrorContext {
+  file?: string;
+  line?: number;
+  column?: number;
+  key?: string;
+  topic?: string;
+  partition?: number;
+  offset?: string;
+  mapping?: string;
+  field?: string;
+  part?: string;
+  log?: string;
+  [extra: string]: unknown;
+}
+
+export interface StocklineErrorOptions {
+  code: string;
+  retriable?: boolean;
+  context?: ErrorContext;
+  cause?: unknown;
+}
+
+export class StocklineError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+  readonly context: ErrorContext;
+
+  constructor(message: string, options: StocklineErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // new.target keeps the name right in subclasses without anyone typing it by hand.
+    this.name = new.target.name;
+    this.code = options.code;
+    this.retriable = options.retriable ?? false;
+    this.context = options.context ?? {};
+  }
+}
+
+/** Service configuration that does not match its schema; refused at start. */
+export class ConfigError extends StocklineError {
+  constructor(message: string, context: ErrorContext, cause?: unknown) {
+    super(message, { code: 'STOCKLINE_CONFIG_INVALID', context, cause });
+  }
+}
+
+/** A connector file that cannot be read, parsed, resolved or that Kafka Connect rejects. */
+export class ConnectorConfigError extends StocklineError {
+  constructor(message: string, context: ErrorContext, cause?: unknown) {
+    super(message, { code: 'STOCKLINE_CONNECTOR_INVALID', context, cause });
+  }
+}
+
+/** A part of the local stack that could not be fetched, started or reached. */
+export class StackError extends StocklineError {
+  constructor(message: string, context: ErrorContext, cause?: unknown) {
+    super(message, { code: 'STOCKLINE_STACK_FAILED', context, cause });
+  }
+}
+
+/** A remote system (Kafka Connect REST, a broker) that answered with an error or not at all. */
+export class RemoteError extends StocklineError {
+  constructor(
+    message: string,
+    context: ErrorContext,
+    options: { retriable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, {
+      code: 'STOCKLINE_REMOTE_FAILED',
+      context,
+      retriable: options.retriable ?? true,
+      cause: options.cause,
+    });
+  }
+}
+
+/**
+ * Input that will never succeed however often it is retried: it goes to the dead-letter
+ * topic with its reason instead of blocking the partition.
+ */
+export class UnrecoverableError extends StocklineError {
+  constructor(message: string, options: Omit<StocklineErrorOptions, 'retriable'>) {
+    super(message, { ...options, retriable: false });
+  }
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
