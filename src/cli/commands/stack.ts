@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { LocalStack, type PartStatus } from '../../stack/stack.js';
+import { cliContext } from '../context.js';
+import { print, printJson, printTable } from '../output.js';
+
+function printStatus(statuses: PartStatus[]): void {
+  printTable(
+    ['part', 'port', 'pid', 'health', 'detail', 'log'],
+    statuses.map((s) => [
+      s.part,
+      s.port,
+      s.managed ? (s.pid ?? '-') : 'machine',
+      s.health.healthy ? 'healthy' : 'DOWN',
+      s.health.detail,
+      s.log,
+    ]),
+  );
+}
+
+export function registerStackCommands(program: Command): void {
+  const stack = program.command('stack').description('start, stop and inspect the local stack (Kafka, Connect + Debezium, store databases)');
+
+  stack
+    .command('fetch')
+    .description('fetch Kafka, Kafka Connect and the Debezium plugins from Maven Central (once)')
+    .option('--force', 'fetch again even when the runtime is current')
+    .action(async (options: { force?: boolean }) => {
+      const { config, log } = cliContext();
+      const fetched = await new LocalStack(config, log).fetch(options.force);
+      print(fetched ? 'stack runtime fetched' : 'stack runtime already current');
+    });
+
+  stack
+    .command('up')
+    .description('start every part that is not running, wait until healthy, seed the databases')
+    .option('--json', 'print the status as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { config, log } = cliContext();
+      const statuses = await new LocalStack(config, log).up();
+      if (options.json) printJson(statuses);
+      else printStatus(statuses);
+    });
+
+  stack
+    .command('down')
+    .description('stop the processes the stack started (never the machine services)')
+    .action(async () => {
+      const { config, log } = cliContext();
+      const stopped = await new LocalStack(config, log).down();
+      print(stopped.length ? `stopped: ${stopped.join(', ')}` : 'nothing of the stack was running');
+    });
+
+  stack
+    .command('status')
+    .description('show each part with its port, pid, health and log; exit 1 when one is down')
+    .option('--json', 'print the status as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { config, log } = cliContext();
+      const statuses = await new LocalStack(config, log).status();
+      if (options.json) printJson(statuses);
+      else printStatus(statuses);
+      if (statuses.some((s) => !s.health.healthy)) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,50 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaLogCreator } from './kafkajs-logging.js';
+import type { KafkaAdmin, KafkaConnection } from './port.js';
+
+export function kafkajsClient(connection: KafkaConnection): Kafka {
+  return new Kafka({
+    clientId: connection.clientId,
+    brokers: connection.brokers,
+    logLevel: connection.quiet ? logLevel.NOTHING : logLevel.WARN,
+    logCreator: createKafkaLogCreator,
+    connectionTimeout: 3000,
+    retry: connection.quiet ? { retries: 0 } : { retries: 5 },
+  });
+}
+
+export function createKafkaAdmin(connection: KafkaConnection): KafkaAdmin {
+  const admin = kafkajsClient(connection).admin();
+  let connected: Promise<void> | undefined;
+  const ready = () => (connected ??= admin.connect());
+  return {
+    async describeCluster() {
+      await ready();
+      return admin.describeCluster();
+    },
+    async listTopics() {
+      await ready();
+      return admin.listTopics();
+    },
+    async createTopics(topics) {
+      await ready();
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: topics.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.partitions ?? 1,
+          replicationFactor: t.replicationFactor ?? 1,
+          configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    },
+    async deleteTopics(topics) {
+      await ready();
+      await admin.deleteTopics({ topics });
+    },
+    async close() {
+      if (connected) await connected.catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}

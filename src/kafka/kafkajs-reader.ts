@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { kafkajsClient } from './kafkajs-admin.js';
+import type { KafkaConnection, KafkaReader, KafkaRecord } from './port.js';
+
+type KafkajsHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+
+/** kafkajs gives a header as a Buffer, a string or a list of them; the port has one Buffer. */
+export function toBufferHeaders(headers: KafkajsHeaders | undefined): Record<string, Buffer | undefined> {
+  const result: Record<string, Buffer | undefined> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(v) ? v[0] : v;
+    result[k] = first === undefined ? undefined : Buffer.isBuffer(first) ? first : Buffer.from(first);
+  }
+  return result;
+}
+
+/**
+ * Reads topics with a throw-away consumer group and never commits, so that looking at a
+ * topic never moves a real consumer's position.
+ */
+export function createKafkaReader(connection: KafkaConnection): KafkaReader {
+  return {
+    async read({ topics, fromBeginning, onRecord, signal }) {
+      const consumer = kafkajsClient(connection).consumer({
+        groupId: `stockline-reader-${randomUUID()}`,
+        sessionTimeout: 10000,
+        heartbeatInterval: 1000,
+      });
+      await consumer.connect();
+      let finish!: () => void;
+      let fail!: (e: unknown) => void;
+      const done = new Promise<void>((resolve, reject) => {
+        finish = resolve;
+        fail = reject;
+      });
+      const onAbort = () => finish();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        await consumer.subscribe({ topics, fromBeginning });
+        let stopped = false;
+        await consumer.run({
+          autoCommit: false,
+          eachMessage: async ({ topic, partition, message }) => {
+            if (stopped) return;
+            const record: KafkaRecord = {
+              topic,
+              partition,
+              offset: message.offset,
+              timestamp: message.timestamp,
+              key: message.key,
+              value: message.value,
+              headers: toBufferHeaders(message.headers),
+            };
+            try {
+              if ((await onRecord(record)) === false) {
+                stopped = true;
+                finish();
+              }
+            } catch (e) {
+              stopped = true;
+              fail(e);
+            }
+          },
+        });
+        if (signal?.aborted) finish();
+        await done;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        await consumer.disconnect();
+      }
+    },
+  };
+}
