@@ -62,27 +62,43 @@ export class LocalStack {
     return fetchRuntime(this.layout, this.ctx.log, { force });
   }
 
-  /** Starts what is not running, waits for health, prepares databases. Harmless when all runs. */
-  async up(): Promise<PartStatus[]> {
-    await this.fetch();
-    for (const wave of this.waves) {
-      const results = await Promise.allSettled(wave.map((part) => this.bringUp(part)));
-      const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-      if (failures.length === 1) throw failures[0];
-      if (failures.length > 1) {
-        throw new StackError(
-          `${failures.length} parts of the stack failed:\n` + failures.map((f) => `- ${(f as Error).message}`).join('\n'),
-          { parts: failures.map((f) => (f instanceof StackError ? f.context.part : undefined)) },
-        );
-      }
+  /**
+   * Starts what is not running (all parts, or the named ones), waits for health, prepares
+   * databases. Harmless when everything runs. Ports are checked before anything is fetched
+   * or started, so a conflict fails fast.
+   */
+  async up(only: string[] = []): Promise<PartStatus[]> {
+    const unknown = only.filter((n) => !this.all.some((p) => p.name === n));
+    if (unknown.length > 0) {
+      throw new StackError(`unknown stack part ${unknown.join(', ')}; parts: ${this.all.map((p) => p.name).join(', ')}`, {});
     }
-    return this.status();
+    const selected = (part: StackPart) => only.length === 0 || only.includes(part.name);
+    const waves = this.waves.map((wave) => wave.filter(selected)).filter((wave) => wave.length > 0);
+    const conflicts = await Promise.allSettled(
+      waves.flat().filter((p) => p.managed && p.pid() === undefined).map((p) => this.ensurePortsFree(p)),
+    );
+    this.throwFailures(conflicts);
+    if (waves.flat().some((p) => p === this.parts.kafka || p === this.parts.connect)) await this.fetch();
+    for (const wave of waves) {
+      this.throwFailures(await Promise.allSettled(wave.map((part) => this.bringUp(part))));
+    }
+    return (await this.status()).filter((s) => only.length === 0 || only.includes(s.part));
+  }
+
+  private throwFailures(results: PromiseSettledResult<unknown>[]): void {
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) {
+      throw new StackError(
+        `${failures.length} parts of the stack failed:\n` + failures.map((f) => `- ${(f as Error).message}`).join('\n'),
+        { parts: failures.map((f) => (f instanceof StackError ? f.context.part : undefined)) },
+      );
+    }
   }
 
   private async bringUp(part: StackPart): Promise<void> {
     const log = this.ctx.log.child({ part: part.name });
     if (part.managed && part.pid() === undefined) {
-      await this.ensurePortsFree(part);
       log.info({ port: part.port }, `starting ${part.name}`);
       try {
         await part.start();

@@ -31,12 +31,12 @@ export function registerStackCommands(program: Command): void {
     });
 
   stack
-    .command('up')
-    .description('start every part that is not running, wait until healthy, seed the databases')
+    .command('up [parts...]')
+    .description('start every part (or the named ones) that is not running, wait until healthy, seed the databases')
     .option('--json', 'print the status as JSON')
-    .action(async (options: { json?: boolean }) => {
+    .action(async (parts: string[], options: { json?: boolean }) => {
       const { config, log } = cliContext();
-      const statuses = await new LocalStack(config, log).up();
+      const statuses = await new LocalStack(config, log).up(parts);
       if (options.json) printJson(statuses);
       else printStatus(statuses);
     });

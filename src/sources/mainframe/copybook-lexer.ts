@@ -79,7 +79,11 @@ function readLiteral(code: string, start: number, line: number, file: string, to
   let i = start + 1;
   for (;;) {
     if (i >= code.length) {
-      throw new CopybookError(file, line, 'literal is not closed on its line (continuation lines are not supported)');
+      throw new CopybookError(
+        file,
+        line,
+        'literal is not closed on its line (continuation lines are not supported)',
+      );
     }
     if (code[i] === quote) {
       if (code[i + 1] !== quote) break;

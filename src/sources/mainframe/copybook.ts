@@ -85,7 +85,11 @@ function chooseRecord(records: readonly ItemNode[], options: ParseCopybookOption
     const wanted = options.record.toUpperCase();
     const found = records.find((r) => r.entry.name?.toUpperCase() === wanted);
     if (found === undefined) {
-      throw new CopybookError(options.file, 1, `no record named ${options.record}; found ${names.join(', ')}`);
+      throw new CopybookError(
+        options.file,
+        1,
+        `no record named ${options.record}; found ${names.join(', ')}`,
+      );
     }
     return found;
   }
@@ -151,7 +155,11 @@ function layOutItem(entry: DataEntry, at: Placement, collector: FieldCollector):
     const earlier = collector.lineOfName.get(name);
     if (earlier !== undefined) {
       // Decoded records are keyed by name, so COBOL's qualification (X OF GROUP) has no equivalent.
-      throw new CopybookError(collector.file, entry.line, `data name ${name} is already used on line ${earlier}`);
+      throw new CopybookError(
+        collector.file,
+        entry.line,
+        `data name ${name} is already used on line ${earlier}`,
+      );
     }
     collector.lineOfName.set(name, entry.line);
     collector.fields.push({ name, offset: at.offset, ...field });
@@ -180,7 +188,8 @@ function storageOf(entry: DataEntry, at: Placement, file: string): Omit<LayoutFi
     case 'packed':
       return { kind: 'packed', length: packedLength(digits), ...numeric };
     case 'binary':
-      if (digits > MAX_BINARY_DIGITS) fail(`a binary item holds at most ${MAX_BINARY_DIGITS} digits, not ${digits}`);
+      if (digits > MAX_BINARY_DIGITS)
+        fail(`a binary item holds at most ${MAX_BINARY_DIGITS} digits, not ${digits}`);
       return { kind: 'binary', length: binaryLength(digits), ...numeric };
     case 'display': {
       if (!signed) return { kind: 'zoned', length: digits, ...numeric };

@@ -8,7 +8,12 @@
  * keeps its declared width (000000001001), otherwise it is trimmed to one digit (0.500, 120.000).
  * Negative zero prints as zero: -0.000 and 0.000 are the same amount.
  */
-export function formatDecimal(digits: string, scale: number, negative: boolean, keepLeadingZeros: boolean): string {
+export function formatDecimal(
+  digits: string,
+  scale: number,
+  negative: boolean,
+  keepLeadingZeros: boolean,
+): string {
   let text = digits;
   if (text.length <= scale) text = text.padStart(scale + 1, '0');
   if (!keepLeadingZeros) {

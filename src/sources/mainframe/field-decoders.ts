@@ -86,7 +86,11 @@ function zonedDecoder(field: LayoutField): FieldDecoder {
           if (!signed) throw invalidField(field, record, 'negative sign in an unsigned field');
           negative = true;
         } else if (!POSITIVE_SIGNS.has(zone)) {
-          throw invalidField(field, record, `zone ${zone.toString(16).toUpperCase()} of byte ${i - offset} is not a sign`);
+          throw invalidField(
+            field,
+            record,
+            `zone ${zone.toString(16).toUpperCase()} of byte ${i - offset} is not a sign`,
+          );
         }
       }
       digits += DIGITS[digit] ?? '';
@@ -94,7 +98,8 @@ function zonedDecoder(field: LayoutField): FieldDecoder {
     if (signByte >= 0) {
       const byte = record[signByte];
       if (byte === EBCDIC_MINUS) negative = true;
-      else if (byte !== EBCDIC_PLUS) throw invalidField(field, record, "the separate sign is neither '+' nor '-'");
+      else if (byte !== EBCDIC_PLUS)
+        throw invalidField(field, record, "the separate sign is neither '+' nor '-'");
     }
     return formatDecimal(digits, scale, negative, !signed);
   };
@@ -112,13 +117,15 @@ function packedDecoder(field: LayoutField): FieldDecoder {
     let digits = '';
     for (let i = offset; i < last; i++) {
       const pair = PACKED_PAIRS[record[i] ?? 0];
-      if (pair === undefined) throw invalidField(field, record, `byte ${i - offset} holds a nibble that is not a digit`);
+      if (pair === undefined)
+        throw invalidField(field, record, `byte ${i - offset} holds a nibble that is not a digit`);
       digits += pair;
     }
     const lastByte = record[last] ?? 0;
     const lastDigit = lastByte >> 4;
     const signNibble = lastByte & 0xf;
-    if (lastDigit > 9) throw invalidField(field, record, `byte ${length - 1} holds a nibble that is not a digit`);
+    if (lastDigit > 9)
+      throw invalidField(field, record, `byte ${length - 1} holds a nibble that is not a digit`);
     digits += DIGITS[lastDigit] ?? '';
     let negative = false;
     if (NEGATIVE_SIGNS.has(signNibble)) {
@@ -129,7 +136,8 @@ function packedDecoder(field: LayoutField): FieldDecoder {
     }
     if (spareNibbles > 0) {
       for (let n = 0; n < spareNibbles; n++) {
-        if (digits.charCodeAt(n) !== 0x30) throw invalidField(field, record, 'the spare high-order nibble is not 0');
+        if (digits.charCodeAt(n) !== 0x30)
+          throw invalidField(field, record, 'the spare high-order nibble is not 0');
       }
       digits = digits.slice(spareNibbles);
     }
@@ -162,7 +170,9 @@ function binaryReader(length: number, signed: boolean): ((record: Buffer, at: nu
     case 4:
       return signed ? (r, at) => String(r.readInt32BE(at)) : (r, at) => String(r.readUInt32BE(at));
     case 8:
-      return signed ? (r, at) => r.readBigInt64BE(at).toString() : (r, at) => r.readBigUInt64BE(at).toString();
+      return signed
+        ? (r, at) => r.readBigInt64BE(at).toString()
+        : (r, at) => r.readBigUInt64BE(at).toString();
     default:
       return undefined;
   }

@@ -29,11 +29,14 @@ export function compileRecordDecoder(layout: RecordLayout, ccsid: Ccsid): Record
     ccsid,
     decode(record) {
       if (record.length !== expected) {
-        throw new RecordDecodeError(`record is ${record.length} bytes; layout ${layout.name} needs ${expected}`, {
-          layout: layout.name,
-          expectedLength: expected,
-          actualLength: record.length,
-        });
+        throw new RecordDecodeError(
+          `record is ${record.length} bytes; layout ${layout.name} needs ${expected}`,
+          {
+            layout: layout.name,
+            expectedLength: expected,
+            actualLength: record.length,
+          },
+        );
       }
       const values: RecordValues = {};
       for (let i = 0; i < count; i++) {

@@ -1,0 +1,162 @@
+import { randomInt } from 'node:crypto';
+import { expect } from 'chai';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { ean13 } from '../../src/stack/seed/sample-data.js';
+import { collectChanges, type ChangeEvent } from '../support/kafka.js';
+import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';
+
+/** A SKU no other test run uses, so each run reads only its own events. */
+function uniqueItem() {
+  const n = randomInt(10_000_000, 99_999_999);
+  return { sku: `T${n}`, barcode: ean13(`2${String(n).padStart(11, '0')}`) };
+}
+
+const ops = (events: ChangeEvent[]) => events.map((e) => e.value?.op ?? 'tombstone');
+
+describe('capture: Debezium change events from the stack databases (integration)', function () {
+  this.timeout(STACK_TIMEOUT_MS);
+  let env: TestStack;
+
+  before(async () => {
+    env = await ensureStack();
+  });
+
+  describe('store PostgreSQL', () => {
+    let client: pg.Client;
+    before(async () => {
+      client = new pg.Client({
+        host: '127.0.0.1',
+        port: env.config.stack.postgres.port,
+        user: 'stockline_app',
+        password: env.secrets.STORE_PG_APP_PASSWORD,
+        database: 'store',
+      });
+      await client.connect();
+    });
+    after(() => client.end());
+
+    it('emits create, update (with the full before-image), delete and tombstone for a level row, with LSN positions', async () => {
+      const { sku, barcode } = uniqueItem();
+      const changes = collectChanges(env.config.kafka.brokers, 'store-pg.public.stock_on_hand', (e) => e.key?.sku === sku, 4);
+      await client.query('INSERT INTO items (sku, barcode, description, unit) VALUES ($1, $2, $3, $4)', [sku, barcode, 'Test item', 'KG']);
+      await client.query("INSERT INTO stock_on_hand (location_id, sku, quantity, unit) VALUES ('S001', $1, 10.125, 'KG')", [sku]);
+      await client.query("UPDATE stock_on_hand SET quantity = 7.5, updated_at = now() WHERE location_id = 'S001' AND sku = $1", [sku]);
+      await client.query("DELETE FROM stock_on_hand WHERE location_id = 'S001' AND sku = $1", [sku]);
+
+      const events = await changes;
+      expect(ops(events)).to.deep.equal(['c', 'u', 'd', 'tombstone']);
+      const [created, updated, deleted] = events.map((e) => e.value!);
+      expect(events[0]!.key).to.deep.equal({ location_id: 'S001', sku });
+      expect(created!.before).to.equal(null);
+      expect(created!.after).to.include({ location_id: 'S001', sku, quantity: '10.125', unit: 'KG' });
+      expect(updated!.before).to.include({ quantity: '10.125' });
+      expect(updated!.after).to.include({ quantity: '7.500' });
+      expect(deleted!.before).to.include({ quantity: '7.500' });
+      expect(deleted!.after).to.equal(null);
+      for (const e of [created!, updated!, deleted!]) {
+        expect(e.source).to.include({ connector: 'postgresql', name: 'store-pg', db: 'store', schema: 'public', table: 'stock_on_hand' });
+        expect(e.source.lsn).to.be.a('number');
+        expect(JSON.parse(e.source.sequence as string)).to.have.length(2);
+      }
+      const lsns = [created!, updated!, deleted!].map((e) => e.source.lsn as number);
+      expect(lsns).to.deep.equal([...lsns].sort((a, b) => a - b));
+      expect(new Set(events.map((e) => e.record.partition)).size, 'one key, one partition').to.equal(1);
+    });
+
+    it('emits a sale line with its quantity as an exact decimal string', async () => {
+      const saleId = randomInt(100_000_000, 999_999_999);
+      const { rows } = await client.query<{ sale_line_id: string }>(
+        "INSERT INTO sale_lines (sale_id, line_no, location_id, sku, quantity, unit, unit_price, sold_at) VALUES ($1, 1, 'S002', '100200', 3, 'EA', 1.19, now()) RETURNING sale_line_id",
+        [saleId],
+      );
+      const id = Number(rows[0]!.sale_line_id);
+      const [event] = await collectChanges(env.config.kafka.brokers, 'store-pg.public.sale_lines', (e) => e.key?.sale_line_id === id, 1);
+      expect(event!.value!.op).to.equal('c');
+      expect(event!.value!.after).to.include({ sale_id: saleId, quantity: '3.000', unit_price: '1.19', location_id: 'S002' });
+    });
+  });
+
+  describe('store MariaDB', () => {
+    let connection: mysql.Connection;
+    before(async () => {
+      connection = await mysql.createConnection({
+        host: '127.0.0.1',
+        port: env.config.stack.mariadb.port,
+        user: 'stockline_app',
+        password: env.secrets.STORE_MARIADB_APP_PASSWORD,
+        database: 'store',
+        timezone: 'Z',
+      });
+    });
+    after(() => connection.end());
+
+    it('emits create, update, delete and tombstone with binlog file, position and row', async () => {
+      const { sku, barcode } = uniqueItem();
+      const changes = collectChanges(env.config.kafka.brokers, 'store-maria.store.stock_on_hand', (e) => e.key?.sku === sku, 4);
+      await connection.execute('INSERT INTO items (sku, barcode, description, unit) VALUES (?, ?, ?, ?)', [sku, barcode, 'Test item', 'EA']);
+      await connection.execute("INSERT INTO stock_on_hand (location_id, sku, quantity, unit) VALUES ('S101', ?, 40, 'EA')", [sku]);
+      await connection.execute("UPDATE stock_on_hand SET quantity = 38 WHERE location_id = 'S101' AND sku = ?", [sku]);
+      await connection.execute("DELETE FROM stock_on_hand WHERE location_id = 'S101' AND sku = ?", [sku]);
+
+      const events = await changes;
+      expect(ops(events)).to.deep.equal(['c', 'u', 'd', 'tombstone']);
+      const [created, updated, deleted] = events.map((e) => e.value!);
+      expect(events[0]!.key).to.deep.equal({ location_id: 'S101', sku });
+      expect(created!.after).to.include({ quantity: '40.000', unit: 'EA' });
+      expect(updated!.before).to.include({ quantity: '40.000' });
+      expect(updated!.after).to.include({ quantity: '38.000' });
+      expect(deleted!.before).to.include({ quantity: '38.000' });
+      expect(deleted!.after).to.equal(null);
+      const positions = [created!, updated!, deleted!].map((e) => {
+        expect(e.source).to.include({ connector: 'mariadb', name: 'store-maria', db: 'store', table: 'stock_on_hand' });
+        expect(e.source.file).to.match(/^binlog\.\d+$/);
+        expect(e.source.pos).to.be.a('number').above(0);
+        expect(e.source.row).to.be.a('number');
+        return `${e.source.file as string}:${String(e.source.pos).padStart(12, '0')}`;
+      });
+      expect(positions).to.deep.equal([...positions].sort());
+    });
+  });
+
+  describe('SAP stand-in (PostgreSQL with MATDOC and MARD shapes)', () => {
+    let client: pg.Client;
+    before(async () => {
+      client = new pg.Client({
+        host: '127.0.0.1',
+        port: env.config.stack.postgres.port,
+        user: 'stockline_app',
+        password: env.secrets.STORE_PG_APP_PASSWORD,
+        database: 'sap',
+      });
+      await client.connect();
+    });
+    after(() => client.end());
+
+    it('emits a goods movement (MATDOC insert) and a stock level change (MARD update with before-image)', async () => {
+      const mblnr = String(randomInt(5_000_000_000, 5_999_999_999));
+      await client.query(
+        `INSERT INTO sapabap1."MATDOC" ("MANDT","MBLNR","MJAHR","ZEILE","MATNR","WERKS","LGORT","BWART","SHKZG","MENGE","MEINS","ERFMG","ERFME","BUDAT","CPUDT_MKPF","CPUTM_MKPF","USNAM_MKPF")
+         VALUES ('100', $1, '2026', '0001', '000000000000100200', '1100', '0001', '101', 'S', 24, 'ST', 2, 'KAR', '20261125', '20261125', '101500', 'TEST')`,
+        [mblnr],
+      );
+      const [movement] = await collectChanges(env.config.kafka.brokers, 'sap.sapabap1.MATDOC', (e) => e.key?.MBLNR === mblnr, 1);
+      expect(movement!.value!.op).to.equal('c');
+      expect(movement!.value!.after).to.include({ MATNR: '000000000000100200', WERKS: '1100', BWART: '101', SHKZG: 'S', MENGE: '24.000', ERFME: 'KAR' });
+
+      const { rows } = await client.query<{ LABST: string }>(
+        `UPDATE sapabap1."MARD" SET "LABST" = "LABST" + 24 WHERE "MANDT" = '100' AND "MATNR" = '000000000000100200' AND "WERKS" = '1100' AND "LGORT" = '0001' RETURNING "LABST"`,
+      );
+      const labst = rows[0]!.LABST;
+      const [level] = await collectChanges(
+        env.config.kafka.brokers,
+        'sap.sapabap1.MARD',
+        (e) => e.key?.MATNR === '000000000000100200' && e.key.WERKS === '1100' && e.value?.op === 'u' && e.value.after?.LABST === labst,
+        1,
+      );
+      expect(level!.key).to.deep.equal({ MANDT: '100', MATNR: '000000000000100200', WERKS: '1100', LGORT: '0001' });
+      expect(Number(level!.value!.before!.LABST) + 24).to.equal(Number(labst));
+    });
+  });
+});
+

@@ -1,0 +1,41 @@
+import { loadConfig } from '../../src/config/load.js';
+import type { StocklineConfig } from '../../src/config/schema.js';
+import { ConnectClient } from '../../src/connectors/connect-client.js';
+import { loadConnectorFiles } from '../../src/connectors/connector-file.js';
+import { connectorEnvironment } from '../../src/connectors/environment.js';
+import { applyConnectors, waitRunning } from '../../src/connectors/operations.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { readSecrets, type StackSecrets } from '../../src/stack/secrets.js';
+import { LocalStack } from '../../src/stack/stack.js';
+
+export interface TestStack {
+  config: Readonly<StocklineConfig>;
+  secrets: Partial<StackSecrets>;
+  stack: LocalStack;
+}
+
+let ready: Promise<TestStack> | undefined;
+
+/**
+ * Integration tests call this in their `before` hook: it brings the local stack up when it is
+ * not running (fetching the jars on a fresh machine) and applies the shipped connectors, once
+ * per test run. `npm test` therefore works on a fresh clone after `npm ci`.
+ */
+export function ensureStack(): Promise<TestStack> {
+  ready ??= (async () => {
+    const config = loadConfig();
+    const log = createLogger({ level: config.log.level });
+    const stack = new LocalStack(config, log);
+    const statuses = await stack.status();
+    if (statuses.some((s) => !s.health.healthy)) await stack.up();
+    const client = new ConnectClient(config.connect.url, config.connect.requestTimeoutMs);
+    const connectors = loadConnectorFiles(config.connect.connectorsDir, connectorEnvironment(config));
+    await applyConnectors(client, connectors);
+    await waitRunning(client, connectors.map((c) => c.name), 120000);
+    return { config, secrets: readSecrets(stack.layout.secretsFile), stack };
+  })();
+  return ready;
+}
+
+/** Generous: a fresh machine fetches ~110 MB of jars and starts five processes. */
+export const STACK_TIMEOUT_MS = 10 * 60 * 1000;
