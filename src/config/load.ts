@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYamlScalar } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { displayPath } from '../shared/display-path.js';
 import {
   parseYamlWithPositions,
   pointer,
@@ -192,7 +193,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<StocklineC
   }
   for (const file of files) {
     if (!existsSync(file)) continue;
-    const relative = path.relative(process.cwd(), file) || file;
+    const relative = displayPath(file);
     try {
       const parsed = parseYamlWithPositions(readFileSync(file, 'utf8'), relative);
       if (parsed.value === null || parsed.value === undefined) continue;

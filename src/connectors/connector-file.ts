@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { Type, type Static } from '@sinclair/typebox';
 import { ConnectorConfigError } from '../errors.js';
+import { displayPath } from '../shared/display-path.js';
 import { parseYamlWithPositions, pointer, positionOf, YamlSyntaxError, type SourcePosition } from '../shared/yaml-source.js';
 
 /** The shape of a connector file; connectors/connector.schema.json is generated from it. */
@@ -51,7 +52,7 @@ export function resolvePlaceholders(
 
 /** Reads, checks and resolves one connector file; every problem of the file is reported at once. */
 export function loadConnectorFile(file: string, env: Record<string, string | undefined>): ConnectorFile {
-  const display = path.relative(process.cwd(), file) || file;
+  const display = displayPath(file);
   let parsed;
   try {
     parsed = parseYamlWithPositions(readFileSync(file, 'utf8'), display);

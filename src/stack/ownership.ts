@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 function systemIds(user: string): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
@@ -21,3 +22,27 @@ export function ownedFile(file: string, user: string): void {
   if (ids) chownSync(file, ids.uid, ids.gid);
 }
 
+
+/**
+ * PostgreSQL and MariaDB run as their system users, which must be able to reach their data
+ * folder through every parent folder. A checkout under a private home folder (mode 0700)
+ * cannot work; say so instead of letting initdb fail with "permission denied".
+ */
+export function assertReachableBy(dir: string, user: string): void {
+  if (process.getuid?.() !== 0) return;
+  let blocked: string | undefined;
+  for (let current = path.dirname(path.resolve(dir)); ; current = path.dirname(current)) {
+    try {
+      execFileSync('runuser', ['-u', user, '--', 'test', '-x', current], { stdio: 'ignore' });
+    } catch {
+      blocked = current;
+    }
+    if (current === path.dirname(current)) break;
+  }
+  if (blocked) {
+    throw new Error(
+      `the ${user} system user cannot enter ${blocked}, so it cannot reach ${dir}; ` +
+        `put stack.home in a folder others can traverse (for example STOCKLINE__STACK__HOME=/var/tmp/stockline-stack) or run chmod o+x ${blocked}`,
+    );
+  }
+}

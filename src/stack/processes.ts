@@ -62,17 +62,22 @@ export function spawnDetached(options: SpawnDetachedOptions): number {
   }
 }
 
+export async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await sleep(100);
+  }
+  return true;
+}
+
 /** SIGTERM, then SIGKILL when the process has not gone after the grace period. */
 export async function stopPid(pid: number, graceMs = 15000): Promise<void> {
   if (!isAlive(pid)) return;
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) return;
-    await sleep(200);
-  }
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  while (isAlive(pid)) await sleep(100);
+  if (await waitUntilGone(pid, graceMs)) return;
+  process.kill(pid, 'SIGKILL');
+  await waitUntilGone(pid, 10000);
 }
 
 /** Whether something already listens on host:port (we try to bind it ourselves). */

@@ -1,7 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { CODE_PAGE_TABLES } from './codepages.generated.js';
-import { SUPPORTED_CCSIDS, decodeEbcdic, ebcdicRangeDecoder, isSupportedCcsid, type Ccsid } from './codepages.js';
+import {
+  SUPPORTED_CCSIDS,
+  decodeEbcdic,
+  ebcdicRangeDecoder,
+  isSupportedCcsid,
+  type Ccsid,
+} from './codepages.js';
 import { CodePageError } from './errors.js';
 import { ICONV_CODE_PAGE_NAMES, UNCONVERTIBLE_BYTE, readCodePageFromIconv } from './iconv-reference.js';
 
@@ -25,7 +31,9 @@ describe('EBCDIC code pages', () => {
       for (let byte = 0; byte < 256; byte++) {
         const want = reference[byte];
         if (table[byte] !== want || decoded[byte] !== want) {
-          mismatches.push(`${hex(byte)}: iconv ${JSON.stringify(want)}, table ${JSON.stringify(table[byte])}`);
+          mismatches.push(
+            `${hex(byte)}: iconv ${JSON.stringify(want)}, table ${JSON.stringify(table[byte])}`,
+          );
         }
       }
       expect(mismatches, 'regenerate with npx tsx scripts/gen-codepages.ts').to.deep.equal([]);

@@ -159,6 +159,11 @@ class EntryReader {
   private readClause(): void {
     const token = this.expectWord('a clause');
     const word = token.text.toUpperCase();
+    if (/^[0-9]{1,2}$/.test(word)) {
+      this.fail(
+        `'${token.text}' looks like the level number of a new entry: the entry before it has no period`,
+      );
+    }
     const unsupported = UNSUPPORTED_CLAUSES[word];
     if (unsupported !== undefined) this.fail(unsupported);
     switch (word) {

@@ -15,6 +15,11 @@ function copybook(...lines: string[]): string {
   return lines.map((line, i) => String((i + 1) * 100).padStart(6, '0') + line).join('\n');
 }
 
+/** Puts an identification area (columns 73-80) after a line, which the parser must ignore. */
+function identified(line: string): string {
+  return line.padEnd(72 - 6) + 'WHMOV001';
+}
+
 function parse(text: string): readonly LayoutField[] {
   return parseCopybook(text, { file: 'TEST.cpy' }).fields;
 }
@@ -136,8 +141,8 @@ describe('copybook parser', () => {
     const text = copybook(
       '* a comment line, PIC X(99) here means nothing',
       '/ a page-eject comment',
-      ' 01  REC.                                                        IDENT001',
-      '     05  STATUS-CODE  PIC X VALUE SPACE.                         IDENT002',
+      identified(' 01  REC.'),
+      identified('     05  STATUS-CODE  PIC X VALUE SPACE.'),
       "         88  STATUS-OK   VALUE 'Y' 'y'.",
       '         88  STATUS-BAD  VALUES ARE "N" THRU "Z".',
       '     05  COUNTER      PIC S9(4) COMP VALUE +0.  *> inline comment',
@@ -265,7 +270,7 @@ describe('copybook parser', () => {
       [
         'a missing period',
         [' 01  R.', '     05  A PIC X(4)', '     05  B PIC X.'],
-        "TEST.cpy:3: unexpected '05': not a clause this parser knows",
+        "TEST.cpy:3: '05' looks like the level number of a new entry: the entry before it has no period",
       ],
       [
         'a last entry without a period',

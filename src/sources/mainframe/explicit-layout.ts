@@ -20,6 +20,11 @@ export interface ExplicitFieldSpec {
   scale?: number;
   /** Numeric types only; default false. A signed zoned field has its sign overpunched in the last byte. */
   signed?: boolean;
+  /**
+   * Packed only: the declared digits when even, as S9(4) COMP-3 in 3 bytes, so that the spare
+   * high-order nibble is checked to be 0. Default: all the digits the bytes hold (2 a byte less the sign).
+   */
+  digits?: number;
 }
 
 export interface ExplicitLayoutOptions {
@@ -57,8 +62,10 @@ export function buildExplicitLayout(
   problems.push(...overlaps(fields));
   const end = fields.reduce((max, f) => Math.max(max, f.offset + f.length), 0);
   const length = options.length ?? end;
-  if (!Number.isInteger(length) || length <= 0)
+  // With no valid field there is no default length to complain about; the field problems say why.
+  if ((options.length !== undefined || fields.length > 0) && (!Number.isInteger(length) || length <= 0)) {
     problems.push(`the record length must be a positive integer, not ${length}`);
+  }
   for (const field of fields) {
     if (field.offset + field.length > length) {
       problems.push(`${field.name}: bytes ${range(field)} end past the record length ${length}`);
@@ -92,6 +99,18 @@ function checkSpec(spec: ExplicitFieldSpec): string[] {
   } else if (spec.type !== 'text' && spec.type !== 'binary' && digitsOf(spec) > MAX_NUMERIC_DIGITS) {
     problems.push(`${digitsOf(spec)} digits is more than a mainframe decimal holds (${MAX_NUMERIC_DIGITS})`);
   }
+  if (spec.digits !== undefined && spec.type !== 'packed')
+    problems.push('digits only applies to packed fields');
+  const packedDigits = 2 * spec.length - 1;
+  if (
+    spec.type === 'packed' &&
+    spec.digits !== undefined &&
+    ![packedDigits, packedDigits - 1].includes(spec.digits)
+  ) {
+    problems.push(
+      `${spec.length} packed bytes hold ${packedDigits - 1} or ${packedDigits} digits, not ${spec.digits}`,
+    );
+  }
   if (spec.type === 'text' && (spec.scale !== undefined || spec.signed !== undefined)) {
     problems.push('scale and signed only apply to numeric types');
   }
@@ -109,7 +128,7 @@ function digitsOf(spec: ExplicitFieldSpec): number {
     case 'zoned':
       return spec.length;
     case 'packed':
-      return 2 * spec.length - 1;
+      return spec.digits ?? 2 * spec.length - 1;
     case 'binary':
       return binaryDigits(spec.length as 2 | 4 | 8);
     case 'text':

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import type { Health, PartContext, StackPart } from '../part.js';
-import { ownedFile, ownedFolder } from '../ownership.js';
+import { assertReachableBy, ownedFile, ownedFolder } from '../ownership.js';
 import { livePid, readPid, run, spawnDetached, stopPid } from '../processes.js';
 import { seedMariadb } from '../seed/seed-mariadb.js';
 
@@ -35,6 +35,7 @@ export class StoreMariadb implements StackPart {
   }
 
   async start(): Promise<void> {
+    assertReachableBy(this.dataDir, SYSTEM_USER);
     ownedFolder(path.dirname(this.socket), SYSTEM_USER);
     ownedFile(this.logFile, SYSTEM_USER);
     if (!existsSync(path.join(this.dataDir, 'mysql'))) {

@@ -2,8 +2,8 @@ import { appendFileSync, existsSync, readdirSync, rmSync, writeFileSync } from '
 import path from 'node:path';
 import pg from 'pg';
 import type { Health, PartContext, StackPart } from '../part.js';
-import { ownedFile, ownedFolder } from '../ownership.js';
-import { asUser, isAlive, readPid, run } from '../processes.js';
+import { assertReachableBy, ownedFile, ownedFolder } from '../ownership.js';
+import { asUser, isAlive, readPid, run, waitUntilGone } from '../processes.js';
 import { seedPostgres } from '../seed/seed-postgres.js';
 
 const SYSTEM_USER = 'postgres';
@@ -72,6 +72,7 @@ export class StorePostgres implements StackPart {
   }
 
   async start(): Promise<void> {
+    assertReachableBy(this.dataDir, SYSTEM_USER);
     ownedFolder(this.socketDir, SYSTEM_USER);
     if (!existsSync(path.join(this.dataDir, 'PG_VERSION'))) await this.initialise();
     const conf = path.join(this.dataDir, 'stockline.conf');
@@ -128,9 +129,12 @@ export class StorePostgres implements StackPart {
   }
 
   async stop(): Promise<void> {
-    if (this.pid() === undefined) return;
+    const pid = this.pid();
+    if (pid === undefined) return;
     const [cmd, args] = asUser(SYSTEM_USER, this.tool('pg_ctl'), ['stop', '-D', this.dataDir, '-m', 'fast', '-w', '-t', '60']);
     await run(cmd, args);
+    // pg_ctl returns when the pid file is gone; the postmaster exits a moment later.
+    await waitUntilGone(pid, 10000);
   }
 }
 
