@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.stack/', 'coverage/', 'bin/', 'eslint.config.js'] },
+  { ignores: ['dist/', 'node_modules/', '.stack/', 'coverage/', 'bin/', 'eslint.config.js', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -6,11 +6,15 @@ import { registerConnectorCommands } from './commands/connectors.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerTailCommand } from './commands/tail.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export function buildProgram(): Command {
   const program = new Command('stockline')
-    .description('stockline: store, SAP and mainframe stock changes into canonical inventory events and a stock table')
+    .description(
+      'stockline: store, SAP and mainframe stock changes into canonical inventory events and a stock table',
+    )
     .version(version)
     .showHelpAfterError('(run stockline --help for the commands)')
     .exitOverride();
@@ -32,7 +36,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`stockline: ${error.message}\n`);
       return 1;
     }
-    process.stderr.write(`stockline: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `stockline: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 70;
   }
 }

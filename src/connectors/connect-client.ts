@@ -23,7 +23,10 @@ export interface ConnectorStatus {
 export interface ValidationResult {
   name: string;
   error_count: number;
-  configs: { definition: { name: string }; value: { name: string; value: string | null; errors: string[] } }[];
+  configs: {
+    definition: { name: string };
+    value: { name: string; value: string | null; errors: string[] };
+  }[];
 }
 
 /**
@@ -36,7 +39,12 @@ export class ConnectClient {
     private readonly timeoutMs = 30000,
   ) {}
 
-  private async request<T>(method: string, path: string, body?: unknown, accept404 = false): Promise<T | undefined> {
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    accept404 = false,
+  ): Promise<T | undefined> {
     const url = `${this.baseUrl.replace(/\/$/, '')}${path}`;
     return pRetry(
       async () => {
@@ -50,9 +58,13 @@ export class ConnectClient {
           });
         } catch (e) {
           const cause = (e as Error & { cause?: Error }).cause;
-          throw new RemoteError(`Kafka Connect at ${this.baseUrl} did not answer ${method} ${path}: ${cause?.message ?? (e as Error).message}`, {
-            url,
-          }, { cause: e });
+          throw new RemoteError(
+            `Kafka Connect at ${this.baseUrl} did not answer ${method} ${path}: ${cause?.message ?? (e as Error).message}`,
+            {
+              url,
+            },
+            { cause: e },
+          );
         }
         if (response.status === 404 && accept404) return undefined;
         const text = await response.text();
@@ -63,10 +75,14 @@ export class ConnectClient {
           } catch {
             /* not JSON: keep the text */
           }
-          const error = new RemoteError(`Kafka Connect ${method} ${path} answered ${response.status}: ${message}`, {
-            url,
-            status: response.status,
-          }, { retriable: response.status === 409 || response.status >= 500 });
+          const error = new RemoteError(
+            `Kafka Connect ${method} ${path} answered ${response.status}: ${message}`,
+            {
+              url,
+              status: response.status,
+            },
+            { retriable: response.status === 409 || response.status >= 500 },
+          );
           if (!error.retriable) throw new AbortError(error);
           throw error;
         }
@@ -98,14 +114,22 @@ export class ConnectClient {
 
   async validate(connectorClass: string, config: Record<string, string>): Promise<ValidationResult> {
     const shortName = connectorClass.split('.').pop() ?? connectorClass;
-    const result = await this.request<ValidationResult>('PUT', `/connector-plugins/${encodeURIComponent(shortName)}/config/validate`, config);
-    if (!result) throw new RemoteError(`Kafka Connect returned no validation result for ${connectorClass}`, {});
+    const result = await this.request<ValidationResult>(
+      'PUT',
+      `/connector-plugins/${encodeURIComponent(shortName)}/config/validate`,
+      config,
+    );
+    if (!result)
+      throw new RemoteError(`Kafka Connect returned no validation result for ${connectorClass}`, {});
     return result;
   }
 
   /** Restarts the connector and only its failed tasks. */
   async restartFailed(name: string): Promise<void> {
-    await this.request('POST', `/connectors/${encodeURIComponent(name)}/restart?includeTasks=true&onlyFailed=true`);
+    await this.request(
+      'POST',
+      `/connectors/${encodeURIComponent(name)}/restart?includeTasks=true&onlyFailed=true`,
+    );
   }
 
   async remove(name: string): Promise<void> {

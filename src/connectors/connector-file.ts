@@ -4,13 +4,22 @@ import { Ajv } from 'ajv';
 import { Type, type Static } from '@sinclair/typebox';
 import { ConnectorConfigError } from '../errors.js';
 import { displayPath } from '../shared/display-path.js';
-import { parseYamlWithPositions, pointer, positionOf, YamlSyntaxError, type SourcePosition } from '../shared/yaml-source.js';
+import {
+  parseYamlWithPositions,
+  pointer,
+  positionOf,
+  YamlSyntaxError,
+  type SourcePosition,
+} from '../shared/yaml-source.js';
 
 /** The shape of a connector file; connectors/connector.schema.json is generated from it. */
 export const ConnectorFileSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
-    name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'connector name in Kafka Connect' }),
+    name: Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+      description: 'connector name in Kafka Connect',
+    }),
     config: Type.Intersect([
       Type.Object({ 'connector.class': Type.String({ minLength: 1 }) }),
       Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
@@ -31,7 +40,9 @@ export interface ConnectorFile {
   positions: Map<string, SourcePosition>;
 }
 
-const validateShape = new Ajv({ allErrors: true, strict: false }).compile<ConnectorFileContent>(ConnectorFileSchema);
+const validateShape = new Ajv({ allErrors: true, strict: false }).compile<ConnectorFileContent>(
+  ConnectorFileSchema,
+);
 
 /** ${NAME} or ${NAME:-default}. Kafka Connect's own ${provider:path} references are left alone. */
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -59,11 +70,14 @@ export function loadConnectorFile(file: string, env: Record<string, string | und
   } catch (e) {
     if (e instanceof YamlSyntaxError) {
       const { line, column } = e.position;
-      throw new ConnectorConfigError(`${display}:${line}:${column}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${e.message}`, {
-        file: display,
-        line,
-        column,
-      });
+      throw new ConnectorConfigError(
+        `${display}:${line}:${column}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${e.message}`,
+        {
+          file: display,
+          line,
+          column,
+        },
+      );
     }
     throw e;
   }
@@ -88,10 +102,13 @@ export function loadConnectorFile(file: string, env: Record<string, string | und
             : `${error.instancePath.split('/').filter(Boolean).join('.') || 'file'} ${error.message ?? 'is invalid'}`;
       problems.push(`${at(where)}: ${what}`);
     }
-    throw new ConnectorConfigError(`${display} is not a valid connector file:\n  - ${[...new Set(problems)].join('\n  - ')}`, {
-      file: display,
-      problems,
-    });
+    throw new ConnectorConfigError(
+      `${display} is not a valid connector file:\n  - ${[...new Set(problems)].join('\n  - ')}`,
+      {
+        file: display,
+        problems,
+      },
+    );
   }
   const content = parsed.value;
   const config: Record<string, string> = {};
@@ -101,13 +118,24 @@ export function loadConnectorFile(file: string, env: Record<string, string | und
     const position = parsed.positions.get(ptr);
     if (position) positions.set(key, position);
     config[key] = resolvePlaceholders(String(raw), env, (name) =>
-      problems.push(`${at(ptr)}: ${key} uses \${${name}}, which is not set; set the environment variable ${name} or give a default as \${${name}:-value}`),
+      problems.push(
+        `${at(ptr)}: ${key} uses \${${name}}, which is not set; set the environment variable ${name} or give a default as \${${name}:-value}`,
+      ),
     );
   }
   if (problems.length > 0) {
-    throw new ConnectorConfigError(`${display} cannot be resolved:\n  - ${problems.join('\n  - ')}`, { file: display, problems });
+    throw new ConnectorConfigError(`${display} cannot be resolved:\n  - ${problems.join('\n  - ')}`, {
+      file: display,
+      problems,
+    });
   }
-  return { name: content.name, file: display, connectorClass: content.config['connector.class'], config, positions };
+  return {
+    name: content.name,
+    file: display,
+    connectorClass: content.config['connector.class'],
+    config,
+    positions,
+  };
 }
 
 export function connectorFilesIn(dir: string): string[] {
@@ -118,7 +146,11 @@ export function connectorFilesIn(dir: string): string[] {
 }
 
 /** Loads every connector file of a folder; all files' problems are reported together. */
-export function loadConnectorFiles(dir: string, env: Record<string, string | undefined>, only: string[] = []): ConnectorFile[] {
+export function loadConnectorFiles(
+  dir: string,
+  env: Record<string, string | undefined>,
+  only: string[] = [],
+): ConnectorFile[] {
   const loaded: ConnectorFile[] = [];
   const errors: ConnectorConfigError[] = [];
   for (const file of connectorFilesIn(dir)) {
@@ -129,17 +161,27 @@ export function loadConnectorFiles(dir: string, env: Record<string, string | und
       else throw e;
     }
   }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new ConnectorConfigError(errors.map((e) => e.message).join('\n'), { problems: errors.map((e) => e.message) });
+  const [single] = errors;
+  if (errors.length === 1 && single) throw single;
+  if (errors.length > 1)
+    throw new ConnectorConfigError(errors.map((e) => e.message).join('\n'), {
+      problems: errors.map((e) => e.message),
+    });
   const names = new Map<string, string>();
   for (const c of loaded) {
     const other = names.get(c.name);
-    if (other) throw new ConnectorConfigError(`${c.file}: connector name "${c.name}" is also used by ${other}`, { file: c.file });
+    if (other)
+      throw new ConnectorConfigError(`${c.file}: connector name "${c.name}" is also used by ${other}`, {
+        file: c.file,
+      });
     names.set(c.name, c.file);
   }
   const unknown = only.filter((n) => !names.has(n));
   if (unknown.length > 0) {
-    throw new ConnectorConfigError(`no connector file in ${dir} defines ${unknown.join(', ')}; known: ${[...names.keys()].join(', ')}`, {});
+    throw new ConnectorConfigError(
+      `no connector file in ${dir} defines ${unknown.join(', ')}; known: ${[...names.keys()].join(', ')}`,
+      {},
+    );
   }
   return only.length > 0 ? loaded.filter((c) => only.includes(c.name)) : loaded;
 }
@@ -148,5 +190,7 @@ const SECRET_KEY = /password|secret|token|credential|sasl\.jaas/i;
 
 /** A copy safe to print or log: secret-looking keys are masked. */
 export function redactConfig(config: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : v]));
+  return Object.fromEntries(
+    Object.entries(config).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : v]),
+  );
 }

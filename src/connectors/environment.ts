@@ -7,7 +7,10 @@ import { readSecrets } from '../stack/secrets.js';
  * production sets), then the local stack's hosts, ports and generated secrets, so that the
  * shipped connector files work against `stockline stack up` with no variables set.
  */
-export function connectorEnvironment(config: StocklineConfig, env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+export function connectorEnvironment(
+  config: StocklineConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string | undefined> {
   const secrets = readSecrets(stackLayout(config).secretsFile);
   const stack: Record<string, string | undefined> = {
     KAFKA_BOOTSTRAP_SERVERS: config.kafka.brokers.join(','),

@@ -13,7 +13,9 @@ export async function validateRemotely(client: ConnectClient, connectors: Connec
       result = await client.validate(c.connectorClass, { ...c.config, name: c.name });
     } catch (e) {
       if (e instanceof RemoteError && !e.retriable) {
-        problems.push(`${c.file}: connector.class ${c.connectorClass}: Kafka Connect refused it (${e.message})`);
+        problems.push(
+          `${c.file}: connector.class ${c.connectorClass}: Kafka Connect refused it (${e.message})`,
+        );
         continue;
       }
       throw e;
@@ -27,7 +29,10 @@ export async function validateRemotely(client: ConnectClient, connectors: Connec
     }
   }
   if (problems.length > 0) {
-    throw new ConnectorConfigError(`Kafka Connect rejects ${problems.length} setting(s):\n  - ${problems.join('\n  - ')}`, { problems });
+    throw new ConnectorConfigError(
+      `Kafka Connect rejects ${problems.length} setting(s):\n  - ${problems.join('\n  - ')}`,
+      { problems },
+    );
   }
 }
 
@@ -40,7 +45,10 @@ function deployedWithoutName(config: Record<string, string> | undefined): Record
 }
 
 /** Creates or updates each connector; a connector whose deployed config is the same is left alone. */
-export async function applyConnectors(client: ConnectClient, connectors: ConnectorFile[]): Promise<{ name: string; action: ApplyAction }[]> {
+export async function applyConnectors(
+  client: ConnectClient,
+  connectors: ConnectorFile[],
+): Promise<{ name: string; action: ApplyAction }[]> {
   await validateRemotely(client, connectors);
   const results: { name: string; action: ApplyAction }[] = [];
   for (const c of connectors) {
@@ -61,7 +69,11 @@ export interface ConfigDifference {
   changes: { key: string; local: string | undefined; deployed: string | undefined }[];
 }
 
-export async function diffConnectors(client: ConnectClient, connectors: ConnectorFile[], includeDeployedOnly: boolean): Promise<ConfigDifference[]> {
+export async function diffConnectors(
+  client: ConnectClient,
+  connectors: ConnectorFile[],
+  includeDeployedOnly: boolean,
+): Promise<ConfigDifference[]> {
   const result: ConfigDifference[] = [];
   for (const c of connectors) {
     const deployed = deployedWithoutName(await client.config(c.name));
@@ -87,8 +99,13 @@ export async function diffConnectors(client: ConnectClient, connectors: Connecto
   return result;
 }
 
-export async function connectorStatuses(client: ConnectClient, names: string[]): Promise<(ConnectorStatus | { name: string; missing: true })[]> {
-  return Promise.all(names.map(async (name) => (await client.status(name)) ?? { name, missing: true as const }));
+export async function connectorStatuses(
+  client: ConnectClient,
+  names: string[],
+): Promise<(ConnectorStatus | { name: string; missing: true })[]> {
+  return Promise.all(
+    names.map(async (name) => (await client.status(name)) ?? { name, missing: true as const }),
+  );
 }
 
 function failed(status: ConnectorStatus): boolean {
@@ -113,18 +130,31 @@ export async function waitRunning(client: ConnectClient, names: string[], timeou
   const deadline = Date.now() + timeoutMs;
   let pending = names;
   while (pending.length > 0) {
-    const statuses = await Promise.all(pending.map(async (n) => ({ name: n, status: await client.status(n) })));
+    const statuses = await Promise.all(
+      pending.map(async (n) => ({ name: n, status: await client.status(n) })),
+    );
     for (const { name, status } of statuses) {
       if (status && failed(status)) {
         const trace = status.connector.trace ?? status.tasks.find((t) => t.trace)?.trace ?? '';
-        throw new RemoteError(`connector ${name} failed:\n${trace.split('\n').slice(0, 12).join('\n')}`, { connector: name }, { retriable: false });
+        throw new RemoteError(
+          `connector ${name} failed:\n${trace.split('\n').slice(0, 12).join('\n')}`,
+          { connector: name },
+          { retriable: false },
+        );
       }
     }
     pending = statuses
-      .filter(({ status }) => !status || status.connector.state !== 'RUNNING' || status.tasks.length === 0 || status.tasks.some((t) => t.state !== 'RUNNING'))
+      .filter(
+        ({ status }) =>
+          !status ||
+          status.connector.state !== 'RUNNING' ||
+          status.tasks.length === 0 ||
+          status.tasks.some((t) => t.state !== 'RUNNING'),
+      )
       .map(({ name }) => name);
     if (pending.length === 0) return;
-    if (Date.now() > deadline) throw new RemoteError(`connectors not running after ${timeoutMs / 1000} s: ${pending.join(', ')}`, {});
+    if (Date.now() > deadline)
+      throw new RemoteError(`connectors not running after ${timeoutMs / 1000} s: ${pending.join(', ')}`, {});
     await sleep(500);
   }
 }

@@ -41,7 +41,7 @@ export interface ReadOptions {
   /** Start at the earliest offset (true) or only read what arrives from now on (false). */
   fromBeginning: boolean;
   /** Called for each record in partition order; reading stops when it returns false. */
-  onRecord(record: KafkaRecord): boolean | void | Promise<boolean | void>;
+  onRecord: (record: KafkaRecord) => boolean | void | Promise<boolean | void>;
   signal?: AbortSignal;
 }
 

@@ -22,7 +22,6 @@ export function ownedFile(file: string, user: string): void {
   if (ids) chownSync(file, ids.uid, ids.gid);
 }
 
-
 /**
  * PostgreSQL and MariaDB run as their system users, which must be able to reach their data
  * folder through every parent folder. A checkout under a private home folder (mode 0700)

@@ -107,7 +107,11 @@ export interface RunResult {
 }
 
 /** Runs a command to completion; the error carries its output for the message. */
-export async function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
+export async function run(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<RunResult> {
   try {
     const { stdout, stderr } = await execFileAsync(command, args, {
       env: options.env ?? process.env,

@@ -32,11 +32,23 @@ export interface PartStatus {
 export class LocalStack {
   readonly layout: StackLayout;
   private readonly ctx: PartContext;
-  readonly parts: { redis: MachineRedis; postgres: StorePostgres; mariadb: StoreMariadb; kafka: KafkaBroker; connect: ConnectWorker };
+  readonly parts: {
+    redis: MachineRedis;
+    postgres: StorePostgres;
+    mariadb: StoreMariadb;
+    kafka: KafkaBroker;
+    connect: ConnectWorker;
+  };
 
   constructor(config: StocklineConfig, log: Logger) {
     this.layout = stackLayout(config);
-    for (const dir of [this.layout.home, this.layout.conf, this.layout.logs, this.layout.run, this.layout.data]) {
+    for (const dir of [
+      this.layout.home,
+      this.layout.conf,
+      this.layout.logs,
+      this.layout.run,
+      this.layout.data,
+    ]) {
       mkdirSync(dir, { recursive: true });
     }
     this.ctx = { config, layout: this.layout, secrets: ensureSecrets(this.layout.secretsFile), log };
@@ -70,12 +82,18 @@ export class LocalStack {
   async up(only: string[] = []): Promise<PartStatus[]> {
     const unknown = only.filter((n) => !this.all.some((p) => p.name === n));
     if (unknown.length > 0) {
-      throw new StackError(`unknown stack part ${unknown.join(', ')}; parts: ${this.all.map((p) => p.name).join(', ')}`, {});
+      throw new StackError(
+        `unknown stack part ${unknown.join(', ')}; parts: ${this.all.map((p) => p.name).join(', ')}`,
+        {},
+      );
     }
     const selected = (part: StackPart) => only.length === 0 || only.includes(part.name);
     const waves = this.waves.map((wave) => wave.filter(selected)).filter((wave) => wave.length > 0);
     const conflicts = await Promise.allSettled(
-      waves.flat().filter((p) => p.managed && p.pid() === undefined).map((p) => this.ensurePortsFree(p)),
+      waves
+        .flat()
+        .filter((p) => p.managed && p.pid() === undefined)
+        .map((p) => this.ensurePortsFree(p)),
     );
     this.throwFailures(conflicts);
     if (waves.flat().some((p) => p === this.parts.kafka || p === this.parts.connect)) await this.fetch();
@@ -90,7 +108,8 @@ export class LocalStack {
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) {
       throw new StackError(
-        `${failures.length} parts of the stack failed:\n` + failures.map((f) => `- ${(f as Error).message}`).join('\n'),
+        `${failures.length} parts of the stack failed:\n` +
+          failures.map((f) => `- ${(f as Error).message}`).join('\n'),
         { parts: failures.map((f) => (f instanceof StackError ? f.context.part : undefined)) },
       );
     }
@@ -113,7 +132,11 @@ export class LocalStack {
       try {
         await part.prepare();
       } catch (e) {
-        throw this.partError(part, `${part.name} started but could not be prepared: ${(e as Error).message}`, e);
+        throw this.partError(
+          part,
+          `${part.name} started but could not be prepared: ${(e as Error).message}`,
+          e,
+        );
       }
     }
   }
@@ -134,7 +157,9 @@ export class LocalStack {
   }
 
   private partError(part: StackPart, message: string, cause?: unknown): StackError {
-    const logHint = part.logFile ? `\n  log: ${part.logFile}\n  last lines:\n    ${tailOfFile(part.logFile, 12).split('\n').join('\n    ')}` : '';
+    const logHint = part.logFile
+      ? `\n  log: ${part.logFile}\n  last lines:\n    ${tailOfFile(part.logFile, 12).split('\n').join('\n    ')}`
+      : '';
     return new StackError(`${message}${logHint}`, { part: part.name, log: part.logFile }, cause);
   }
 
@@ -154,7 +179,10 @@ export class LocalStack {
       if (!part.managed) break;
       await sleep(500);
     }
-    throw this.partError(part, `${part.name} did not become healthy within ${Math.round(timeoutMs / 1000)} s: ${last.detail}`);
+    throw this.partError(
+      part,
+      `${part.name} did not become healthy within ${Math.round(timeoutMs / 1000)} s: ${last.detail}`,
+    );
   }
 
   /** Stops, in reverse order, only the processes the stack started. */
@@ -176,7 +204,10 @@ export class LocalStack {
         port: part.port,
         pid: part.pid(),
         managed: part.managed,
-        health: part.managed && part.pid() === undefined ? { healthy: false, detail: 'not running' } : await part.health(),
+        health:
+          part.managed && part.pid() === undefined
+            ? { healthy: false, detail: 'not running' }
+            : await part.health(),
         log: part.logFile,
       })),
     );

@@ -17,7 +17,8 @@ describe('stockline CLI refuses bad input with one clear message', function () {
   it('lists every command with one line each in --help', async () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).to.equal(0);
-    for (const command of ['stack', 'connectors', 'tail', 'config']) expect(stdout).to.match(new RegExp(`^  ${command}\\b.*\\S`, 'm'));
+    for (const command of ['stack', 'connectors', 'tail', 'config'])
+      expect(stdout).to.match(new RegExp(`^  ${command}\\b.*\\S`, 'm'));
   });
 
   it('a connector file that is not valid YAML: file, line and column', async () => {
@@ -29,7 +30,9 @@ describe('stockline CLI refuses bad input with one clear message', function () {
   });
 
   it('a connector file that is not valid JSON: file, line and column', async () => {
-    const dir = connectorDir({ 'broken.json': '{\n  "name": "broken",\n  "config": { "connector.class": "x" \n' });
+    const dir = connectorDir({
+      'broken.json': '{\n  "name": "broken",\n  "config": { "connector.class": "x" \n',
+    });
     const { code, stderr } = await runCli(['connectors', 'validate', '--offline', '--dir', dir]);
     expect(code).to.equal(1);
     expect(stderr).to.match(/broken\.json:\d+:\d+: not valid JSON/);
@@ -43,7 +46,9 @@ describe('stockline CLI refuses bad input with one clear message', function () {
     });
     const { code, stderr } = await runCli(['connectors', 'validate', '--offline', '--dir', dir]);
     expect(code).to.equal(1);
-    expect(stderr).to.match(/pg\.yaml:4:3: database\.hostname uses \$\{NO_SUCH_HOST_VARIABLE\}, which is not set/);
+    expect(stderr).to.match(
+      /pg\.yaml:4:3: database\.hostname uses \$\{NO_SUCH_HOST_VARIABLE\}, which is not set/,
+    );
     expectNoStackTrace(stderr);
   });
 
@@ -82,7 +87,9 @@ describe('stockline CLI refuses bad input with one clear message', function () {
         STOCKLINE__STACK__KAFKA__PORT: String(port),
       });
       expect(code).to.equal(1);
-      expect(stderr).to.match(new RegExp(`port ${port} for kafka is already in use by node \\(pid ${process.pid}\\)`));
+      expect(stderr).to.match(
+        new RegExp(`port ${port} for kafka is already in use by node \\(pid ${process.pid}\\)`),
+      );
       expectNoStackTrace(stderr);
     } finally {
       server.close();

@@ -38,10 +38,26 @@ describe('capture: Debezium change events from the stack databases (integration)
 
     it('emits create, update (with the full before-image), delete and tombstone for a level row, with LSN positions', async () => {
       const { sku, barcode } = uniqueItem();
-      const changes = collectChanges(env.config.kafka.brokers, 'store-pg.public.stock_on_hand', (e) => e.key?.sku === sku, 4);
-      await client.query('INSERT INTO items (sku, barcode, description, unit) VALUES ($1, $2, $3, $4)', [sku, barcode, 'Test item', 'KG']);
-      await client.query("INSERT INTO stock_on_hand (location_id, sku, quantity, unit) VALUES ('S001', $1, 10.125, 'KG')", [sku]);
-      await client.query("UPDATE stock_on_hand SET quantity = 7.5, updated_at = now() WHERE location_id = 'S001' AND sku = $1", [sku]);
+      const changes = collectChanges(
+        env.config.kafka.brokers,
+        'store-pg.public.stock_on_hand',
+        (e) => e.key?.sku === sku,
+        4,
+      );
+      await client.query('INSERT INTO items (sku, barcode, description, unit) VALUES ($1, $2, $3, $4)', [
+        sku,
+        barcode,
+        'Test item',
+        'KG',
+      ]);
+      await client.query(
+        "INSERT INTO stock_on_hand (location_id, sku, quantity, unit) VALUES ('S001', $1, 10.125, 'KG')",
+        [sku],
+      );
+      await client.query(
+        "UPDATE stock_on_hand SET quantity = 7.5, updated_at = now() WHERE location_id = 'S001' AND sku = $1",
+        [sku],
+      );
       await client.query("DELETE FROM stock_on_hand WHERE location_id = 'S001' AND sku = $1", [sku]);
 
       const events = await changes;
@@ -55,7 +71,13 @@ describe('capture: Debezium change events from the stack databases (integration)
       expect(deleted!.before).to.include({ quantity: '7.500' });
       expect(deleted!.after).to.equal(null);
       for (const e of [created!, updated!, deleted!]) {
-        expect(e.source).to.include({ connector: 'postgresql', name: 'store-pg', db: 'store', schema: 'public', table: 'stock_on_hand' });
+        expect(e.source).to.include({
+          connector: 'postgresql',
+          name: 'store-pg',
+          db: 'store',
+          schema: 'public',
+          table: 'stock_on_hand',
+        });
         expect(e.source.lsn).to.be.a('number');
         expect(JSON.parse(e.source.sequence as string)).to.have.length(2);
       }
@@ -71,9 +93,19 @@ describe('capture: Debezium change events from the stack databases (integration)
         [saleId],
       );
       const id = Number(rows[0]!.sale_line_id);
-      const [event] = await collectChanges(env.config.kafka.brokers, 'store-pg.public.sale_lines', (e) => e.key?.sale_line_id === id, 1);
+      const [event] = await collectChanges(
+        env.config.kafka.brokers,
+        'store-pg.public.sale_lines',
+        (e) => e.key?.sale_line_id === id,
+        1,
+      );
       expect(event!.value!.op).to.equal('c');
-      expect(event!.value!.after).to.include({ sale_id: saleId, quantity: '3.000', unit_price: '1.19', location_id: 'S002' });
+      expect(event!.value!.after).to.include({
+        sale_id: saleId,
+        quantity: '3.000',
+        unit_price: '1.19',
+        location_id: 'S002',
+      });
     });
   });
 
@@ -93,10 +125,26 @@ describe('capture: Debezium change events from the stack databases (integration)
 
     it('emits create, update, delete and tombstone with binlog file, position and row', async () => {
       const { sku, barcode } = uniqueItem();
-      const changes = collectChanges(env.config.kafka.brokers, 'store-maria.store.stock_on_hand', (e) => e.key?.sku === sku, 4);
-      await connection.execute('INSERT INTO items (sku, barcode, description, unit) VALUES (?, ?, ?, ?)', [sku, barcode, 'Test item', 'EA']);
-      await connection.execute("INSERT INTO stock_on_hand (location_id, sku, quantity, unit) VALUES ('S101', ?, 40, 'EA')", [sku]);
-      await connection.execute("UPDATE stock_on_hand SET quantity = 38 WHERE location_id = 'S101' AND sku = ?", [sku]);
+      const changes = collectChanges(
+        env.config.kafka.brokers,
+        'store-maria.store.stock_on_hand',
+        (e) => e.key?.sku === sku,
+        4,
+      );
+      await connection.execute('INSERT INTO items (sku, barcode, description, unit) VALUES (?, ?, ?, ?)', [
+        sku,
+        barcode,
+        'Test item',
+        'EA',
+      ]);
+      await connection.execute(
+        "INSERT INTO stock_on_hand (location_id, sku, quantity, unit) VALUES ('S101', ?, 40, 'EA')",
+        [sku],
+      );
+      await connection.execute(
+        "UPDATE stock_on_hand SET quantity = 38 WHERE location_id = 'S101' AND sku = ?",
+        [sku],
+      );
       await connection.execute("DELETE FROM stock_on_hand WHERE location_id = 'S101' AND sku = ?", [sku]);
 
       const events = await changes;
@@ -109,7 +157,12 @@ describe('capture: Debezium change events from the stack databases (integration)
       expect(deleted!.before).to.include({ quantity: '38.000' });
       expect(deleted!.after).to.equal(null);
       const positions = [created!, updated!, deleted!].map((e) => {
-        expect(e.source).to.include({ connector: 'mariadb', name: 'store-maria', db: 'store', table: 'stock_on_hand' });
+        expect(e.source).to.include({
+          connector: 'mariadb',
+          name: 'store-maria',
+          db: 'store',
+          table: 'stock_on_hand',
+        });
         expect(e.source.file).to.match(/^binlog\.\d+$/);
         expect(e.source.pos).to.be.a('number').above(0);
         expect(e.source.row).to.be.a('number');
@@ -140,9 +193,21 @@ describe('capture: Debezium change events from the stack databases (integration)
          VALUES ('100', $1, '2026', '0001', '000000000000100200', '1100', '0001', '101', 'S', 24, 'ST', 2, 'KAR', '20261125', '20261125', '101500', 'TEST')`,
         [mblnr],
       );
-      const [movement] = await collectChanges(env.config.kafka.brokers, 'sap.sapabap1.MATDOC', (e) => e.key?.MBLNR === mblnr, 1);
+      const [movement] = await collectChanges(
+        env.config.kafka.brokers,
+        'sap.sapabap1.MATDOC',
+        (e) => e.key?.MBLNR === mblnr,
+        1,
+      );
       expect(movement!.value!.op).to.equal('c');
-      expect(movement!.value!.after).to.include({ MATNR: '000000000000100200', WERKS: '1100', BWART: '101', SHKZG: 'S', MENGE: '24.000', ERFME: 'KAR' });
+      expect(movement!.value!.after).to.include({
+        MATNR: '000000000000100200',
+        WERKS: '1100',
+        BWART: '101',
+        SHKZG: 'S',
+        MENGE: '24.000',
+        ERFME: 'KAR',
+      });
 
       const { rows } = await client.query<{ LABST: string }>(
         `UPDATE sapabap1."MARD" SET "LABST" = "LABST" + 24 WHERE "MANDT" = '100' AND "MATNR" = '000000000000100200' AND "WERKS" = '1100' AND "LGORT" = '0001' RETURNING "LABST"`,
@@ -151,12 +216,20 @@ describe('capture: Debezium change events from the stack databases (integration)
       const [level] = await collectChanges(
         env.config.kafka.brokers,
         'sap.sapabap1.MARD',
-        (e) => e.key?.MATNR === '000000000000100200' && e.key.WERKS === '1100' && e.value?.op === 'u' && e.value.after?.LABST === labst,
+        (e) =>
+          e.key?.MATNR === '000000000000100200' &&
+          e.key.WERKS === '1100' &&
+          e.value?.op === 'u' &&
+          e.value.after?.LABST === labst,
         1,
       );
-      expect(level!.key).to.deep.equal({ MANDT: '100', MATNR: '000000000000100200', WERKS: '1100', LGORT: '0001' });
+      expect(level!.key).to.deep.equal({
+        MANDT: '100',
+        MATNR: '000000000000100200',
+        WERKS: '1100',
+        LGORT: '0001',
+      });
       expect(Number(level!.value!.before!.LABST) + 24).to.equal(Number(labst));
     });
   });
 });
-

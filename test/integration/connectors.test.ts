@@ -27,8 +27,16 @@ describe('connectors as code against the real Kafka Connect (integration)', func
   it('status shows every connector and task RUNNING', async () => {
     const { code, stdout } = await runCli(['connectors', 'status', '--json']);
     expect(code).to.equal(0);
-    const statuses = JSON.parse(stdout) as { name: string; connector: { state: string }; tasks: { state: string }[] }[];
-    expect(statuses.map((s) => s.name).sort()).to.deep.equal(['sap-standin', 'store-mariadb', 'store-postgres']);
+    const statuses = JSON.parse(stdout) as {
+      name: string;
+      connector: { state: string };
+      tasks: { state: string }[];
+    }[];
+    expect(statuses.map((s) => s.name).sort()).to.deep.equal([
+      'sap-standin',
+      'store-mariadb',
+      'store-postgres',
+    ]);
     for (const s of statuses) {
       expect(s.connector.state).to.equal('RUNNING');
       expect(s.tasks.map((t) => t.state)).to.deep.equal(['RUNNING']);
@@ -37,19 +45,27 @@ describe('connectors as code against the real Kafka Connect (integration)', func
 
   it("reports Kafka Connect's own validation errors per field, with the file position", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'stockline-connectors-'));
-    const text = readFileSync('connectors/store-postgres.yaml', 'utf8').replace('snapshot.mode: initial', 'snapshot.mode: sometimes');
+    const text = readFileSync('connectors/store-postgres.yaml', 'utf8').replace(
+      'snapshot.mode: initial',
+      'snapshot.mode: sometimes',
+    );
     writeFileSync(path.join(dir, 'store-postgres.yaml'), text);
     const line = text.split('\n').findIndex((l) => l.includes('snapshot.mode')) + 1;
     const { code, stderr } = await runCli(['connectors', 'validate', '--dir', dir]);
     expect(code).to.equal(1);
-    expect(stderr).to.match(new RegExp(`store-postgres\\.yaml:${line}:3: snapshot\\.mode: .*must be one of .*initial`));
+    expect(stderr).to.match(
+      new RegExp(`store-postgres\\.yaml:${line}:3: snapshot\\.mode: .*must be one of .*initial`),
+    );
     expectNoStackTrace(stderr);
   });
 
   it('diff shows a changed key with secrets masked, without applying it', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'stockline-connectors-'));
     copyFileSync('connectors/store-postgres.yaml', path.join(dir, 'store-postgres.yaml'));
-    const text = readFileSync(path.join(dir, 'store-postgres.yaml'), 'utf8').replace('heartbeat.interval.ms: 10000', 'heartbeat.interval.ms: 20000');
+    const text = readFileSync(path.join(dir, 'store-postgres.yaml'), 'utf8').replace(
+      'heartbeat.interval.ms: 10000',
+      'heartbeat.interval.ms: 20000',
+    );
     writeFileSync(path.join(dir, 'store-postgres.yaml'), text);
     const { code, stdout } = await runCli(['connectors', 'diff', '--dir', dir, 'store-postgres'], {
       STORE_PG_DEBEZIUM_PASSWORD: 'a-different-secret',

@@ -27,7 +27,9 @@ async function itemCount(env: TestStack): Promise<number> {
   });
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM items WHERE sku NOT LIKE 'T%'");
+    const { rows } = await client.query<{ n: string }>(
+      "SELECT count(*) AS n FROM items WHERE sku NOT LIKE 'T%'",
+    );
     return Number(rows[0]!.n);
   } finally {
     await client.end();

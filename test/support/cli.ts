@@ -15,7 +15,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { ...process.env, STOCKLINE_LOG_LEVEL: 'warn', ...env }, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 },
+      {
+        env: { ...process.env, STOCKLINE_LOG_LEVEL: 'warn', ...env },
+        timeout: timeoutMs,
+        maxBuffer: 32 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -46,7 +46,9 @@ export async function collectChanges(
     },
   });
   if (found.length < count) {
-    throw new Error(`saw ${found.length} of ${count} change events on ${topic} within ${timeoutMs} ms: ${JSON.stringify(found.map((f) => f.value?.op ?? 'tombstone'))}`);
+    throw new Error(
+      `saw ${found.length} of ${count} change events on ${topic} within ${timeoutMs} ms: ${JSON.stringify(found.map((f) => f.value?.op ?? 'tombstone'))}`,
+    );
   }
   return found;
 }

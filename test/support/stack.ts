@@ -31,7 +31,11 @@ export function ensureStack(): Promise<TestStack> {
     const client = new ConnectClient(config.connect.url, config.connect.requestTimeoutMs);
     const connectors = loadConnectorFiles(config.connect.connectorsDir, connectorEnvironment(config));
     await applyConnectors(client, connectors);
-    await waitRunning(client, connectors.map((c) => c.name), 120000);
+    await waitRunning(
+      client,
+      connectors.map((c) => c.name),
+      120000,
+    );
     return { config, secrets: readSecrets(stack.layout.secretsFile), stack };
   })();
   return ready;

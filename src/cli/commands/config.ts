@@ -3,10 +3,14 @@ import { cliContext } from '../context.js';
 import { print, printJson } from '../output.js';
 
 export function registerConfigCommands(program: Command): void {
-  const group = program.command('config').description('check the service configuration without running anything');
+  const group = program
+    .command('config')
+    .description('check the service configuration without running anything');
   group
     .command('check')
-    .description('load config/ for STOCKLINE_ENV with environment overrides; print the result or every problem')
+    .description(
+      'load config/ for STOCKLINE_ENV with environment overrides; print the result or every problem',
+    )
     .option('--print', 'print the effective configuration')
     .action((options: { print?: boolean }) => {
       const { config } = cliContext();

@@ -30,7 +30,8 @@ export function registerConnectorCommands(program: Command): void {
     .command('connectors')
     .description('validate, apply, inspect and restart the Kafka Connect connectors in connectors/');
 
-  const withDir = (c: Command) => c.option('--dir <folder>', 'folder of connector files (default: connect.connectorsDir)');
+  const withDir = (c: Command) =>
+    c.option('--dir <folder>', 'folder of connector files (default: connect.connectorsDir)');
 
   withDir(group.command('validate [names...]'))
     .description("check connector files locally, then with Kafka Connect's validate endpoint")
@@ -38,7 +39,9 @@ export function registerConnectorCommands(program: Command): void {
     .action(async (names: string[], options: Common & { offline?: boolean }) => {
       const { client, connectors } = setup(names, options);
       if (!options.offline) await validateRemotely(client, connectors);
-      print(`${connectors.length} connector file(s) valid${options.offline ? ' (local checks only)' : ''}: ${connectors.map((c) => c.name).join(', ')}`);
+      print(
+        `${connectors.length} connector file(s) valid${options.offline ? ' (local checks only)' : ''}: ${connectors.map((c) => c.name).join(', ')}`,
+      );
     });
 
   withDir(group.command('apply [names...]'))
@@ -48,19 +51,29 @@ export function registerConnectorCommands(program: Command): void {
     .action(async (names: string[], options: Common & { wait?: boolean; timeout: string }) => {
       const { client, connectors } = setup(names, options);
       const results = await applyConnectors(client, connectors);
-      printTable(['connector', 'action'], results.map((r) => [r.name, r.action]));
+      printTable(
+        ['connector', 'action'],
+        results.map((r) => [r.name, r.action]),
+      );
       if (options.wait) {
-        await waitRunning(client, results.map((r) => r.name), Number(options.timeout) * 1000);
+        await waitRunning(
+          client,
+          results.map((r) => r.name),
+          Number(options.timeout) * 1000,
+        );
         print('all connectors running');
       }
     });
 
   withDir(group.command('status [names...]'))
-    .description("show connector and task states; a failed task shows its trace")
+    .description('show connector and task states; a failed task shows its trace')
     .option('--json', 'print as JSON')
     .action(async (names: string[], options: Common & { json?: boolean }) => {
       const { client, connectors } = setup(names, options);
-      const statuses = await connectorStatuses(client, connectors.map((c) => c.name));
+      const statuses = await connectorStatuses(
+        client,
+        connectors.map((c) => c.name),
+      );
       if (options.json) return printJson(statuses);
       const rows: string[][] = [];
       const traces: string[] = [];
@@ -75,7 +88,12 @@ export function registerConnectorCommands(program: Command): void {
       }
       printTable(['connector', 'state', 'tasks'], rows);
       for (const trace of traces) print(trace);
-      if (statuses.some((s) => 'missing' in s || s.connector.state === 'FAILED' || s.tasks.some((t) => t.state === 'FAILED'))) {
+      if (
+        statuses.some(
+          (s) =>
+            'missing' in s || s.connector.state === 'FAILED' || s.tasks.some((t) => t.state === 'FAILED'),
+        )
+      ) {
         process.exitCode = 1;
       }
     });
@@ -87,7 +105,8 @@ export function registerConnectorCommands(program: Command): void {
       const diffs = await diffConnectors(client, connectors, names.length === 0);
       for (const d of diffs) {
         print(`${d.name}: ${d.state}`);
-        for (const c of d.changes) print(`  ${c.key}: deployed ${JSON.stringify(c.deployed)} -> local ${JSON.stringify(c.local)}`);
+        for (const c of d.changes)
+          print(`  ${c.key}: deployed ${JSON.stringify(c.deployed)} -> local ${JSON.stringify(c.local)}`);
       }
       if (diffs.some((d) => d.state !== 'same')) process.exitCode = 1;
     });
@@ -96,7 +115,10 @@ export function registerConnectorCommands(program: Command): void {
     .description('restart failed connectors and their failed tasks')
     .action(async (names: string[], options: Common) => {
       const { client, connectors } = setup(names, options);
-      const restarted = await restartFailed(client, connectors.map((c) => c.name));
+      const restarted = await restartFailed(
+        client,
+        connectors.map((c) => c.name),
+      );
       print(restarted.length ? `restarted: ${restarted.join(', ')}` : 'no failed connector or task');
     });
 }

@@ -18,7 +18,9 @@ function printStatus(statuses: PartStatus[]): void {
 }
 
 export function registerStackCommands(program: Command): void {
-  const stack = program.command('stack').description('start, stop and inspect the local stack (Kafka, Connect + Debezium, store databases)');
+  const stack = program
+    .command('stack')
+    .description('start, stop and inspect the local stack (Kafka, Connect + Debezium, store databases)');
 
   stack
     .command('fetch')
@@ -32,7 +34,9 @@ export function registerStackCommands(program: Command): void {
 
   stack
     .command('up [parts...]')
-    .description('start every part (or the named ones) that is not running, wait until healthy, seed the databases')
+    .description(
+      'start every part (or the named ones) that is not running, wait until healthy, seed the databases',
+    )
     .option('--json', 'print the status as JSON')
     .action(async (parts: string[], options: { json?: boolean }) => {
       const { config, log } = cliContext();

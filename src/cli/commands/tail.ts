@@ -33,13 +33,18 @@ export function renderRecord(record: KafkaRecord): string {
 export function registerTailCommand(program: Command): void {
   program
     .command('tail <topics...>')
-    .description('print records (key, headers, value pretty-printed) from topics, for checking that capture works')
+    .description(
+      'print records (key, headers, value pretty-printed) from topics, for checking that capture works',
+    )
     .option('--new', 'only records that arrive from now on (default: from the beginning)')
     .option('--max <count>', 'stop after this many records')
     .option('--idle <seconds>', 'stop when no record arrived for this long')
     .action(async (topics: string[], options: { new?: boolean; max?: string; idle?: string }) => {
       const { config } = cliContext();
-      const reader = createKafkaReader({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-tail` });
+      const reader = createKafkaReader({
+        brokers: config.kafka.brokers,
+        clientId: `${config.kafka.clientId}-tail`,
+      });
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
       const max = options.max ? Number(options.max) : Infinity;

@@ -1,7 +1,7 @@
 // Reads the data description entries of a copybook: `level [name|FILLER] clauses... .`
 // Only the clauses that decide where data sits and how it is encoded are kept; clauses that do
 // not change storage (VALUE, JUSTIFIED, INDEXED BY, KEY) are skipped; those that change it in
-// ways the decoder does not follow (REDEFINES, SYNC, OCCURS DEPENDING ON, ...) are refused.
+// ways the decoder does not follow (REDEFINES below 01, SYNC, OCCURS DEPENDING ON, ...) are refused.
 import type { Token } from './copybook-lexer.js';
 import { CopybookError } from './errors.js';
 import type { ZonedSign } from './layout.js';
@@ -163,6 +163,12 @@ class EntryReader {
       this.fail(
         `'${token.text}' looks like the level number of a new entry: the entry before it has no period`,
       );
+    }
+    // A 01 record that REDEFINES another is an alternative layout of the same buffer; only one
+    // record is laid out at a time, so nothing overlaps. Below 01 it would overlay fields.
+    if (word === 'REDEFINES' && this.entry.level === 1) {
+      this.expectWord('the redefined record after REDEFINES');
+      return;
     }
     const unsupported = UNSUPPORTED_CLAUSES[word];
     if (unsupported !== undefined) this.fail(unsupported);

@@ -222,6 +222,41 @@ describe('copybook parser', () => {
     );
   });
 
+  it('lays out a 01 record that REDEFINES another on its own', () => {
+    const text = copybook(
+      ' 01  MOVE-REC.',
+      '     05  M-QTY  PIC S9(5) COMP-3.',
+      ' 01  COUNT-REC REDEFINES MOVE-REC.',
+      '     05  C-QTY  PIC S9(5).',
+    );
+    expect(parseCopybook(text, { file: 'ALT.cpy', record: 'COUNT-REC' }).fields).to.deep.equal([
+      {
+        name: 'C-QTY',
+        offset: 0,
+        length: 5,
+        kind: 'zoned',
+        digits: 5,
+        scale: 0,
+        signed: true,
+        sign: { position: 'trailing', separate: false },
+      },
+    ]);
+  });
+
+  it('skips listing-control statements and reads tab-indented lines at the tab stops', () => {
+    const text = [
+      '      * tabbed',
+      '\t 01  REC.',
+      '\t     05  A PIC X(2).',
+      '       EJECT',
+      '\t     05  B PIC 9.',
+    ].join('\n');
+    expect(parse(text).map((f) => [f.name, f.offset])).to.deep.equal([
+      ['A', 0],
+      ['B', 2],
+    ]);
+  });
+
   describe('errors name the file, the line and the problem', () => {
     it('a PIC clause that does not parse', () => {
       const lines = [
@@ -261,6 +296,11 @@ describe('copybook parser', () => {
         'OCCURS DEPENDING ON',
         [' 01  R.', '     05  N PIC 9.', '     05  A PIC X OCCURS 1 TO 5 DEPENDING ON N.'],
         'TEST.cpy:3: OCCURS ... DEPENDING ON (variable-length tables) is not supported',
+      ],
+      [
+        'an unknown clause',
+        [' 01  R.', '     05  A PIC X GLOBAL.'],
+        "TEST.cpy:2: unexpected 'GLOBAL': not a clause this parser knows",
       ],
       [
         'floating point',

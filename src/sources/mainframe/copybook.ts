@@ -188,8 +188,9 @@ function storageOf(entry: DataEntry, at: Placement, file: string): Omit<LayoutFi
     case 'packed':
       return { kind: 'packed', length: packedLength(digits), ...numeric };
     case 'binary':
-      if (digits > MAX_BINARY_DIGITS)
+      if (digits > MAX_BINARY_DIGITS) {
         fail(`a binary item holds at most ${MAX_BINARY_DIGITS} digits, not ${digits}`);
+      }
       return { kind: 'binary', length: binaryLength(digits), ...numeric };
     case 'display': {
       if (!signed) return { kind: 'zoned', length: digits, ...numeric };

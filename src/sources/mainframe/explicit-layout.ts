@@ -87,8 +87,9 @@ function checkSpec(spec: ExplicitFieldSpec): string[] {
   if (typeof spec.name !== 'string' || !NAME_PATTERN.test(spec.name)) {
     problems.push('the name must start with a letter or digit and hold only letters, digits and _ . - ( )');
   }
-  if (!KINDS.includes(spec.type))
+  if (!KINDS.includes(spec.type)) {
     problems.push(`type ${String(spec.type)} is not one of ${KINDS.join(', ')}`);
+  }
   if (!Number.isInteger(spec.offset) || spec.offset < 0) {
     problems.push(`offset ${spec.offset} is not a byte offset (an integer >= 0)`);
   }
@@ -96,20 +97,14 @@ function checkSpec(spec: ExplicitFieldSpec): string[] {
     problems.push(`length ${spec.length} is not a byte count (an integer > 0)`);
   } else if (spec.type === 'binary' && ![2, 4, 8].includes(spec.length)) {
     problems.push(`a binary field is 2, 4 or 8 bytes, not ${spec.length}`);
+  } else if (spec.type === 'packed' && spec.digits !== undefined && !fitsPacked(spec.digits, spec.length)) {
+    const most = 2 * spec.length - 1;
+    problems.push(`${spec.length} packed bytes hold ${most - 1} or ${most} digits, not ${spec.digits}`);
   } else if (spec.type !== 'text' && spec.type !== 'binary' && digitsOf(spec) > MAX_NUMERIC_DIGITS) {
     problems.push(`${digitsOf(spec)} digits is more than a mainframe decimal holds (${MAX_NUMERIC_DIGITS})`);
   }
-  if (spec.digits !== undefined && spec.type !== 'packed')
+  if (spec.digits !== undefined && spec.type !== 'packed') {
     problems.push('digits only applies to packed fields');
-  const packedDigits = 2 * spec.length - 1;
-  if (
-    spec.type === 'packed' &&
-    spec.digits !== undefined &&
-    ![packedDigits, packedDigits - 1].includes(spec.digits)
-  ) {
-    problems.push(
-      `${spec.length} packed bytes hold ${packedDigits - 1} or ${packedDigits} digits, not ${spec.digits}`,
-    );
   }
   if (spec.type === 'text' && (spec.scale !== undefined || spec.signed !== undefined)) {
     problems.push('scale and signed only apply to numeric types');
@@ -120,6 +115,11 @@ function checkSpec(spec: ExplicitFieldSpec): string[] {
     problems.push(`scale ${spec.scale} is more than the field's ${digitsOf(spec)} digits`);
   }
   return problems;
+}
+
+/** A packed field of `length` bytes declares an odd digit count that fills it, or one less. */
+function fitsPacked(digits: number, length: number): boolean {
+  return digits === 2 * length - 1 || digits === 2 * length - 2;
 }
 
 /** Digits a field of this type and length holds: one a byte zoned, two a byte less the sign packed. */
@@ -143,7 +143,7 @@ function toField(spec: ExplicitFieldSpec): LayoutField {
   return kind === 'zoned' && signed ? { ...field, sign: { position: 'trailing', separate: false } } : field;
 }
 
-/** Each field against the next one in offset order: sorted, an overlap always shows up there. */
+/** In offset order, a field overlaps an earlier one exactly when it starts before the furthest end so far. */
 function overlaps(sorted: readonly LayoutField[]): string[] {
   const problems: string[] = [];
   let furthest: LayoutField | undefined; // the field reaching furthest so far
@@ -153,8 +153,9 @@ function overlaps(sorted: readonly LayoutField[]): string[] {
         `${furthest.name} (bytes ${range(furthest)}) and ${field.name} (bytes ${range(field)}) overlap`,
       );
     }
-    if (furthest === undefined || field.offset + field.length > furthest.offset + furthest.length)
+    if (furthest === undefined || field.offset + field.length > furthest.offset + furthest.length) {
       furthest = field;
+    }
   }
   return problems;
 }

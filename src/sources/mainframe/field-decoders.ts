@@ -2,7 +2,7 @@
 // and shape captured, so decoding a record only reads bytes: no parsing, no lookups by name.
 import { ebcdicRangeDecoder, EBCDIC_SPACE, type Ccsid } from './codepages.js';
 import { formatDecimal } from './decimal.js';
-import { RecordDecodeError, hexLiteral } from './errors.js';
+import { LayoutError, RecordDecodeError, hexLiteral } from './errors.js';
 import type { LayoutField } from './layout.js';
 
 /** Reads one field's value out of a whole record whose length has been checked. */
@@ -98,8 +98,9 @@ function zonedDecoder(field: LayoutField): FieldDecoder {
     if (signByte >= 0) {
       const byte = record[signByte];
       if (byte === EBCDIC_MINUS) negative = true;
-      else if (byte !== EBCDIC_PLUS)
+      else if (byte !== EBCDIC_PLUS) {
         throw invalidField(field, record, "the separate sign is neither '+' nor '-'");
+      }
     }
     return formatDecimal(digits, scale, negative, !signed);
   };
@@ -117,15 +118,17 @@ function packedDecoder(field: LayoutField): FieldDecoder {
     let digits = '';
     for (let i = offset; i < last; i++) {
       const pair = PACKED_PAIRS[record[i] ?? 0];
-      if (pair === undefined)
+      if (pair === undefined) {
         throw invalidField(field, record, `byte ${i - offset} holds a nibble that is not a digit`);
+      }
       digits += pair;
     }
     const lastByte = record[last] ?? 0;
     const lastDigit = lastByte >> 4;
     const signNibble = lastByte & 0xf;
-    if (lastDigit > 9)
+    if (lastDigit > 9) {
       throw invalidField(field, record, `byte ${length - 1} holds a nibble that is not a digit`);
+    }
     digits += DIGITS[lastDigit] ?? '';
     let negative = false;
     if (NEGATIVE_SIGNS.has(signNibble)) {
@@ -136,8 +139,9 @@ function packedDecoder(field: LayoutField): FieldDecoder {
     }
     if (spareNibbles > 0) {
       for (let n = 0; n < spareNibbles; n++) {
-        if (digits.charCodeAt(n) !== 0x30)
+        if (digits.charCodeAt(n) !== 0x30) {
           throw invalidField(field, record, 'the spare high-order nibble is not 0');
+        }
       }
       digits = digits.slice(spareNibbles);
     }
@@ -151,7 +155,7 @@ function binaryDecoder(field: LayoutField): FieldDecoder {
   const read = binaryReader(length, signed);
   if (read === undefined) {
     // Layout builders only make 2-, 4- and 8-byte binary fields; this guards hand-made layouts.
-    throw new RecordDecodeError(`${field.name}: a binary field is 2, 4 or 8 bytes, not ${length}`, {
+    throw new LayoutError(`${field.name}: a binary field is 2, 4 or 8 bytes, not ${length}`, {
       field: field.name,
       fieldOffset: offset,
     });

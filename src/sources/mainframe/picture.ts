@@ -28,8 +28,9 @@ export function parsePicture(text: string): Picture | PictureProblem {
   if (!Array.isArray(symbols)) return symbols;
   const chars = new Set(symbols.map((s) => s.char));
   if (chars.has('P')) return { problem: 'the scaling position P is not supported' };
-  if (chars.has('N') || chars.has('G'))
+  if (chars.has('N') || chars.has('G')) {
     return { problem: 'national and DBCS pictures (N, G) are not supported' };
+  }
   const editing = [...chars].find((c) => EDITING_SYMBOLS.has(c));
   if (editing !== undefined) return { problem: `edited pictures ('${editing}') are not supported` };
   const unknown = [...chars].find((c) => !'XA9SV'.includes(c));

@@ -57,7 +57,12 @@ export class ConnectWorker implements StackPart {
       'config.providers': 'env',
       'config.providers.env.class': 'org.apache.kafka.common.config.provider.EnvVarConfigProvider',
     };
-    writeFileSync(this.propsFile, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+    writeFileSync(
+      this.propsFile,
+      Object.entries(props)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n') + '\n',
+    );
   }
 
   start(): Promise<void> {
@@ -80,8 +85,12 @@ export class ConnectWorker implements StackPart {
     try {
       const plugins = (await client.plugins()).map((p) => p.class);
       const missing = REQUIRED_CONNECTOR_CLASSES.filter((c) => !plugins.includes(c));
-      if (missing.length > 0) return { healthy: false, detail: `REST answers but plugins are missing: ${missing.join(', ')}` };
-      return { healthy: true, detail: `REST answers, ${plugins.length} connector plugins incl. Debezium PostgreSQL and MariaDB` };
+      if (missing.length > 0)
+        return { healthy: false, detail: `REST answers but plugins are missing: ${missing.join(', ')}` };
+      return {
+        healthy: true,
+        detail: `REST answers, ${plugins.length} connector plugins incl. Debezium PostgreSQL and MariaDB`,
+      };
     } catch (e) {
       return { healthy: false, detail: `REST API not answering: ${(e as Error).message}` };
     }

@@ -28,7 +28,13 @@ export function writeLog4jConfig(layout: StackLayout, part: string): string {
   return file;
 }
 
-export function javaCommand(layout: StackLayout, log4jFile: string, heapMb: number, mainClass: string, args: string[]): [string, string[]] {
+export function javaCommand(
+  layout: StackLayout,
+  log4jFile: string,
+  heapMb: number,
+  mainClass: string,
+  args: string[],
+): [string, string[]] {
   const javaHome = process.env.JAVA_HOME;
   const java = javaHome ? path.join(javaHome, 'bin', 'java') : 'java';
   return [

@@ -51,7 +51,12 @@ export class KafkaBroker implements StackPart {
       'group.initial.rebalance.delay.ms': '0',
       'log.retention.hours': '168',
     };
-    writeFileSync(this.propsFile, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+    writeFileSync(
+      this.propsFile,
+      Object.entries(props)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n') + '\n',
+    );
   }
 
   async start(): Promise<void> {
@@ -70,15 +75,28 @@ export class KafkaBroker implements StackPart {
       ]);
       await run(cmd, args);
     }
-    const [cmd, args] = javaCommand(this.ctx.layout, log4j, this.ctx.config.stack.kafka.heapMb, 'kafka.Kafka', [this.propsFile]);
+    const [cmd, args] = javaCommand(
+      this.ctx.layout,
+      log4j,
+      this.ctx.config.stack.kafka.heapMb,
+      'kafka.Kafka',
+      [this.propsFile],
+    );
     spawnDetached({ command: cmd, args, logFile: this.logFile, pidFile: this.pidFile });
   }
 
   async health(): Promise<Health> {
-    const admin = createKafkaAdmin({ brokers: [`127.0.0.1:${this.port}`], clientId: 'stockline-stack-health', quiet: true });
+    const admin = createKafkaAdmin({
+      brokers: [`127.0.0.1:${this.port}`],
+      clientId: 'stockline-stack-health',
+      quiet: true,
+    });
     try {
       const cluster = await admin.describeCluster();
-      return { healthy: true, detail: `cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s) answer metadata` };
+      return {
+        healthy: true,
+        detail: `cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s) answer metadata`,
+      };
     } catch (e) {
       return { healthy: false, detail: `metadata request failed: ${(e as Error).message}` };
     } finally {

@@ -73,9 +73,18 @@ export class StoreMariadb implements StackPart {
 
   /** Root over the unix socket: the password is set by prepare(), so a fresh install has none yet. */
   async adminConnection(): Promise<mysql.Connection> {
-    const base = { socketPath: this.socket, user: 'root', connectTimeout: 3000, multipleStatements: true, timezone: 'Z' };
+    const base = {
+      socketPath: this.socket,
+      user: 'root',
+      connectTimeout: 3000,
+      multipleStatements: true,
+      timezone: 'Z',
+    };
     try {
-      return await mysql.createConnection({ ...base, password: this.ctx.secrets.STORE_MARIADB_ADMIN_PASSWORD });
+      return await mysql.createConnection({
+        ...base,
+        password: this.ctx.secrets.STORE_MARIADB_ADMIN_PASSWORD,
+      });
     } catch (e) {
       if ((e as { code?: string }).code !== 'ER_ACCESS_DENIED_ERROR') throw e;
       return mysql.createConnection(base);
@@ -86,10 +95,15 @@ export class StoreMariadb implements StackPart {
     let connection: mysql.Connection | undefined;
     try {
       connection = await this.adminConnection();
-      const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT @@log_bin AS log_bin, @@binlog_format AS format');
+      const [rows] = await connection.query<mysql.RowDataPacket[]>(
+        'SELECT @@log_bin AS log_bin, @@binlog_format AS format',
+      );
       const row = rows[0];
       if (Number(row?.log_bin) !== 1 || row?.format !== 'ROW') {
-        return { healthy: false, detail: `accepts connections but binlog is ${String(row?.log_bin)}/${String(row?.format)}` };
+        return {
+          healthy: false,
+          detail: `accepts connections but binlog is ${String(row?.log_bin)}/${String(row?.format)}`,
+        };
       }
       return { healthy: true, detail: 'accepts connections, binlog on, binlog_format=ROW' };
     } catch (e) {

@@ -11,7 +11,11 @@ const SYSTEM_USER = 'postgres';
 function postgresBinDir(configured: string): string {
   if (configured) return configured;
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   if (versions.length === 0) return ''; // fall back to PATH
   return path.join(root, versions[0]!, 'bin');
 }
@@ -94,7 +98,16 @@ export class StorePostgres implements StackPart {
     );
     ownedFile(conf, SYSTEM_USER);
     ownedFile(this.logFile, SYSTEM_USER);
-    const [cmd, args] = asUser(SYSTEM_USER, this.tool('pg_ctl'), ['start', '-D', this.dataDir, '-l', this.logFile, '-w', '-t', '120']);
+    const [cmd, args] = asUser(SYSTEM_USER, this.tool('pg_ctl'), [
+      'start',
+      '-D',
+      this.dataDir,
+      '-l',
+      this.logFile,
+      '-w',
+      '-t',
+      '120',
+    ]);
     await run(cmd, args);
   }
 
@@ -115,7 +128,8 @@ export class StorePostgres implements StackPart {
       await client.connect();
       const { rows } = await client.query<{ wal_level: string }>('SHOW wal_level');
       const level = rows[0]?.wal_level;
-      if (level !== 'logical') return { healthy: false, detail: `accepts connections but wal_level is ${level}, not logical` };
+      if (level !== 'logical')
+        return { healthy: false, detail: `accepts connections but wal_level is ${level}, not logical` };
       return { healthy: true, detail: 'accepts connections, wal_level=logical' };
     } catch (e) {
       return { healthy: false, detail: `does not accept connections: ${(e as Error).message}` };
@@ -131,10 +145,18 @@ export class StorePostgres implements StackPart {
   async stop(): Promise<void> {
     const pid = this.pid();
     if (pid === undefined) return;
-    const [cmd, args] = asUser(SYSTEM_USER, this.tool('pg_ctl'), ['stop', '-D', this.dataDir, '-m', 'fast', '-w', '-t', '60']);
+    const [cmd, args] = asUser(SYSTEM_USER, this.tool('pg_ctl'), [
+      'stop',
+      '-D',
+      this.dataDir,
+      '-m',
+      'fast',
+      '-w',
+      '-t',
+      '60',
+    ]);
     await run(cmd, args);
     // pg_ctl returns when the pid file is gone; the postmaster exits a moment later.
     await waitUntilGone(pid, 10000);
   }
 }
-

@@ -19,12 +19,21 @@ export class MachineRedis implements StackPart {
 
   start(): Promise<void> {
     return Promise.reject(
-      new Error(`Redis is not running at ${this.host}:${this.port}; the stack uses the machine's Redis and does not start one`),
+      new Error(
+        `Redis is not running at ${this.host}:${this.port}; the stack uses the machine's Redis and does not start one`,
+      ),
     );
   }
 
   async health(): Promise<Health> {
-    const client = new Redis({ host: this.host, port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
+    const client = new Redis({
+      host: this.host,
+      port: this.port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 2000,
+      retryStrategy: () => null,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();

@@ -20,5 +20,8 @@ export function multiRowInsert(dialect: Dialect, table: string, rows: readonly o
     });
     return `(${placeholders.join(', ')})`;
   });
-  return { sql: `INSERT INTO ${table} (${columns.map(quote).join(', ')}) VALUES ${tuples.join(', ')}`, values };
+  return {
+    sql: `INSERT INTO ${table} (${columns.map(quote).join(', ')}) VALUES ${tuples.join(', ')}`,
+    values,
+  };
 }

@@ -77,12 +77,30 @@ export const LOCATIONS: Location[] = [
   { location_id: 'S001', name: 'Berlin Alexanderplatz', kind: 'store', region: 'north', store_number: 1 },
   { location_id: 'S002', name: 'Hamburg Jungfernstieg', kind: 'store', region: 'north', store_number: 2 },
   { location_id: 'S003', name: 'Hannover Kröpcke', kind: 'store', region: 'north', store_number: 3 },
-  { location_id: 'W001', name: 'Warehouse North, Hamburg-Billbrook', kind: 'warehouse', region: 'north', store_number: null },
+  {
+    location_id: 'W001',
+    name: 'Warehouse North, Hamburg-Billbrook',
+    kind: 'warehouse',
+    region: 'north',
+    store_number: null,
+  },
   { location_id: 'S101', name: 'München Marienplatz', kind: 'store', region: 'south', store_number: 101 },
   { location_id: 'S102', name: 'Stuttgart Königstraße', kind: 'store', region: 'south', store_number: 102 },
   { location_id: 'S103', name: 'Nürnberg Lorenzkirche', kind: 'store', region: 'south', store_number: 103 },
-  { location_id: 'W002', name: 'Warehouse South, Augsburg', kind: 'warehouse', region: 'south', store_number: null },
-  { location_id: 'DC01', name: 'Distribution Center Kassel', kind: 'distribution_center', region: 'central', store_number: null },
+  {
+    location_id: 'W002',
+    name: 'Warehouse South, Augsburg',
+    kind: 'warehouse',
+    region: 'south',
+    store_number: null,
+  },
+  {
+    location_id: 'DC01',
+    name: 'Distribution Center Kassel',
+    kind: 'distribution_center',
+    region: 'central',
+    store_number: null,
+  },
 ];
 
 const ITEM_NAMES: [string, Item['unit']][] = [
@@ -163,7 +181,12 @@ export function storeSample(region: 'north' | 'south', seed: number): StoreSampl
     ITEMS.map((item) => ({
       location_id: location.location_id,
       sku: item.sku,
-      quantity: quantity(random, item.unit, location.kind === 'store' ? 5 : 200, location.kind === 'store' ? 80 : 2000),
+      quantity: quantity(
+        random,
+        item.unit,
+        location.kind === 'store' ? 5 : 200,
+        location.kind === 'store' ? 80 : 2000,
+      ),
       unit: item.unit,
       counted_at: at(-24 * 60),
       updated_at: at(0),

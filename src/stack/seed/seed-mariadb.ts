@@ -12,7 +12,11 @@ const SEED_DIR = path.resolve('connectors/seed');
  * Root's password, the application's and Debezium's users (Debezium needs replication and
  * binlog privileges), the store schema, and the sample rows the first time.
  */
-export async function seedMariadb(connection: mysql.Connection, secrets: StackSecrets, log: Logger): Promise<void> {
+export async function seedMariadb(
+  connection: mysql.Connection,
+  secrets: StackSecrets,
+  log: Logger,
+): Promise<void> {
   // Passwords are base64url (no quotes possible); user names are ours.
   await connection.query(
     [
@@ -43,6 +47,9 @@ export async function seedMariadb(connection: mysql.Connection, secrets: StackSe
       await connection.query(sql, values);
     }
     await connection.commit();
-    log.info({ database: 'store', stock: sample.stock.length, sales: sample.sales.length }, 'store MariaDB seeded');
+    log.info(
+      { database: 'store', stock: sample.stock.length, sales: sample.sales.length },
+      'store MariaDB seeded',
+    );
   }
 }

@@ -18,7 +18,12 @@ async function withClient<T>(client: pg.Client, work: (c: pg.Client) => Promise<
 }
 
 /** CREATE ROLE has no IF NOT EXISTS; the password is (re)set from the stack's secrets. */
-async function ensureRole(client: pg.Client, role: string, attributes: string, password: string): Promise<void> {
+async function ensureRole(
+  client: pg.Client,
+  role: string,
+  attributes: string,
+  password: string,
+): Promise<void> {
   const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
   const verb = rowCount ? 'ALTER' : 'CREATE';
   // Identifiers and the password cannot be bound parameters in DDL; both come from our own code
@@ -69,7 +74,10 @@ export async function seedPostgres(
         await c.query(sql, values);
       }
       await c.query('COMMIT');
-      log.info({ database: 'store', stock: sample.stock.length, sales: sample.sales.length }, 'store PostgreSQL seeded');
+      log.info(
+        { database: 'store', stock: sample.stock.length, sales: sample.sales.length },
+        'store PostgreSQL seeded',
+      );
     }
   });
 
@@ -86,7 +94,10 @@ export async function seedPostgres(
         await c.query(sql, values);
       }
       await c.query('COMMIT');
-      log.info({ database: 'sap', mard: sample.mard.length, matdoc: sample.matdoc.length }, 'SAP stand-in seeded');
+      log.info(
+        { database: 'sap', mard: sample.mard.length, matdoc: sample.matdoc.length },
+        'SAP stand-in seeded',
+      );
     }
   });
 }
