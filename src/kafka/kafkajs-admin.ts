@@ -1,4 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { RemoteError } from '../errors.js';
 import { createKafkaLogCreator } from './kafkajs-logging.js';
 import type { KafkaAdmin, KafkaConnection } from './port.js';
 
@@ -9,14 +10,31 @@ export function kafkajsClient(connection: KafkaConnection): Kafka {
     logLevel: connection.quiet ? logLevel.NOTHING : logLevel.WARN,
     logCreator: createKafkaLogCreator,
     connectionTimeout: 3000,
-    retry: connection.quiet ? { retries: 0 } : { retries: 5 },
+    retry: connection.quiet ? { retries: 0 } : { retries: 3 },
   });
+}
+
+/** kafkajs reports an unreachable cluster as a nested non-retriable error; say it plainly. */
+export async function connectOrExplain(
+  connection: KafkaConnection,
+  connect: () => Promise<void>,
+): Promise<void> {
+  try {
+    await connect();
+  } catch (e) {
+    const cause = (e as { cause?: Error }).cause ?? (e as Error);
+    throw new RemoteError(
+      `cannot reach Kafka at ${connection.brokers.join(',')}: ${cause.message}; is it running? (./stockline stack status)`,
+      { brokers: connection.brokers.join(',') },
+      { cause: e },
+    );
+  }
 }
 
 export function createKafkaAdmin(connection: KafkaConnection): KafkaAdmin {
   const admin = kafkajsClient(connection).admin();
   let connected: Promise<void> | undefined;
-  const ready = () => (connected ??= admin.connect());
+  const ready = () => (connected ??= connectOrExplain(connection, () => admin.connect()));
   return {
     async describeCluster() {
       await ready();

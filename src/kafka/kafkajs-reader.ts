@@ -1,6 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import { kafkajsClient } from './kafkajs-admin.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RemoteError } from '../errors.js';
+import { connectOrExplain, createKafkaAdmin, kafkajsClient } from './kafkajs-admin.js';
 import type { KafkaConnection, KafkaReader, KafkaRecord } from './port.js';
+
+/** Subscribing to a missing topic fails deep inside the client; say which topic instead. */
+async function waitForTopics(
+  connection: KafkaConnection,
+  topics: string[],
+  timeoutMs: number,
+): Promise<void> {
+  const admin = createKafkaAdmin(connection);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length === 0) return;
+      if (Date.now() >= deadline) {
+        throw new RemoteError(
+          `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist on ${connection.brokers.join(',')}` +
+            (timeoutMs > 0 ? ` after waiting ${Math.round(timeoutMs / 1000)} s` : '') +
+            '; `./stockline connectors status` shows whether the connector that writes it runs',
+          { topics: missing },
+          { retriable: false },
+        );
+      }
+      await sleep(500);
+    }
+  } finally {
+    await admin.close();
+  }
+}
 
 type KafkajsHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 
@@ -20,13 +51,14 @@ export function toBufferHeaders(headers: KafkajsHeaders | undefined): Record<str
  */
 export function createKafkaReader(connection: KafkaConnection): KafkaReader {
   return {
-    async read({ topics, fromBeginning, onRecord, signal }) {
+    async read({ topics, fromBeginning, onRecord, signal, waitForTopicsMs = 0 }) {
+      await waitForTopics(connection, topics, waitForTopicsMs);
       const consumer = kafkajsClient(connection).consumer({
         groupId: `stockline-reader-${randomUUID()}`,
         sessionTimeout: 10000,
         heartbeatInterval: 1000,
       });
-      await consumer.connect();
+      await connectOrExplain(connection, () => consumer.connect());
       let finish!: () => void;
       let fail!: (e: unknown) => void;
       const done = new Promise<void>((resolve, reject) => {

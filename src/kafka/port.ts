@@ -43,6 +43,8 @@ export interface ReadOptions {
   /** Called for each record in partition order; reading stops when it returns false. */
   onRecord: (record: KafkaRecord) => boolean | void | Promise<boolean | void>;
   signal?: AbortSignal;
+  /** How long to wait for topics that do not exist yet (a connector still snapshotting); 0 fails at once. */
+  waitForTopicsMs?: number;
 }
 
 export interface KafkaReader {

@@ -34,6 +34,8 @@ export async function collectChanges(
     topics: [topic],
     fromBeginning: true,
     signal,
+    // On a fresh stack the connectors may still be snapshotting when a test starts.
+    waitForTopicsMs: timeoutMs,
     onRecord: (record) => {
       const event = {
         key: parse(record.key) as Record<string, unknown> | null,

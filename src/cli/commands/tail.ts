@@ -39,35 +39,39 @@ export function registerTailCommand(program: Command): void {
     .option('--new', 'only records that arrive from now on (default: from the beginning)')
     .option('--max <count>', 'stop after this many records')
     .option('--idle <seconds>', 'stop when no record arrived for this long')
-    .action(async (topics: string[], options: { new?: boolean; max?: string; idle?: string }) => {
-      const { config } = cliContext();
-      const reader = createKafkaReader({
-        brokers: config.kafka.brokers,
-        clientId: `${config.kafka.clientId}-tail`,
-      });
-      const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
-      const max = options.max ? Number(options.max) : Infinity;
-      const idleMs = options.idle ? Number(options.idle) * 1000 : undefined;
-      let idleTimer: NodeJS.Timeout | undefined;
-      const armIdle = () => {
-        if (idleMs === undefined) return;
+    .option('--wait <seconds>', 'wait this long for a topic that does not exist yet', '0')
+    .action(
+      async (topics: string[], options: { new?: boolean; max?: string; idle?: string; wait: string }) => {
+        const { config } = cliContext();
+        const reader = createKafkaReader({
+          brokers: config.kafka.brokers,
+          clientId: `${config.kafka.clientId}-tail`,
+        });
+        const controller = new AbortController();
+        process.once('SIGINT', () => controller.abort());
+        const max = options.max ? Number(options.max) : Infinity;
+        const idleMs = options.idle ? Number(options.idle) * 1000 : undefined;
+        let idleTimer: NodeJS.Timeout | undefined;
+        const armIdle = () => {
+          if (idleMs === undefined) return;
+          clearTimeout(idleTimer);
+          idleTimer = setTimeout(() => controller.abort(), idleMs);
+        };
+        armIdle();
+        let seen = 0;
+        await reader.read({
+          topics,
+          fromBeginning: !options.new,
+          signal: controller.signal,
+          waitForTopicsMs: Number(options.wait) * 1000,
+          onRecord: (record) => {
+            print(renderRecord(record));
+            armIdle();
+            return ++seen < max;
+          },
+        });
         clearTimeout(idleTimer);
-        idleTimer = setTimeout(() => controller.abort(), idleMs);
-      };
-      armIdle();
-      let seen = 0;
-      await reader.read({
-        topics,
-        fromBeginning: !options.new,
-        signal: controller.signal,
-        onRecord: (record) => {
-          print(renderRecord(record));
-          armIdle();
-          return ++seen < max;
-        },
-      });
-      clearTimeout(idleTimer);
-      print(`(${seen} record${seen === 1 ? '' : 's'})`);
-    });
+        print(`(${seen} record${seen === 1 ? '' : 's'})`);
+      },
+    );
 }

@@ -35,7 +35,7 @@ export function compileFieldDecoder(field: LayoutField, ccsid: Ccsid): FieldDeco
 }
 
 /** The error for a field whose bytes are not valid for its kind: names the field, offset and bytes. */
-export function invalidField(field: LayoutField, record: Buffer, problem: string): RecordDecodeError {
+function invalidField(field: LayoutField, record: Buffer, problem: string): RecordDecodeError {
   const bytes = hexLiteral(record.subarray(field.offset, field.offset + field.length));
   return new RecordDecodeError(
     `${field.name} at offset ${field.offset} (${field.kind}, ${field.length} bytes): ${problem}; bytes ${bytes}`,
