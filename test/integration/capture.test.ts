@@ -1,8 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { expect } from 'chai';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
+import type mysql from 'mysql2/promise';
+import type pg from 'pg';
 import { ean13 } from '../../src/stack/seed/sample-data.js';
+import { connectStoreMariadb, connectStorePostgres } from '../support/databases.js';
 import { collectChanges, type ChangeEvent } from '../support/kafka.js';
 import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';
 
@@ -25,14 +26,7 @@ describe('capture: Debezium change events from the stack databases (integration)
   describe('store PostgreSQL', () => {
     let client: pg.Client;
     before(async () => {
-      client = new pg.Client({
-        host: '127.0.0.1',
-        port: env.config.stack.postgres.port,
-        user: 'stockline_app',
-        password: env.secrets.STORE_PG_APP_PASSWORD,
-        database: 'store',
-      });
-      await client.connect();
+      client = await connectStorePostgres(env, 'store');
     });
     after(() => client.end());
 
@@ -112,14 +106,7 @@ describe('capture: Debezium change events from the stack databases (integration)
   describe('store MariaDB', () => {
     let connection: mysql.Connection;
     before(async () => {
-      connection = await mysql.createConnection({
-        host: '127.0.0.1',
-        port: env.config.stack.mariadb.port,
-        user: 'stockline_app',
-        password: env.secrets.STORE_MARIADB_APP_PASSWORD,
-        database: 'store',
-        timezone: 'Z',
-      });
+      connection = await connectStoreMariadb(env);
     });
     after(() => connection.end());
 
@@ -175,14 +162,7 @@ describe('capture: Debezium change events from the stack databases (integration)
   describe('SAP stand-in (PostgreSQL with MATDOC and MARD shapes)', () => {
     let client: pg.Client;
     before(async () => {
-      client = new pg.Client({
-        host: '127.0.0.1',
-        port: env.config.stack.postgres.port,
-        user: 'stockline_app',
-        password: env.secrets.STORE_PG_APP_PASSWORD,
-        database: 'sap',
-      });
-      await client.connect();
+      client = await connectStorePostgres(env, 'sap');
     });
     after(() => client.end());
 

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import pg from 'pg';
+import { connectStorePostgres } from '../support/databases.js';
 import { expectNoStackTrace, runCli } from '../support/cli.js';
 import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';
 
@@ -84,14 +84,7 @@ describe('connectors as code against the real Kafka Connect (integration)', func
   });
 
   it('tail shows the change event of a row just inserted in a store table', async () => {
-    const client = new pg.Client({
-      host: '127.0.0.1',
-      port: env.config.stack.postgres.port,
-      user: 'stockline_app',
-      password: env.secrets.STORE_PG_APP_PASSWORD,
-      database: 'store',
-    });
-    await client.connect();
+    const client = await connectStorePostgres(env);
     const saleId = randomInt(100_000_000, 999_999_999);
     try {
       await client.query(

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import type { PartStatus } from '../../src/stack/stack.js';
 import { isAlive } from '../../src/stack/processes.js';
+import { connectStorePostgres } from '../support/databases.js';
 import { runCli } from '../support/cli.js';
 import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';
 
@@ -18,14 +19,7 @@ async function freePort(): Promise<number> {
 }
 
 async function itemCount(env: TestStack): Promise<number> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: env.config.stack.postgres.port,
-    user: 'stockline_app',
-    password: env.secrets.STORE_PG_APP_PASSWORD,
-    database: 'store',
-  });
-  await client.connect();
+  const client = await connectStorePostgres(env);
   try {
     const { rows } = await client.query<{ n: string }>(
       "SELECT count(*) AS n FROM items WHERE sku NOT LIKE 'T%'",

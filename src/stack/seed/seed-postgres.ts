@@ -36,6 +36,15 @@ async function ensureDatabase(client: pg.Client, name: string): Promise<void> {
   if (!rowCount) await client.query(`CREATE DATABASE ${name}`);
 }
 
+async function insertInOneTransaction(c: pg.Client, tables: [string, readonly object[]][]): Promise<void> {
+  await c.query('BEGIN');
+  for (const [table, rows] of tables) {
+    const { sql, values } = multiRowInsert('postgres', table, rows);
+    await c.query(sql, values);
+  }
+  await c.query('COMMIT');
+}
+
 async function isEmpty(client: pg.Client, table: string): Promise<boolean> {
   const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
   return rows[0]?.n === '0';
@@ -61,19 +70,14 @@ export async function seedPostgres(
     await c.query(readFileSync(path.join(SEED_DIR, 'store-postgres.sql'), 'utf8'));
     if (await isEmpty(c, 'items')) {
       const sample = storeSample('north', 1);
-      await c.query('BEGIN');
-      for (const [table, rows] of [
+      await insertInOneTransaction(c, [
         ['locations', sample.locations],
         ['items', sample.items],
         ['stock_on_hand', sample.stock],
         ['sale_lines', sample.sales],
         ['goods_receipts', sample.receipts],
         ['transfers', sample.transfers],
-      ] as const) {
-        const { sql, values } = multiRowInsert('postgres', table, rows);
-        await c.query(sql, values);
-      }
-      await c.query('COMMIT');
+      ]);
       log.info(
         { database: 'store', stock: sample.stock.length, sales: sample.sales.length },
         'store PostgreSQL seeded',
@@ -85,15 +89,10 @@ export async function seedPostgres(
     await c.query(readFileSync(path.join(SEED_DIR, 'sap-standin.sql'), 'utf8'));
     if (await isEmpty(c, 'sapabap1."MARD"')) {
       const sample = sapSample(2);
-      await c.query('BEGIN');
-      for (const [table, rows] of [
+      await insertInOneTransaction(c, [
         ['sapabap1."MARD"', sample.mard],
         ['sapabap1."MATDOC"', sample.matdoc],
-      ] as const) {
-        const { sql, values } = multiRowInsert('postgres', table, rows);
-        await c.query(sql, values);
-      }
-      await c.query('COMMIT');
+      ]);
       log.info(
         { database: 'sap', mard: sample.mard.length, matdoc: sample.matdoc.length },
         'SAP stand-in seeded',
