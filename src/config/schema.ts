@@ -11,6 +11,8 @@ const Port = (description: string, dflt: number) =>
 const HeapMb = (dflt: number) =>
   Type.Integer({ minimum: 128, maximum: 8192, description: 'JVM heap (-Xmx) in MiB', default: dflt });
 
+const Str = (description: string, dflt: string) => Type.String({ description, default: dflt });
+
 export const ConfigSchema = Type.Object(
   {
     log: Type.Object(
@@ -49,6 +51,57 @@ export const ConfigSchema = Type.Object(
           description: 'folder of connector files (*.yaml, *.yml, *.json)',
           default: 'connectors',
         }),
+      },
+      { additionalProperties: false },
+    ),
+    stockDb: Type.Object(
+      {
+        host: Str('stock database host (PostgreSQL)', '127.0.0.1'),
+        port: Port('stock database port', 15432),
+        database: Str('stock database name', 'stockline'),
+        user: Str('stock database user', 'stockline_app'),
+        password: Str(
+          "stock database password; set it with STOCKLINE__STOCKDB__PASSWORD or STOCKLINE__STOCKDB__PASSWORD_FILE. Empty: the local stack's generated password",
+          '',
+        ),
+        poolMax: Type.Integer({ minimum: 1, maximum: 100, description: 'connection pool size', default: 10 }),
+      },
+      { additionalProperties: false },
+    ),
+    mapper: Type.Object(
+      {
+        mappingsDir: Str('folder of mapping files', 'mappings'),
+        groupId: Str('consumer group of the mappers', 'stockline-mapper'),
+        canonicalTopic: Str('topic the canonical events go to', 'inventory.events.v1'),
+        deadLetterTopic: Str('topic for input that cannot be mapped', 'inventory.deadletter.v1'),
+        canonicalPartitions: Type.Integer({
+          minimum: 1,
+          description: 'partitions of the canonical and dead-letter topics when stockline creates them',
+          default: 6,
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    materializer: Type.Object(
+      {
+        groupId: Str('consumer group of the materializers', 'stockline-materializer'),
+        stockTopic: Str('compacted topic of stock rows after each commit', 'inventory.stock.v1'),
+        maxBatchEvents: Type.Integer({
+          minimum: 1,
+          description: 'most events applied in one database transaction',
+          default: 5000,
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    api: Type.Object(
+      {
+        host: Str('stock API listen address', '127.0.0.1'),
+        port: Port('stock API port', 8080),
+        token: Str(
+          'bearer token required for reads when set (STOCKLINE__API__TOKEN or STOCKLINE__API__TOKEN_FILE); empty: no token',
+          '',
+        ),
       },
       { additionalProperties: false },
     ),

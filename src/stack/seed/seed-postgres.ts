@@ -31,9 +31,9 @@ async function ensureRole(
   await client.query(`${verb} ROLE ${role} WITH LOGIN ${attributes} PASSWORD '${password}'`);
 }
 
-async function ensureDatabase(client: pg.Client, name: string): Promise<void> {
+async function ensureDatabase(client: pg.Client, name: string, owner?: string): Promise<void> {
   const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-  if (!rowCount) await client.query(`CREATE DATABASE ${name}`);
+  if (!rowCount) await client.query(`CREATE DATABASE ${name}${owner ? ` OWNER ${owner}` : ''}`);
 }
 
 async function insertInOneTransaction(c: pg.Client, tables: [string, readonly object[]][]): Promise<void> {
@@ -64,6 +64,8 @@ export async function seedPostgres(
     await ensureRole(c, 'debezium', 'REPLICATION', secrets.STORE_PG_DEBEZIUM_PASSWORD);
     await ensureDatabase(c, 'store');
     await ensureDatabase(c, 'sap');
+    // The materialized stock table lives beside them on the local stack (its own database).
+    await ensureDatabase(c, 'stockline', 'stockline_app');
   });
 
   await withClient(connect('store'), async (c) => {

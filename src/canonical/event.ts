@@ -1,0 +1,63 @@
+/**
+ * The canonical inventory events: the contract with downstream systems (documented for
+ * subscribers in docs/asyncapi.yaml, data validated by schemas/*.json).
+ */
+export const MOVEMENT = 'inventory.movement';
+export const LEVEL = 'inventory.level';
+export type EventType = typeof MOVEMENT | typeof LEVEL;
+
+export const REASONS = [
+  'sale',
+  'return',
+  'receipt',
+  'goods_issue',
+  'transfer_out',
+  'transfer_in',
+  'adjustment',
+  'count',
+  'snapshot',
+] as const;
+export type Reason = (typeof REASONS)[number];
+
+/** Where a canonical event came from; `sequence` orders the changes of one source. */
+export interface EventSource {
+  /** The source system, e.g. "store-pg", "store-maria", "sap", "mainframe-wh". */
+  system: string;
+  /** What in the source changed, e.g. "store.public.sale_lines" or a queue name. */
+  entity: string;
+  /** The source position that identifies the change (LSN, binlog file/position/row, MQ message id). */
+  position: string;
+  /** A string that sorts in source order within one system (fixed-width numbers). */
+  sequence: string;
+}
+
+export interface InventoryEventData {
+  sku: string;
+  location: string;
+  /** Exact decimal as a string: signed for a movement, absolute for a level. */
+  quantity: string;
+  unit: string;
+  reason: Reason;
+  /** ISO 8601 with offset: when it happened in the source (for a level: as of when). */
+  occurredAt: string;
+  source: EventSource;
+  /** The mapping that produced it, for tracing. */
+  mapping: string;
+}
+
+/** CloudEvents 1.0 attributes plus the data. */
+export interface CanonicalEvent {
+  id: string;
+  /** CloudEvents source: a URI reference naming the source entity, e.g. /stockline/store-pg/store.public.sale_lines */
+  source: string;
+  type: EventType;
+  /** CloudEvents time = data.occurredAt */
+  time: string;
+  /** sku@location: the key every canonical topic is partitioned by. */
+  subject: string;
+  data: InventoryEventData;
+}
+
+export const CANONICAL_TOPIC = 'inventory.events.v1';
+export const DEAD_LETTER_TOPIC = 'inventory.deadletter.v1';
+export const STOCK_TOPIC = 'inventory.stock.v1';
