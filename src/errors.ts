@@ -54,6 +54,13 @@ export class ConnectorConfigError extends StocklineError {
   }
 }
 
+/** A command line that names something that does not exist (a role, a part, a mapping). */
+export class UsageError extends StocklineError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, { code: 'STOCKLINE_USAGE', context });
+  }
+}
+
 /** A part of the local stack that could not be fetched, started or reached. */
 export class StackError extends StocklineError {
   constructor(message: string, context: ErrorContext, cause?: unknown) {

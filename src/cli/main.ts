@@ -4,6 +4,7 @@ import { StocklineError } from '../errors.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerConnectorCommands } from './commands/connectors.js';
 import { registerStackCommands } from './commands/stack.js';
+import { registerRunCommand } from './commands/run.js';
 import { registerTailCommand } from './commands/tail.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .version(version)
     .showHelpAfterError('(run stockline --help for the commands)')
     .exitOverride();
+  registerRunCommand(program);
   registerStackCommands(program);
   registerConnectorCommands(program);
   registerTailCommand(program);
