@@ -4,6 +4,7 @@ import { StocklineError } from '../errors.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerConnectorCommands } from './commands/connectors.js';
 import { registerStackCommands } from './commands/stack.js';
+import { registerMappingCommands } from './commands/mappings.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerTailCommand } from './commands/tail.js';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run stockline --help for the commands)')
     .exitOverride();
   registerRunCommand(program);
+  registerMappingCommands(program);
   registerStackCommands(program);
   registerConnectorCommands(program);
   registerTailCommand(program);

@@ -1,0 +1,45 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { REASONS } from './event.js';
+
+/**
+ * The data of a canonical event, declared once: the mapper validates every event against it,
+ * and `npm run gen:schemas` writes schemas/inventory-event-data.v1.json for subscribers.
+ */
+export const InventoryEventDataSchema = Type.Object(
+  {
+    sku: Type.String({ pattern: '^[A-Za-z0-9._:/-]{1,40}$', description: "the retailer's SKU, without SAP's zero padding" }),
+    location: Type.String({ pattern: '^[A-Za-z0-9._:/-]{1,20}$', description: 'stockline location id (store, warehouse or distribution center)' }),
+    quantity: Type.String({
+      pattern: '^-?(0|[1-9][0-9]{0,14})(\\.[0-9]{1,6})?$',
+      description: 'exact decimal as a string: signed for a movement, absolute for a level; never a binary floating-point number',
+    }),
+    unit: Type.String({ pattern: '^[A-Z0-9]{1,3}$', description: "unit of measure (the item's base unit)" }),
+    reason: Type.Union(
+      REASONS.map((r) => Type.Literal(r)),
+      { description: 'why the quantity changed' },
+    ),
+    occurredAt: Type.String({
+      format: 'date-time',
+      description: 'ISO 8601 with offset: when the change happened at the source (for a level: as of when)',
+    }),
+    source: Type.Object(
+      {
+        system: Type.String({ minLength: 1, description: 'source system, e.g. store-pg, store-maria, sap, mainframe-wh' }),
+        entity: Type.String({ minLength: 1, description: 'table or queue that changed' }),
+        position: Type.String({ minLength: 1, description: 'source position identifying the change' }),
+        sequence: Type.String({ minLength: 1, description: 'sorts in source order within one system' }),
+      },
+      { additionalProperties: false },
+    ),
+    mapping: Type.String({ minLength: 1, description: 'the mapping that produced the event' }),
+  },
+  {
+    additionalProperties: false,
+    $id: 'https://stockline.dev/schemas/inventory-event-data.v1.json',
+    title: 'stockline inventory event data (v1)',
+    description:
+      'The data of a canonical inventory event (CloudEvents types inventory.movement and inventory.level) on topic inventory.events.v1. A movement is a signed change of quantity at a location; a level is the absolute quantity at a location as of occurredAt.',
+  },
+);
+
+export type InventoryEventDataStatic = Static<typeof InventoryEventDataSchema>;

@@ -1,0 +1,204 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { parseCopybook } from '../sources/mainframe/copybook.js';
+import { isSupportedCcsid } from '../sources/mainframe/codepages.js';
+import { buildExplicitLayout } from '../sources/mainframe/explicit-layout.js';
+import { compileRecordDecoder, type RecordDecoder } from '../sources/mainframe/record.js';
+import { StocklineError } from '../errors.js';
+import { parseYamlWithPositions, positionOf, YamlSyntaxError, type SourcePosition } from '../shared/yaml-source.js';
+import { compileMapping, type CompiledMapping } from './compile.js';
+import { MappingFileError } from './errors.js';
+import { MappingFileSchema, MappingTestFileSchema, type MappingFile, type MappingTestFile, type TestCase } from './format.js';
+import { Lookups, type LookupTableData } from './lookups.js';
+
+/** The files of a mappings folder, read by the caller: this module does no I/O. */
+export interface MappingSources {
+  mappingFiles: SourceFile[];
+  testFiles: SourceFile[];
+  lookupFiles: SourceFile[];
+  /** Reads a file named in a mapping (copybook, test input), relative to that mapping's file. */
+  readRelative(fromFile: string, ref: string): Buffer | undefined;
+}
+
+export interface SourceFile {
+  path: string;
+  text: string;
+}
+
+export interface MappingTest {
+  mapping: CompiledMapping;
+  file: string;
+  test: TestCase;
+  line?: number;
+}
+
+export interface LoadedMappings {
+  mappings: CompiledMapping[];
+  lookups: Lookups;
+  tests: MappingTest[];
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateMapping = ajv.compile<MappingFile>(MappingFileSchema);
+const validateTestFile = ajv.compile<MappingTestFile>(MappingTestFileSchema);
+
+function describeSchemaError(e: ErrorObject): { path: string; message: string } {
+  const at = e.instancePath;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return { path: `${at}/${String(e.params.additionalProperty)}`, message: `unknown key "${String(e.params.additionalProperty)}"` };
+    case 'required':
+      return { path: at, message: `"${String(e.params.missingProperty)}" is required` };
+    case 'anyOf':
+      return { path: at, message: 'is not any of the allowed forms' };
+    default:
+      return { path: at, message: e.message ?? 'is invalid' };
+  }
+}
+
+function locate(file: string, positions: Map<string, SourcePosition>, path: string): string {
+  const p = positionOf(positions, path);
+  return p ? `${file}:${p.line}:${p.column}` : file;
+}
+
+const dotted = (path: string) =>
+  path
+    .split('/')
+    .filter(Boolean)
+    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+    .join('')
+    .replace(/^\./, '');
+
+function parseYaml(file: SourceFile, problems: string[]): ReturnType<typeof parseYamlWithPositions> | undefined {
+  try {
+    return parseYamlWithPositions(file.text, file.path);
+  } catch (e) {
+    if (e instanceof YamlSyntaxError) {
+      problems.push(`${e.position.file}:${e.position.line}:${e.position.column}: not valid YAML: ${e.message}`);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/** Schema errors, most specific first, without the noise of union branches that did not match. */
+function schemaProblems(file: string, positions: Map<string, SourcePosition>, errors: ErrorObject[]): string[] {
+  const described = errors.map(describeSchemaError);
+  const specific = described.filter((d) => !described.some((o) => o !== d && o.path.startsWith(`${d.path}/`)));
+  return [...new Set(specific.map((d) => `${locate(file, positions, d.path)}: ${dotted(d.path) || '(file)'} ${d.message}`))];
+}
+
+function loadLookup(file: SourceFile, problems: string[]): LookupTableData | undefined {
+  const name = file.path.replace(/^.*\//, '').replace(/\.(csv|ya?ml)$/, '');
+  if (file.path.endsWith('.csv')) {
+    try {
+      const rows = parseCsv(file.text, { columns: true, skip_empty_lines: true, trim: true, comment: '#', info: true }) as {
+        record: Record<string, string>;
+        info: { lines: number };
+      }[];
+      const columns = rows[0] ? Object.keys(rows[0].record) : (file.text.split('\n').find((l) => l && !l.startsWith('#'))?.split(',').map((c) => c.trim()) ?? []);
+      return { name, file: file.path, columns, rows: rows.map((r) => r.record), lines: rows.map((r) => r.info.lines) };
+    } catch (e) {
+      const err = e as Error & { lines?: number };
+      problems.push(`${file.path}:${err.lines ?? 1}:1: not valid CSV: ${err.message}`);
+      return undefined;
+    }
+  }
+  const parsed = parseYaml(file, problems);
+  if (!parsed) return undefined;
+  const rows = (Array.isArray(parsed.value) ? parsed.value : (parsed.value as { rows?: unknown })?.rows) as unknown;
+  if (!Array.isArray(rows) || rows.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))) {
+    problems.push(`${file.path}:1:1: a YAML lookup table is a list of rows (mappings of column to value), or { rows: [...] }`);
+    return undefined;
+  }
+  const records = (rows as Record<string, unknown>[]).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])));
+  const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  const lines = records.map((_, i) => positionOf(parsed.positions, Array.isArray(parsed.value) ? `/${i}` : `/rows/${i}`)?.line ?? 0);
+  return { name, file: file.path, columns, rows: records, lines };
+}
+
+function recordDecoderFor(mapping: MappingFile, file: string, sources: MappingSources, problems: string[], where: (p: string) => string): RecordDecoder | undefined {
+  const record = mapping.source.record;
+  if (mapping.source.format !== 'fixed-width' || !record) return undefined;
+  if (!isSupportedCcsid(record.ccsid)) return undefined;
+  try {
+    let layout;
+    if (record.copybook) {
+      const bytes = sources.readRelative(file, record.copybook);
+      if (!bytes) {
+        problems.push(`${where('/source/record/copybook')}: source.record.copybook ${record.copybook} does not exist (relative to ${file})`);
+        return undefined;
+      }
+      layout = parseCopybook(bytes.toString('latin1'), { file: record.copybook, record: record.recordName });
+    } else if (record.layout) {
+      layout = buildExplicitLayout(record.layout, { name: mapping.name });
+    } else {
+      problems.push(`${where('/source/record')}: source.record needs a copybook or a layout`);
+      return undefined;
+    }
+    return compileRecordDecoder(layout, record.ccsid);
+  } catch (e) {
+    if (e instanceof StocklineError) {
+      problems.push(`${where('/source/record')}: ${e.message}`);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/**
+ * Loads, validates and compiles every mapping, lookup table and mapping test of a folder.
+ * Every problem of every file is reported at once, each with file, line and column.
+ */
+export function loadMappings(sources: MappingSources): LoadedMappings {
+  const problems: string[] = [];
+  const lookups = new Lookups(sources.lookupFiles.map((f) => loadLookup(f, problems)).filter((t): t is LookupTableData => t !== undefined));
+  const mappings: CompiledMapping[] = [];
+  const tests: MappingTest[] = [];
+  const byName = new Map<string, CompiledMapping>();
+
+  for (const file of sources.mappingFiles) {
+    const parsed = parseYaml(file, problems);
+    if (!parsed) continue;
+    const where = (p: string) => locate(file.path, parsed.positions, p);
+    if (!validateMapping(parsed.value)) {
+      problems.push(...schemaProblems(file.path, parsed.positions, validateMapping.errors ?? []));
+      continue;
+    }
+    const spec = parsed.value;
+    const recordDecoder = recordDecoderFor(spec, file.path, sources, problems, where);
+    const { mapping, problems: compileProblems } = compileMapping(spec, file.path, { lookups, recordDecoder });
+    problems.push(...compileProblems.map((p) => `${where(p.path)}: ${dotted(p.path)}: ${p.message}`));
+    if (!mapping) continue;
+    const other = byName.get(mapping.name);
+    if (other) {
+      problems.push(`${where('/name')}: mapping name "${mapping.name}" is also used by ${other.file}`);
+      continue;
+    }
+    byName.set(mapping.name, mapping);
+    mappings.push(mapping);
+    (spec.tests ?? []).forEach((test, i) => tests.push({ mapping, file: file.path, test, line: parsed.positions.get(`/tests/${i}`)?.line }));
+  }
+
+  for (const file of sources.testFiles) {
+    const parsed = parseYaml(file, problems);
+    if (!parsed) continue;
+    if (!validateTestFile(parsed.value)) {
+      problems.push(...schemaProblems(file.path, parsed.positions, validateTestFile.errors ?? []));
+      continue;
+    }
+    const content = parsed.value;
+    const base = file.path.replace(/^.*\//, '').replace(/\.test\.ya?ml$/, '');
+    const mapping = byName.get(content.mapping ?? '') ?? mappings.find((m) => m.file.replace(/^.*\//, '').replace(/\.ya?ml$/, '') === base);
+    if (!mapping) {
+      problems.push(`${locate(file.path, parsed.positions, '/mapping')}: no mapping ${content.mapping ? `named "${content.mapping}"` : `file ${base}.yaml`} for these tests`);
+      continue;
+    }
+    content.tests.forEach((test, i) => tests.push({ mapping, file: file.path, test, line: parsed.positions.get(`/tests/${i}`)?.line }));
+  }
+
+  if (problems.length > 0) {
+    throw new MappingFileError(`${problems.length} problem${problems.length === 1 ? '' : 's'} in the mappings:\n  - ${problems.join('\n  - ')}`, { problems });
+  }
+  return { mappings, lookups, tests };
+}
