@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 
 /**
  * The service configuration, declared once. This schema validates config files at start,
- * is written to config/schema.json for editor completion (`npm run gen:config-schema`),
+ * is written to config/schema.json for editor completion (`npm run gen:schemas`),
  * and generates docs/config.md. Every field documents its default.
  */
 const Port = (description: string, dflt: number) =>

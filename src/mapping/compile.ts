@@ -1,14 +1,26 @@
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { InventoryEventDataSchema } from '../canonical/data-schema.js';
-import { LEVEL, MOVEMENT, type CanonicalEvent, type InventoryEventData, type Reason } from '../canonical/event.js';
+import {
+  LEVEL,
+  MOVEMENT,
+  type CanonicalEvent,
+  type InventoryEventData,
+  type Reason,
+} from '../canonical/event.js';
 import { eventId, stockKey } from '../canonical/identity.js';
 import { classifyDebezium, type DebeziumOp } from '../sources/debezium/envelope.js';
 import { debeziumPosition, type ChangePosition } from '../sources/debezium/position.js';
 import type { RecordDecoder } from '../sources/mainframe/record.js';
 import { scaleQuantity } from './decimal-functions.js';
 import { MappingError } from './errors.js';
-import { compileValue, ExpressionError, type CompiledValue, type MappingContext } from './expression.js';
+import {
+  compileValue,
+  ExpressionError,
+  scalarText,
+  type CompiledValue,
+  type MappingContext,
+} from './expression.js';
 import type { EmitSpec, MappingFile } from './format.js';
 import type { Lookups } from './lookups.js';
 
@@ -45,7 +57,9 @@ export interface CompiledMapping {
   spec: MappingFile;
   matchesTopic(topic: string): boolean;
   map(input: RawInput): Promise<MapOutcome>;
-  explain(input: RawInput): Promise<{ outcome: MapOutcome | { kind: 'error'; error: string }; fields: FieldExplanation[] }>;
+  explain(
+    input: RawInput,
+  ): Promise<{ outcome: MapOutcome | { kind: 'error'; error: string }; fields: FieldExplanation[] }>;
 }
 
 export interface CompileContext {
@@ -67,7 +81,10 @@ const validateData = ajv.compile<InventoryEventData>(InventoryEventDataSchema);
 interface CompiledEmit {
   type: typeof MOVEMENT | typeof LEVEL;
   when?: CompiledValue;
-  fields: { name: 'sku' | 'location' | 'quantity' | 'sign' | 'unit' | 'reason' | 'occurredAt'; value: CompiledValue }[];
+  fields: {
+    name: 'sku' | 'location' | 'quantity' | 'sign' | 'unit' | 'reason' | 'occurredAt';
+    value: CompiledValue;
+  }[];
   toBaseUnit?: (sku: string, unit: string) => { base_unit: string; factor: string };
 }
 
@@ -89,14 +106,25 @@ function resolveAll(values: unknown[]): unknown[] | Promise<unknown[]> {
   return values.some((v) => v instanceof Promise) ? Promise.all(values) : values;
 }
 
-export function compileMapping(mapping: MappingFile, file: string, ctx: CompileContext): { mapping?: CompiledMapping; problems: CompileProblem[] } {
+export function compileMapping(
+  mapping: MappingFile,
+  file: string,
+  ctx: CompileContext,
+): { mapping?: CompiledMapping; problems: CompileProblem[] } {
   const problems: CompileProblem[] = [];
-  const compile = (path: string, spec: Parameters<typeof compileValue>[0] | undefined, exactDecimals = false): CompiledValue | undefined => {
+  const compile = (
+    path: string,
+    spec: Parameters<typeof compileValue>[0] | undefined,
+    exactDecimals = false,
+  ): CompiledValue | undefined => {
     if (spec === undefined) return undefined;
     try {
       return compileValue(spec, { lookups: ctx.lookups, exactDecimals });
     } catch (e) {
-      const where = e instanceof ExpressionError && e.offset !== undefined ? ` (at character ${e.offset + 1} of the value)` : '';
+      const where =
+        e instanceof ExpressionError && e.offset !== undefined
+          ? ` (at character ${e.offset + 1} of the value)`
+          : '';
       problems.push({ path, message: `${(e as Error).message}${where}` });
       return undefined;
     }
@@ -109,14 +137,30 @@ export function compileMapping(mapping: MappingFile, file: string, ctx: CompileC
     try {
       topicPattern = new RegExp(source.topicPattern);
     } catch (e) {
-      problems.push({ path: '/source/topicPattern', message: `not a regular expression: ${(e as Error).message}` });
+      problems.push({
+        path: '/source/topicPattern',
+        message: `not a regular expression: ${(e as Error).message}`,
+      });
     }
   }
-  if (topics.length === 0 && !source.topicPattern) problems.push({ path: '/source', message: 'name the input with topic, topics or topicPattern' });
+  if (topics.length === 0 && !source.topicPattern)
+    problems.push({ path: '/source', message: 'name the input with topic, topics or topicPattern' });
   const debezium = source.format === 'debezium-json';
-  if (!debezium && !source.position) problems.push({ path: '/source', message: `format ${source.format} needs "position": an expression identifying each change (for event ids)` });
-  if (debezium && (source.position || source.record)) problems.push({ path: '/source', message: 'debezium-json takes its position from the change event; remove "position"/"record"' });
-  if (source.format === 'fixed-width' && !ctx.recordDecoder) problems.push({ path: '/source/record', message: 'fixed-width needs a record layout: copybook or layout, and ccsid' });
+  if (!debezium && !source.position)
+    problems.push({
+      path: '/source',
+      message: `format ${source.format} needs "position": an expression identifying each change (for event ids)`,
+    });
+  if (debezium && (source.position || source.record))
+    problems.push({
+      path: '/source',
+      message: 'debezium-json takes its position from the change event; remove "position"/"record"',
+    });
+  if (source.format === 'fixed-width' && !ctx.recordDecoder)
+    problems.push({
+      path: '/source/record',
+      message: 'fixed-width needs a record layout: copybook or layout, and ccsid',
+    });
   if (!debezium && mapping.ops) problems.push({ path: '/ops', message: 'ops apply to debezium-json only' });
 
   const positionValue = compile('/source/position', source.position);
@@ -137,14 +181,18 @@ export function compileMapping(mapping: MappingFile, file: string, ctx: CompileC
       try {
         const find = ctx.lookups.finder(table, ['sku', 'unit']);
         const columns = ctx.lookups.table(table)!.columns;
-        for (const c of ['base_unit', 'factor']) if (!columns.includes(c)) throw new Error(`lookup table "${table}" needs a column ${c}`);
+        for (const c of ['base_unit', 'factor'])
+          if (!columns.includes(c)) throw new Error(`lookup table "${table}" needs a column ${c}`);
         toBaseUnit = (sku, unit) => {
           const row = find({ sku, unit }) ?? find({ sku: '*', unit });
           if (!row) {
-            throw new MappingError(`no conversion of unit ${unit} for SKU ${sku} in lookup table "${table}" (nor for sku "*"); add a row rather than assume 1`, {
-              lookup: table,
-              field: 'unit',
-            });
+            throw new MappingError(
+              `no conversion of unit ${unit} for SKU ${sku} in lookup table "${table}" (nor for sku "*"); add a row rather than assume 1`,
+              {
+                lookup: table,
+                field: 'unit',
+              },
+            );
           }
           return { base_unit: row.base_unit!, factor: row.factor! };
         };
@@ -152,7 +200,12 @@ export function compileMapping(mapping: MappingFile, file: string, ctx: CompileC
         problems.push({ path: at('toBaseUnit'), message: (e as Error).message });
       }
     }
-    return { type: emit.type === 'level' ? LEVEL : MOVEMENT, when: compile(at('when'), emit.when), fields, toBaseUnit };
+    return {
+      type: emit.type === 'level' ? LEVEL : MOVEMENT,
+      when: compile(at('when'), emit.when),
+      fields,
+      toBaseUnit,
+    };
   });
   if (problems.length > 0) return { problems };
 
@@ -162,34 +215,64 @@ export function compileMapping(mapping: MappingFile, file: string, ctx: CompileC
       const message = classifyDebezium(parseJson(input.value, 'value'));
       if (message.kind === 'not-debezium') throw new MappingError(message.reason, { field: 'value' });
       if (message.kind !== 'change') return { skip: message.kind };
-      if (!ops.has(message.op)) return { skip: `op ${message.op} is not handled by this mapping (ops: ${[...ops].join(', ')})` };
+      if (!ops.has(message.op))
+        return { skip: `op ${message.op} is not handled by this mapping (ops: ${[...ops].join(', ')})` };
       const key = parseJson(input.key, 'key');
       return {
         op: message.op,
         position: debeziumPosition(message, key),
-        context: { op: message.op, before: message.before, after: message.after, source: message.source, ts_ms: message.ts_ms, key, headers, topic: input.topic },
+        context: {
+          op: message.op,
+          before: message.before,
+          after: message.after,
+          source: message.source,
+          ts_ms: message.ts_ms,
+          key,
+          headers,
+          topic: input.topic,
+        },
       };
     }
     if (input.value === null) return { skip: 'tombstone' };
     const context: MappingContext = { key: input.key?.toString('utf8') ?? null, headers, topic: input.topic };
     if (source.format === 'json') context.value = parseJson(input.value, 'value');
     else context.record = ctx.recordDecoder!.decode(input.value);
-    return { context, position: { system: source.system ?? input.topic, entity: source.entity ?? input.topic, position: '', sequence: '' } };
+    return {
+      context,
+      position: {
+        system: source.system ?? input.topic,
+        entity: source.entity ?? input.topic,
+        position: '',
+        sequence: '',
+      },
+    };
   };
 
   const evaluate = async (value: CompiledValue, context: MappingContext, field: string): Promise<unknown> => {
     try {
       return await value.evaluate(context);
     } catch (e) {
-      if (e instanceof MappingError) throw new MappingError(`${field}: ${e.message}`, { ...e.context, mapping: mapping.name, field });
-      throw new MappingError(`${field} (${value.text}): ${(e as Error).message}`, { mapping: mapping.name, field });
+      if (e instanceof MappingError)
+        throw new MappingError(`${field}: ${e.message}`, { ...e.context, mapping: mapping.name, field });
+      throw new MappingError(`${field} (${value.text}): ${(e as Error).message}`, {
+        mapping: mapping.name,
+        field,
+      });
     }
   };
 
   const requireText = (value: unknown, field: string, text: string): string => {
-    if (value === undefined || value === null || value === '') throw new MappingError(`${field} (${text}) has no value for this event`, { mapping: mapping.name, field });
-    if (typeof value === 'object') throw new MappingError(`${field} (${text}) gave ${JSON.stringify(value)}, not a single value`, { mapping: mapping.name, field });
-    return String(value);
+    if (value === undefined || value === null || value === '')
+      throw new MappingError(`${field} (${text}) has no value for this event`, {
+        mapping: mapping.name,
+        field,
+      });
+    if (typeof value === 'object')
+      throw new MappingError(`${field} (${text}) gave ${JSON.stringify(value)}, not a single value`, {
+        mapping: mapping.name,
+        field,
+      });
+    return scalarText(value);
   };
 
   const run = async (input: RawInput, trace?: FieldExplanation[]): Promise<MapOutcome> => {
@@ -198,12 +281,21 @@ export function compileMapping(mapping: MappingFile, file: string, ctx: CompileC
     const { context } = decoded;
     const position = { ...decoded.position };
     if (positionValue) {
-      position.position = requireText(await evaluate(positionValue, context, 'source.position'), 'source.position', positionValue.text);
+      position.position = requireText(
+        await evaluate(positionValue, context, 'source.position'),
+        'source.position',
+        positionValue.text,
+      );
       position.sequence = sequenceValue
-        ? requireText(await evaluate(sequenceValue, context, 'source.sequence'), 'source.sequence', sequenceValue.text)
+        ? requireText(
+            await evaluate(sequenceValue, context, 'source.sequence'),
+            'source.sequence',
+            sequenceValue.text,
+          )
         : position.position;
     }
-    if (filter && !(await evaluate(filter, context, 'filter'))) return { kind: 'skipped', reason: `filter ${filter.text} is false` };
+    if (filter && !(await evaluate(filter, context, 'filter')))
+      return { kind: 'skipped', reason: `filter ${filter.text} is false` };
     const events: CanonicalEvent[] = [];
     for (let i = 0; i < emits.length; i++) {
       const emit = emits[i]!;
@@ -225,13 +317,24 @@ export function compileMapping(mapping: MappingFile, file: string, ctx: CompileC
         values[name] = raw ? raw[f] : await evaluate(value, context, `emit[${i}].${name}`);
         trace?.push({ emit: i, field: name, origin: value.origin, text: value.text, value: values[name] });
       }
-      const text = (name: string) => requireText(values[name], `emit[${i}].${name}`, emit.fields.find((f) => f.name === name)?.value.text ?? '');
+      const text = (name: string) =>
+        requireText(
+          values[name],
+          `emit[${i}].${name}`,
+          emit.fields.find((f) => f.name === name)?.value.text ?? '',
+        );
       const sku = text('sku');
       let unit = text('unit');
       let factor: string | undefined;
       if (emit.toBaseUnit) {
         const conversion = emit.toBaseUnit(sku, unit);
-        trace?.push({ emit: i, field: 'toBaseUnit', origin: 'lookup', text: `${unit} -> ${conversion.base_unit} × ${conversion.factor}`, value: conversion });
+        trace?.push({
+          emit: i,
+          field: 'toBaseUnit',
+          origin: 'lookup',
+          text: `${unit} -> ${conversion.base_unit} × ${conversion.factor}`,
+          value: conversion,
+        });
         unit = conversion.base_unit;
         factor = conversion.factor;
       }
@@ -239,7 +342,10 @@ export function compileMapping(mapping: MappingFile, file: string, ctx: CompileC
       try {
         quantity = scaleQuantity(values.quantity, values.sign ?? 1, factor);
       } catch (e) {
-        throw new MappingError(`emit[${i}].quantity: ${(e as Error).message}`, { mapping: mapping.name, field: 'quantity' });
+        throw new MappingError(`emit[${i}].quantity: ${(e as Error).message}`, {
+          mapping: mapping.name,
+          field: 'quantity',
+        });
       }
       const data: InventoryEventData = {
         sku,
@@ -252,8 +358,19 @@ export function compileMapping(mapping: MappingFile, file: string, ctx: CompileC
         mapping: mapping.name,
       };
       if (!validateData(data)) {
-        const reasons = (validateData.errors ?? []).map((e) => `${e.instancePath.slice(1).replace(/\//g, '.') || 'data'} ${e.message ?? 'is invalid'} (got ${JSON.stringify(e.instancePath.split('/').filter(Boolean).reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], data))})`);
-        throw new MappingError(`emit[${i}] makes an invalid ${emit.type} event: ${reasons.join('; ')}`, { mapping: mapping.name, field: reasons[0]?.split(' ')[0] });
+        const reasons = (validateData.errors ?? []).map(
+          (e) =>
+            `${e.instancePath.slice(1).replace(/\//g, '.') || 'data'} ${e.message ?? 'is invalid'} (got ${JSON.stringify(
+              e.instancePath
+                .split('/')
+                .filter(Boolean)
+                .reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], data),
+            )})`,
+        );
+        throw new MappingError(`emit[${i}] makes an invalid ${emit.type} event: ${reasons.join('; ')}`, {
+          mapping: mapping.name,
+          field: reasons[0]?.split(' ')[0],
+        });
       }
       const subject = stockKey(data.sku, data.location);
       events.push({
@@ -265,7 +382,9 @@ export function compileMapping(mapping: MappingFile, file: string, ctx: CompileC
         data,
       });
     }
-    return events.length === 0 ? { kind: 'skipped', reason: 'no emit applies (every "when" is false)' } : { kind: 'events', events };
+    return events.length === 0
+      ? { kind: 'skipped', reason: 'no emit applies (every "when" is false)' }
+      : { kind: 'events', events };
   };
 
   const compiled: CompiledMapping = {

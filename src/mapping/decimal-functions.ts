@@ -9,7 +9,8 @@ function toDecimal(value: unknown, fn: string): Decimal {
   if (typeof value === 'number' && !Number.isSafeInteger(value)) {
     throw new Error(`$${fn}: ${value} is a binary floating-point number; pass quantities as decimal strings`);
   }
-  if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`$${fn}: expected a decimal string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw new Error(`$${fn}: expected a decimal string, got ${JSON.stringify(value)}`);
   try {
     return new Decimal(value);
   } catch {
@@ -31,16 +32,24 @@ const out = (d: Decimal, scale: number): string => {
 };
 
 export const decimalFunctions = {
-  dadd: (a: unknown, b: unknown) => out(toDecimal(a, 'dadd').plus(toDecimal(b, 'dadd')), Math.max(scaleOf(a), scaleOf(b))),
-  dsub: (a: unknown, b: unknown) => out(toDecimal(a, 'dsub').minus(toDecimal(b, 'dsub')), Math.max(scaleOf(a), scaleOf(b))),
-  dmul: (a: unknown, b: unknown) => out(toDecimal(a, 'dmul').times(toDecimal(b, 'dmul')), Math.max(scaleOf(a), scaleOf(b))),
+  dadd: (a: unknown, b: unknown) =>
+    out(toDecimal(a, 'dadd').plus(toDecimal(b, 'dadd')), Math.max(scaleOf(a), scaleOf(b))),
+  dsub: (a: unknown, b: unknown) =>
+    out(toDecimal(a, 'dsub').minus(toDecimal(b, 'dsub')), Math.max(scaleOf(a), scaleOf(b))),
+  dmul: (a: unknown, b: unknown) =>
+    out(toDecimal(a, 'dmul').times(toDecimal(b, 'dmul')), Math.max(scaleOf(a), scaleOf(b))),
   dneg: (a: unknown) => out(toDecimal(a, 'dneg').negated(), scaleOf(a)),
   dabs: (a: unknown) => out(toDecimal(a, 'dabs').abs(), scaleOf(a)),
   dcmp: (a: unknown, b: unknown) => toDecimal(a, 'dcmp').comparedTo(toDecimal(b, 'dcmp')),
 };
 
 /** sign × quantity × factor, exactly. */
-export function scaleQuantity(quantity: unknown, sign: unknown, factor: string | undefined, field = 'quantity'): string {
+export function scaleQuantity(
+  quantity: unknown,
+  sign: unknown,
+  factor: string | undefined,
+  field = 'quantity',
+): string {
   let q = toDecimal(quantity, field);
   if (factor !== undefined) q = q.times(new Decimal(factor));
   const s = toDecimal(sign, 'sign');

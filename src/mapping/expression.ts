@@ -24,6 +24,22 @@ export interface LookupSpec {
   field?: string;
 }
 
+/** Text of a single value; objects as JSON, so an error never shows "[object Object]". */
+export function scalarText(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return value.toString();
+    case 'undefined':
+      return '';
+    default:
+      return value === null ? '' : (JSON.stringify(value) ?? '');
+  }
+}
+
 export class ExpressionError extends Error {
   constructor(
     message: string,
@@ -105,9 +121,16 @@ const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
 
 function checkAst(ast: AstNode, options: CompileOptions, offset: number): void {
   walk(ast, (n) => {
-    if (n.type === 'lambda') throw new ExpressionError('function definitions are not allowed in mappings', offset + (n.position ?? 0));
+    if (n.type === 'lambda')
+      throw new ExpressionError(
+        'function definitions are not allowed in mappings',
+        offset + (n.position ?? 0),
+      );
     if (n.type === 'function' && n.procedure?.type === 'variable' && n.procedure.value === 'eval') {
-      throw new ExpressionError('$eval is not allowed in mappings: every expression must be visible in the file', offset + (n.position ?? 0));
+      throw new ExpressionError(
+        '$eval is not allowed in mappings: every expression must be visible in the file',
+        offset + (n.position ?? 0),
+      );
     }
     if (options.exactDecimals && n.type === 'binary' && ARITHMETIC.has(String(n.value))) {
       throw new ExpressionError(
@@ -116,7 +139,10 @@ function checkAst(ast: AstNode, options: CompileOptions, offset: number): void {
       );
     }
     if (n.type === 'unary' && n.value === '-' && options.exactDecimals) {
-      throw new ExpressionError('unary "-" is floating-point arithmetic; use $dneg(...) for quantities', offset + (n.position ?? 0));
+      throw new ExpressionError(
+        'unary "-" is floating-point arithmetic; use $dneg(...) for quantities',
+        offset + (n.position ?? 0),
+      );
     }
   });
 }
@@ -126,7 +152,9 @@ function pathAccessor(names: string[]): (context: MappingContext) => unknown {
   const [a, b, c] = names;
   if (names.length === 1) return (x) => x[a!];
   if (names.length === 2) return (x) => (x[a!] as MappingContext | null | undefined)?.[b!];
-  if (names.length === 3) return (x) => ((x[a!] as MappingContext | null | undefined)?.[b!] as MappingContext | null | undefined)?.[c!];
+  if (names.length === 3)
+    return (x) =>
+      ((x[a!] as MappingContext | null | undefined)?.[b!] as MappingContext | null | undefined)?.[c!];
   return (x) => {
     let v: unknown = x;
     for (const n of names) v = v === null || v === undefined ? undefined : (v as MappingContext)[n];
@@ -140,7 +168,10 @@ function compileExpression(expression: string, options: CompileOptions, offset: 
     compiled = jsonata(expression);
   } catch (e) {
     const err = e as { message?: string; position?: number };
-    throw new ExpressionError(`expression does not parse: ${err.message ?? String(e)}`, offset + Math.max(0, (err.position ?? 1) - 1));
+    throw new ExpressionError(
+      `expression does not parse: ${err.message ?? String(e)}`,
+      offset + Math.max(0, (err.position ?? 1) - 1),
+    );
   }
   const ast = compiled.ast() as AstNode;
   checkAst(ast, options, offset);
@@ -148,16 +179,27 @@ function compileExpression(expression: string, options: CompileOptions, offset: 
     const value = ast.value;
     return { origin: 'constant', text: expression, evaluate: () => value };
   }
-  if (ast.type === 'path' && ast.steps?.every((s) => s.type === 'name' && Object.keys(s).every((k) => ['type', 'value', 'position'].includes(k)))) {
-    return { origin: 'path', text: expression, evaluate: pathAccessor(ast.steps.map((s) => String(s.value))) };
+  if (
+    ast.type === 'path' &&
+    ast.steps?.every(
+      (s) => s.type === 'name' && Object.keys(s).every((k) => ['type', 'value', 'position'].includes(k)),
+    )
+  ) {
+    return {
+      origin: 'path',
+      text: expression,
+      evaluate: pathAccessor(ast.steps.map((s) => String(s.value))),
+    };
   }
   for (const [name, fn] of Object.entries({ ...decimalFunctions, ...timeFunctions, ...textFunctions })) {
     compiled.registerFunction(name, fn as (...args: unknown[]) => unknown);
   }
   compiled.registerFunction('lookup', (table: unknown, key: unknown, field?: unknown) => {
-    const keyObject = Object.fromEntries(Object.entries((key ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
-    const row = options.lookups.resolver(String(table), Object.keys(keyObject))(keyObject);
-    return field === undefined ? row : row[String(field)];
+    const keyObject = Object.fromEntries(
+      Object.entries((key ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+    );
+    const row = options.lookups.resolver(scalarText(table), Object.keys(keyObject))(keyObject);
+    return field === undefined ? row : row[scalarText(field)];
   });
   return { origin: 'expression', text: expression, evaluate: (context) => compiled.evaluate(context) };
 }
@@ -168,16 +210,25 @@ function compileLookup(spec: LookupSpec, options: CompileOptions): CompiledValue
   const table = options.lookups.table(spec.lookup)!;
   const nonKey = table.columns.filter((c) => !keyColumns.includes(c));
   const field = spec.field ?? (nonKey.length === 1 ? nonKey[0] : undefined);
-  if (!field) throw new ExpressionError(`lookup "${spec.lookup}" has several value columns (${nonKey.join(', ')}); name one with "field"`);
-  if (!table.columns.includes(field)) throw new ExpressionError(`lookup "${spec.lookup}" has no column "${field}"; columns: ${table.columns.join(', ')}`);
-  const keys = keyColumns.map((k) => [k, compileValue(spec.key[k]!, { ...options, exactDecimals: false })] as const);
+  if (!field)
+    throw new ExpressionError(
+      `lookup "${spec.lookup}" has several value columns (${nonKey.join(', ')}); name one with "field"`,
+    );
+  if (!table.columns.includes(field))
+    throw new ExpressionError(
+      `lookup "${spec.lookup}" has no column "${field}"; columns: ${table.columns.join(', ')}`,
+    );
+  const keys = keyColumns.map(
+    (k) => [k, compileValue(spec.key[k]!, { ...options, exactDecimals: false })] as const,
+  );
   const text = `${spec.lookup}[${keyColumns.map((k) => `${k}=${spec.key[k]}`).join(', ')}].${field}`;
   return {
     origin: 'lookup',
     text,
     evaluate: (context) => {
       const values = keys.map(([k, v]) => [k, v.evaluate(context)] as const);
-      const build = (resolved: (readonly [string, unknown])[]) => resolve(Object.fromEntries(resolved.map(([k, v]) => [k, String(v ?? '')])))[field];
+      const build = (resolved: (readonly [string, unknown])[]) =>
+        resolve(Object.fromEntries(resolved.map(([k, v]) => [k, scalarText(v)])))[field];
       return values.some(([, v]) => v instanceof Promise)
         ? Promise.all(values.map(async ([k, v]) => [k, await v] as const)).then(build)
         : build(values);
@@ -187,7 +238,8 @@ function compileLookup(spec: LookupSpec, options: CompileOptions): CompiledValue
 
 /** Compiles one value of a mapping. Throws ExpressionError with a reason (and offset) when it cannot. */
 export function compileValue(spec: ValueSpec, options: CompileOptions): CompiledValue {
-  if (typeof spec === 'number' || typeof spec === 'boolean') return { origin: 'constant', text: String(spec), evaluate: () => spec };
+  if (typeof spec === 'number' || typeof spec === 'boolean')
+    return { origin: 'constant', text: String(spec), evaluate: () => spec };
   if (typeof spec === 'object') {
     try {
       return compileLookup(spec, options);
@@ -204,13 +256,16 @@ export function compileValue(spec: ValueSpec, options: CompileOptions): Compiled
   }
   if (parts.length === 1) return compileExpression(parts[0]!.expression!, options, parts[0]!.offset);
   const compiled = parts.map((p) =>
-    p.literal !== undefined ? p.literal : compileExpression(p.expression!, { ...options, exactDecimals: false }, p.offset),
+    p.literal !== undefined
+      ? p.literal
+      : compileExpression(p.expression!, { ...options, exactDecimals: false }, p.offset),
   );
   const join = (values: unknown[]) =>
     values
       .map((v, i) => {
-        if (v === undefined || v === null) throw new Error(`\${${(compiled[i] as CompiledValue).text}} has no value`);
-        return String(v);
+        if (v === undefined || v === null)
+          throw new Error(`\${${(compiled[i] as CompiledValue).text}} has no value`);
+        return scalarText(v);
       })
       .join('');
   return {

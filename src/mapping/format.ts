@@ -13,7 +13,9 @@ export const LookupValueSchema = Type.Object(
     key: Type.Record(Type.String(), Type.String(), {
       description: 'key columns of the table and the value (a constant or a ${expression}) each must equal',
     }),
-    field: Type.Optional(Type.String({ description: 'the column to return; optional when the table has one non-key column' })),
+    field: Type.Optional(
+      Type.String({ description: 'the column to return; optional when the table has one non-key column' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -31,21 +33,28 @@ export const EmitSchema = Type.Object(
     when: Type.Optional(Template('emit only when this ${expression} is true')),
     sku: Value('the SKU'),
     location: Value('the stockline location id'),
-    quantity: Value('exact decimal quantity (use $dadd, $dsub, $dmul, $dneg; JSONata arithmetic is refused here)'),
+    quantity: Value(
+      'exact decimal quantity (use $dadd, $dsub, $dmul, $dneg; JSONata arithmetic is refused here)',
+    ),
     sign: Type.Optional(Value('1 or -1, multiplied into the quantity (default 1)')),
     unit: Value('unit of measure of quantity'),
     toBaseUnit: Type.Optional(
       Type.Object(
         {
           table: Type.String({
-            description: 'lookup table with columns sku, unit, base_unit, factor (sku "*" = any); quantity × factor, unit -> base_unit',
+            description:
+              'lookup table with columns sku, unit, base_unit, factor (sku "*" = any); quantity × factor, unit -> base_unit',
           }),
         },
         { additionalProperties: false },
       ),
     ),
-    reason: Value('sale, return, receipt, goods_issue, transfer_out, transfer_in, adjustment, count or snapshot'),
-    occurredAt: Value('ISO 8601 time with offset when it happened ($db2Timestamp, $sapDateTime, $fromEpochMicros, $fromMillis help)'),
+    reason: Value(
+      'sale, return, receipt, goods_issue, transfer_out, transfer_in, adjustment, count or snapshot',
+    ),
+    occurredAt: Value(
+      'ISO 8601 time with offset when it happened ($db2Timestamp, $sapDateTime, $fromEpochMicros, $fromMillis help)',
+    ),
   },
   { additionalProperties: false },
 );
@@ -55,7 +64,12 @@ const FieldLayoutSchema = Type.Object(
     name: Type.String(),
     offset: Type.Integer({ minimum: 0 }),
     length: Type.Integer({ minimum: 1 }),
-    type: Type.Union([Type.Literal('text'), Type.Literal('zoned'), Type.Literal('packed'), Type.Literal('binary')]),
+    type: Type.Union([
+      Type.Literal('text'),
+      Type.Literal('zoned'),
+      Type.Literal('packed'),
+      Type.Literal('binary'),
+    ]),
     scale: Type.Optional(Type.Integer({ minimum: 0 })),
     signed: Type.Optional(Type.Boolean()),
     digits: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -69,18 +83,36 @@ export const SourceSchema = Type.Object(
     topics: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'several raw topics' })),
     topicPattern: Type.Optional(Type.String({ description: 'a regular expression over topic names' })),
     format: Type.Union([Type.Literal('debezium-json'), Type.Literal('json'), Type.Literal('fixed-width')], {
-      description: 'debezium-json: a Debezium change event, with or without the schema envelope; json: any JSON value; fixed-width: a mainframe record',
+      description:
+        'debezium-json: a Debezium change event, with or without the schema envelope; json: any JSON value; fixed-width: a mainframe record',
     }),
-    system: Type.Optional(Type.String({ description: 'source system name; debezium-json defaults to the connector\'s topic prefix (source.name)' })),
-    entity: Type.Optional(Type.String({ description: 'what changed (queue or table); debezium-json: db.schema.table' })),
-    position: Type.Optional(Template('json and fixed-width: ${expression} identifying the change (MQ message id, a sequence number)')),
-    sequence: Type.Optional(Template('json and fixed-width: ${expression} that sorts in source order; default: position')),
+    system: Type.Optional(
+      Type.String({
+        description:
+          "source system name; debezium-json defaults to the connector's topic prefix (source.name)",
+      }),
+    ),
+    entity: Type.Optional(
+      Type.String({ description: 'what changed (queue or table); debezium-json: db.schema.table' }),
+    ),
+    position: Type.Optional(
+      Template(
+        'json and fixed-width: ${expression} identifying the change (MQ message id, a sequence number)',
+      ),
+    ),
+    sequence: Type.Optional(
+      Template('json and fixed-width: ${expression} that sorts in source order; default: position'),
+    ),
     record: Type.Optional(
       Type.Object(
         {
-          copybook: Type.Optional(Type.String({ description: 'COBOL copybook, relative to the mapping file' })),
+          copybook: Type.Optional(
+            Type.String({ description: 'COBOL copybook, relative to the mapping file' }),
+          ),
           recordName: Type.Optional(Type.String({ description: 'which 01 record of the copybook' })),
-          layout: Type.Optional(Type.Array(FieldLayoutSchema, { description: 'explicit offsets instead of a copybook' })),
+          layout: Type.Optional(
+            Type.Array(FieldLayoutSchema, { description: 'explicit offsets instead of a copybook' }),
+          ),
           ccsid: Type.Union([Type.Literal(37), Type.Literal(500), Type.Literal(1047), Type.Literal(1140)], {
             description: 'EBCDIC code page of text fields',
           }),
@@ -113,16 +145,26 @@ export const TestCaseSchema = Type.Object(
     name: Type.String({ minLength: 1 }),
     input: Type.Object(
       {
-        topic: Type.Optional(Type.String({ description: 'default: the mapping\'s first topic' })),
+        topic: Type.Optional(Type.String({ description: "default: the mapping's first topic" })),
         key: Type.Optional(Type.Unknown({ description: 'the message key (JSON)' })),
-        value: Type.Optional(Type.Unknown({ description: 'the message value: JSON (an object is encoded), or null for a tombstone' })),
-        hex: Type.Optional(Type.String({ pattern: '^([0-9A-Fa-f]{2}|\\s)*$', description: 'the message value as hex bytes' })),
-        file: Type.Optional(Type.String({ description: 'the message value from a file, relative to the mapping' })),
+        value: Type.Optional(
+          Type.Unknown({
+            description: 'the message value: JSON (an object is encoded), or null for a tombstone',
+          }),
+        ),
+        hex: Type.Optional(
+          Type.String({ pattern: '^([0-9A-Fa-f]{2}|\\s)*$', description: 'the message value as hex bytes' }),
+        ),
+        file: Type.Optional(
+          Type.String({ description: 'the message value from a file, relative to the mapping' }),
+        ),
         headers: Type.Optional(Type.Record(Type.String(), Type.String())),
       },
       { additionalProperties: false },
     ),
-    expect: Type.Optional(Type.Array(ExpectedEventSchema, { description: 'the canonical events, in order; [] = skipped' })),
+    expect: Type.Optional(
+      Type.Array(ExpectedEventSchema, { description: 'the canonical events, in order; [] = skipped' }),
+    ),
     expectError: Type.Optional(Type.String({ description: 'text the mapping error must contain' })),
     expectSkip: Type.Optional(Type.String({ description: 'text the skip reason must contain' })),
   },
@@ -132,26 +174,44 @@ export const TestCaseSchema = Type.Object(
 export const MappingFileSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
-    name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'unique name, part of every event id: renaming changes ids' }),
+    name: Type.String({
+      pattern: '^[a-z0-9][a-z0-9-]*$',
+      description: 'unique name, part of every event id: renaming changes ids',
+    }),
     description: Type.Optional(Type.String()),
-    enabled: Type.Optional(Type.Boolean({ description: 'false: validated and tested, but the mapper does not run it', default: true })),
+    enabled: Type.Optional(
+      Type.Boolean({
+        description: 'false: validated and tested, but the mapper does not run it',
+        default: true,
+      }),
+    ),
     source: SourceSchema,
     ops: Type.Optional(
       Type.Array(Type.Union(['c', 'u', 'd', 'r', 't'].map((o) => Type.Literal(o))), {
-        description: 'debezium-json: the operations this mapping handles (c create, u update, d delete, r snapshot read, t truncate); others are skipped. Default [c, r]',
+        description:
+          'debezium-json: the operations this mapping handles (c create, u update, d delete, r snapshot read, t truncate); others are skipped. Default [c, r]',
       }),
     ),
     filter: Type.Optional(Template('${expression}: events for which it is false are skipped')),
-    emit: Type.Array(EmitSchema, { minItems: 1, description: 'the canonical events made from one input event' }),
+    emit: Type.Array(EmitSchema, {
+      minItems: 1,
+      description: 'the canonical events made from one input event',
+    }),
     tests: Type.Optional(Type.Array(TestCaseSchema)),
   },
-  { additionalProperties: false, title: 'stockline mapping', $id: 'https://stockline.dev/schemas/mapping.json' },
+  {
+    additionalProperties: false,
+    title: 'stockline mapping',
+    $id: 'https://stockline.dev/schemas/mapping.json',
+  },
 );
 
 export const MappingTestFileSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
-    mapping: Type.Optional(Type.String({ description: 'default: the mapping file of the same name without .test' })),
+    mapping: Type.Optional(
+      Type.String({ description: 'default: the mapping file of the same name without .test' }),
+    ),
     tests: Type.Array(TestCaseSchema, { minItems: 1 }),
   },
   { additionalProperties: false, title: 'stockline mapping tests' },

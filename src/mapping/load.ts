@@ -5,10 +5,21 @@ import { isSupportedCcsid } from '../sources/mainframe/codepages.js';
 import { buildExplicitLayout } from '../sources/mainframe/explicit-layout.js';
 import { compileRecordDecoder, type RecordDecoder } from '../sources/mainframe/record.js';
 import { StocklineError } from '../errors.js';
-import { parseYamlWithPositions, positionOf, YamlSyntaxError, type SourcePosition } from '../shared/yaml-source.js';
+import {
+  parseYamlWithPositions,
+  positionOf,
+  YamlSyntaxError,
+  type SourcePosition,
+} from '../shared/yaml-source.js';
 import { compileMapping, type CompiledMapping } from './compile.js';
 import { MappingFileError } from './errors.js';
-import { MappingFileSchema, MappingTestFileSchema, type MappingFile, type MappingTestFile, type TestCase } from './format.js';
+import {
+  MappingFileSchema,
+  MappingTestFileSchema,
+  type MappingFile,
+  type MappingTestFile,
+  type TestCase,
+} from './format.js';
 import { Lookups, type LookupTableData } from './lookups.js';
 
 /** The files of a mappings folder, read by the caller: this module does no I/O. */
@@ -17,7 +28,7 @@ export interface MappingSources {
   testFiles: SourceFile[];
   lookupFiles: SourceFile[];
   /** Reads a file named in a mapping (copybook, test input), relative to that mapping's file. */
-  readRelative(fromFile: string, ref: string): Buffer | undefined;
+  readRelative: (fromFile: string, ref: string) => Buffer | undefined;
 }
 
 export interface SourceFile {
@@ -46,7 +57,10 @@ function describeSchemaError(e: ErrorObject): { path: string; message: string } 
   const at = e.instancePath;
   switch (e.keyword) {
     case 'additionalProperties':
-      return { path: `${at}/${String(e.params.additionalProperty)}`, message: `unknown key "${String(e.params.additionalProperty)}"` };
+      return {
+        path: `${at}/${String(e.params.additionalProperty)}`,
+        message: `unknown key "${String(e.params.additionalProperty)}"`,
+      };
     case 'required':
       return { path: at, message: `"${String(e.params.missingProperty)}" is required` };
     case 'anyOf':
@@ -69,12 +83,17 @@ const dotted = (path: string) =>
     .join('')
     .replace(/^\./, '');
 
-function parseYaml(file: SourceFile, problems: string[]): ReturnType<typeof parseYamlWithPositions> | undefined {
+function parseYaml(
+  file: SourceFile,
+  problems: string[],
+): ReturnType<typeof parseYamlWithPositions> | undefined {
   try {
     return parseYamlWithPositions(file.text, file.path);
   } catch (e) {
     if (e instanceof YamlSyntaxError) {
-      problems.push(`${e.position.file}:${e.position.line}:${e.position.column}: not valid YAML: ${e.message}`);
+      problems.push(
+        `${e.position.file}:${e.position.line}:${e.position.column}: not valid YAML: ${e.message}`,
+      );
       return undefined;
     }
     throw e;
@@ -82,22 +101,47 @@ function parseYaml(file: SourceFile, problems: string[]): ReturnType<typeof pars
 }
 
 /** Schema errors, most specific first, without the noise of union branches that did not match. */
-function schemaProblems(file: string, positions: Map<string, SourcePosition>, errors: ErrorObject[]): string[] {
+function schemaProblems(
+  file: string,
+  positions: Map<string, SourcePosition>,
+  errors: ErrorObject[],
+): string[] {
   const described = errors.map(describeSchemaError);
-  const specific = described.filter((d) => !described.some((o) => o !== d && o.path.startsWith(`${d.path}/`)));
-  return [...new Set(specific.map((d) => `${locate(file, positions, d.path)}: ${dotted(d.path) || '(file)'} ${d.message}`))];
+  const specific = described.filter(
+    (d) => !described.some((o) => o !== d && o.path.startsWith(`${d.path}/`)),
+  );
+  return [
+    ...new Set(
+      specific.map((d) => `${locate(file, positions, d.path)}: ${dotted(d.path) || '(file)'} ${d.message}`),
+    ),
+  ];
 }
 
 function loadLookup(file: SourceFile, problems: string[]): LookupTableData | undefined {
   const name = file.path.replace(/^.*\//, '').replace(/\.(csv|ya?ml)$/, '');
   if (file.path.endsWith('.csv')) {
     try {
-      const rows = parseCsv(file.text, { columns: true, skip_empty_lines: true, trim: true, comment: '#', info: true }) as {
-        record: Record<string, string>;
-        info: { lines: number };
-      }[];
-      const columns = rows[0] ? Object.keys(rows[0].record) : (file.text.split('\n').find((l) => l && !l.startsWith('#'))?.split(',').map((c) => c.trim()) ?? []);
-      return { name, file: file.path, columns, rows: rows.map((r) => r.record), lines: rows.map((r) => r.info.lines) };
+      const rows = parseCsv<{ record: Record<string, string>; info: { lines: number } }>(file.text, {
+        columns: true,
+        skip_empty_lines: true,
+        trim: true,
+        comment: '#',
+        info: true,
+      });
+      const columns = rows[0]
+        ? Object.keys(rows[0].record)
+        : (file.text
+            .split('\n')
+            .find((l) => l && !l.startsWith('#'))
+            ?.split(',')
+            .map((c) => c.trim()) ?? []);
+      return {
+        name,
+        file: file.path,
+        columns,
+        rows: rows.map((r) => r.record),
+        lines: rows.map((r) => r.info.lines),
+      };
     } catch (e) {
       const err = e as Error & { lines?: number };
       problems.push(`${file.path}:${err.lines ?? 1}:1: not valid CSV: ${err.message}`);
@@ -106,18 +150,30 @@ function loadLookup(file: SourceFile, problems: string[]): LookupTableData | und
   }
   const parsed = parseYaml(file, problems);
   if (!parsed) return undefined;
-  const rows = (Array.isArray(parsed.value) ? parsed.value : (parsed.value as { rows?: unknown })?.rows) as unknown;
+  const rows = Array.isArray(parsed.value) ? parsed.value : (parsed.value as { rows?: unknown })?.rows;
   if (!Array.isArray(rows) || rows.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))) {
-    problems.push(`${file.path}:1:1: a YAML lookup table is a list of rows (mappings of column to value), or { rows: [...] }`);
+    problems.push(
+      `${file.path}:1:1: a YAML lookup table is a list of rows (mappings of column to value), or { rows: [...] }`,
+    );
     return undefined;
   }
-  const records = (rows as Record<string, unknown>[]).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])));
+  const records = (rows as Record<string, unknown>[]).map((r) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])),
+  );
   const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
-  const lines = records.map((_, i) => positionOf(parsed.positions, Array.isArray(parsed.value) ? `/${i}` : `/rows/${i}`)?.line ?? 0);
+  const lines = records.map(
+    (_, i) => positionOf(parsed.positions, Array.isArray(parsed.value) ? `/${i}` : `/rows/${i}`)?.line ?? 0,
+  );
   return { name, file: file.path, columns, rows: records, lines };
 }
 
-function recordDecoderFor(mapping: MappingFile, file: string, sources: MappingSources, problems: string[], where: (p: string) => string): RecordDecoder | undefined {
+function recordDecoderFor(
+  mapping: MappingFile,
+  file: string,
+  sources: MappingSources,
+  problems: string[],
+  where: (p: string) => string,
+): RecordDecoder | undefined {
   const record = mapping.source.record;
   if (mapping.source.format !== 'fixed-width' || !record) return undefined;
   if (!isSupportedCcsid(record.ccsid)) return undefined;
@@ -126,7 +182,9 @@ function recordDecoderFor(mapping: MappingFile, file: string, sources: MappingSo
     if (record.copybook) {
       const bytes = sources.readRelative(file, record.copybook);
       if (!bytes) {
-        problems.push(`${where('/source/record/copybook')}: source.record.copybook ${record.copybook} does not exist (relative to ${file})`);
+        problems.push(
+          `${where('/source/record/copybook')}: source.record.copybook ${record.copybook} does not exist (relative to ${file})`,
+        );
         return undefined;
       }
       layout = parseCopybook(bytes.toString('latin1'), { file: record.copybook, record: record.recordName });
@@ -152,7 +210,11 @@ function recordDecoderFor(mapping: MappingFile, file: string, sources: MappingSo
  */
 export function loadMappings(sources: MappingSources): LoadedMappings {
   const problems: string[] = [];
-  const lookups = new Lookups(sources.lookupFiles.map((f) => loadLookup(f, problems)).filter((t): t is LookupTableData => t !== undefined));
+  const lookups = new Lookups(
+    sources.lookupFiles
+      .map((f) => loadLookup(f, problems))
+      .filter((t): t is LookupTableData => t !== undefined),
+  );
   const mappings: CompiledMapping[] = [];
   const tests: MappingTest[] = [];
   const byName = new Map<string, CompiledMapping>();
@@ -167,7 +229,10 @@ export function loadMappings(sources: MappingSources): LoadedMappings {
     }
     const spec = parsed.value;
     const recordDecoder = recordDecoderFor(spec, file.path, sources, problems, where);
-    const { mapping, problems: compileProblems } = compileMapping(spec, file.path, { lookups, recordDecoder });
+    const { mapping, problems: compileProblems } = compileMapping(spec, file.path, {
+      lookups,
+      recordDecoder,
+    });
     problems.push(...compileProblems.map((p) => `${where(p.path)}: ${dotted(p.path)}: ${p.message}`));
     if (!mapping) continue;
     const other = byName.get(mapping.name);
@@ -177,7 +242,9 @@ export function loadMappings(sources: MappingSources): LoadedMappings {
     }
     byName.set(mapping.name, mapping);
     mappings.push(mapping);
-    (spec.tests ?? []).forEach((test, i) => tests.push({ mapping, file: file.path, test, line: parsed.positions.get(`/tests/${i}`)?.line }));
+    (spec.tests ?? []).forEach((test, i) =>
+      tests.push({ mapping, file: file.path, test, line: parsed.positions.get(`/tests/${i}`)?.line }),
+    );
   }
 
   for (const file of sources.testFiles) {
@@ -189,16 +256,25 @@ export function loadMappings(sources: MappingSources): LoadedMappings {
     }
     const content = parsed.value;
     const base = file.path.replace(/^.*\//, '').replace(/\.test\.ya?ml$/, '');
-    const mapping = byName.get(content.mapping ?? '') ?? mappings.find((m) => m.file.replace(/^.*\//, '').replace(/\.ya?ml$/, '') === base);
+    const mapping =
+      byName.get(content.mapping ?? '') ??
+      mappings.find((m) => m.file.replace(/^.*\//, '').replace(/\.ya?ml$/, '') === base);
     if (!mapping) {
-      problems.push(`${locate(file.path, parsed.positions, '/mapping')}: no mapping ${content.mapping ? `named "${content.mapping}"` : `file ${base}.yaml`} for these tests`);
+      problems.push(
+        `${locate(file.path, parsed.positions, '/mapping')}: no mapping ${content.mapping ? `named "${content.mapping}"` : `file ${base}.yaml`} for these tests`,
+      );
       continue;
     }
-    content.tests.forEach((test, i) => tests.push({ mapping, file: file.path, test, line: parsed.positions.get(`/tests/${i}`)?.line }));
+    content.tests.forEach((test, i) =>
+      tests.push({ mapping, file: file.path, test, line: parsed.positions.get(`/tests/${i}`)?.line }),
+    );
   }
 
   if (problems.length > 0) {
-    throw new MappingFileError(`${problems.length} problem${problems.length === 1 ? '' : 's'} in the mappings:\n  - ${problems.join('\n  - ')}`, { problems });
+    throw new MappingFileError(
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} in the mappings:\n  - ${problems.join('\n  - ')}`,
+      { problems },
+    );
   }
   return { mappings, lookups, tests };
 }

@@ -36,7 +36,10 @@ export class Lookups {
   }
 
   /** Like resolver, but a missing key gives undefined instead of an error. */
-  finder(name: string, keyColumns: string[]): (key: Record<string, string>) => Record<string, string> | undefined {
+  finder(
+    name: string,
+    keyColumns: string[],
+  ): (key: Record<string, string>) => Record<string, string> | undefined {
     const index = this.index(name, keyColumns);
     return (key) => index.get(keyColumns.map((c) => key[c] ?? '').join(SEP));
   }
@@ -61,10 +64,15 @@ export class Lookups {
 
   private index(name: string, keyColumns: string[]): Map<string, Record<string, string>> {
     const table = this.tables.get(name);
-    if (!table) throw new Error(`lookup table "${name}" does not exist; tables: ${this.names().join(', ') || '(none)'}`);
+    if (!table)
+      throw new Error(
+        `lookup table "${name}" does not exist; tables: ${this.names().join(', ') || '(none)'}`,
+      );
     const unknown = keyColumns.filter((c) => !table.columns.includes(c));
     if (unknown.length > 0) {
-      throw new Error(`lookup table "${name}" (${table.file}) has no column ${unknown.join(', ')}; columns: ${table.columns.join(', ')}`);
+      throw new Error(
+        `lookup table "${name}" (${table.file}) has no column ${unknown.join(', ')}; columns: ${table.columns.join(', ')}`,
+      );
     }
     const indexKey = `${name}${SEP}${keyColumns.join(SEP)}`;
     let index = this.indexes.get(indexKey);
@@ -73,7 +81,9 @@ export class Lookups {
       table.rows.forEach((row, i) => {
         const k = keyColumns.map((c) => row[c] ?? '').join(SEP);
         if (index!.has(k)) {
-          throw new Error(`lookup table "${name}" (${table.file}:${table.lines[i] ?? '?'}) has two rows with ${keyColumns.map((c) => `${c}=${row[c]}`).join(', ')}`);
+          throw new Error(
+            `lookup table "${name}" (${table.file}:${table.lines[i] ?? '?'}) has two rows with ${keyColumns.map((c) => `${c}=${row[c]}`).join(', ')}`,
+          );
         }
         index!.set(k, row);
       });

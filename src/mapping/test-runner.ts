@@ -14,7 +14,10 @@ export interface TestResult {
 }
 
 /** Builds the raw message a test describes (JSON value, hex bytes or a file). */
-export function testInput(test: MappingTest, readRelative: (fromFile: string, ref: string) => Buffer | undefined): RawInput {
+export function testInput(
+  test: MappingTest,
+  readRelative: (fromFile: string, ref: string) => Buffer | undefined,
+): RawInput {
   const { input } = test.test;
   const topic = input.topic ?? test.mapping.topics[0];
   if (!topic) throw new Error('the mapping reads a topic pattern: give input.topic');
@@ -26,8 +29,13 @@ export function testInput(test: MappingTest, readRelative: (fromFile: string, re
     value = bytes;
   } else if (input.value === null || input.value === undefined) value = null;
   else value = Buffer.from(typeof input.value === 'string' ? input.value : JSON.stringify(input.value));
-  const key = input.key === undefined || input.key === null ? null : Buffer.from(typeof input.key === 'string' ? input.key : JSON.stringify(input.key));
-  const headers = Object.fromEntries(Object.entries(input.headers ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
+  const key =
+    input.key === undefined || input.key === null
+      ? null
+      : Buffer.from(typeof input.key === 'string' ? input.key : JSON.stringify(input.key));
+  const headers = Object.fromEntries(
+    Object.entries(input.headers ?? {}).map(([k, v]) => [k, Buffer.from(v)]),
+  );
   return { topic, partition: 0, offset: '0', key, value, headers };
 }
 
@@ -36,7 +44,8 @@ type Expected = NonNullable<TestCase['expect']>[number];
 function differences(expected: Expected, actual: CanonicalEvent): string[] {
   const diffs: string[] = [];
   const type = expected.type === 'level' ? LEVEL : MOVEMENT;
-  if (actual.type !== type) diffs.push(`type: expected ${expected.type}, got ${actual.type === LEVEL ? 'level' : 'movement'}`);
+  if (actual.type !== type)
+    diffs.push(`type: expected ${expected.type}, got ${actual.type === LEVEL ? 'level' : 'movement'}`);
   const d = actual.data;
   const fields: [keyof Expected, string][] = [
     ['sku', d.sku],
@@ -51,16 +60,25 @@ function differences(expected: Expected, actual: CanonicalEvent): string[] {
   ];
   for (const [field, value] of fields) {
     const want = expected[field];
-    if (want !== undefined && want !== value) diffs.push(`${field}: expected ${JSON.stringify(want)}, got ${JSON.stringify(value)}`);
+    if (want !== undefined && want !== value)
+      diffs.push(`${field}: expected ${JSON.stringify(want)}, got ${JSON.stringify(value)}`);
   }
   return diffs;
 }
 
 const describeEvents = (events: CanonicalEvent[]) =>
-  events.map((e) => `${e.type === LEVEL ? 'level' : 'movement'} ${e.data.sku}@${e.data.location} ${e.data.quantity} ${e.data.unit} ${e.data.reason}`).join('; ');
+  events
+    .map(
+      (e) =>
+        `${e.type === LEVEL ? 'level' : 'movement'} ${e.data.sku}@${e.data.location} ${e.data.quantity} ${e.data.unit} ${e.data.reason}`,
+    )
+    .join('; ');
 
 /** Runs one mapping test: the expected events, the expected skip, or the expected error. */
-export async function runMappingTest(test: MappingTest, readRelative: (fromFile: string, ref: string) => Buffer | undefined): Promise<TestResult> {
+export async function runMappingTest(
+  test: MappingTest,
+  readRelative: (fromFile: string, ref: string) => Buffer | undefined,
+): Promise<TestResult> {
   const result = { mapping: test.mapping.name, file: test.file, line: test.line, name: test.test.name };
   const { expect: expected, expectError, expectSkip } = test.test;
   const fail = (failure: string): TestResult => ({ ...result, passed: false, failure });
@@ -69,22 +87,37 @@ export async function runMappingTest(test: MappingTest, readRelative: (fromFile:
     outcome = await test.mapping.map(testInput(test, readRelative));
   } catch (e) {
     const message = (e as Error).message;
-    if (expectError !== undefined) return message.includes(expectError) ? { ...result, passed: true } : fail(`expected an error containing "${expectError}", got: ${message}`);
+    if (expectError !== undefined)
+      return message.includes(expectError)
+        ? { ...result, passed: true }
+        : fail(`expected an error containing "${expectError}", got: ${message}`);
     return fail(`mapping failed: ${message}`);
   }
   if (expectError !== undefined) {
-    return fail(`expected an error containing "${expectError}", but the mapping ${outcome.kind === 'skipped' ? `skipped it (${outcome.reason})` : `made: ${describeEvents(outcome.events)}`}`);
+    return fail(
+      `expected an error containing "${expectError}", but the mapping ${outcome.kind === 'skipped' ? `skipped it (${outcome.reason})` : `made: ${describeEvents(outcome.events)}`}`,
+    );
   }
   if (outcome.kind === 'skipped') {
-    if (expectSkip !== undefined) return outcome.reason.includes(expectSkip) ? { ...result, passed: true } : fail(`expected a skip because "${expectSkip}", skipped because: ${outcome.reason}`);
+    if (expectSkip !== undefined)
+      return outcome.reason.includes(expectSkip)
+        ? { ...result, passed: true }
+        : fail(`expected a skip because "${expectSkip}", skipped because: ${outcome.reason}`);
     if (expected && expected.length === 0) return { ...result, passed: true };
-    return fail(`expected ${expected?.length ?? 0} event(s), the mapping skipped the input: ${outcome.reason}`);
+    return fail(
+      `expected ${expected?.length ?? 0} event(s), the mapping skipped the input: ${outcome.reason}`,
+    );
   }
-  if (expectSkip !== undefined) return fail(`expected a skip because "${expectSkip}", got: ${describeEvents(outcome.events)}`);
+  if (expectSkip !== undefined)
+    return fail(`expected a skip because "${expectSkip}", got: ${describeEvents(outcome.events)}`);
   const wanted = expected ?? [];
   if (wanted.length !== outcome.events.length) {
-    return fail(`expected ${wanted.length} event(s), got ${outcome.events.length}: ${describeEvents(outcome.events)}`);
+    return fail(
+      `expected ${wanted.length} event(s), got ${outcome.events.length}: ${describeEvents(outcome.events)}`,
+    );
   }
-  const diffs = wanted.flatMap((w, i) => differences(w, outcome.events[i]!).map((d) => `event ${i + 1}: ${d}`));
+  const diffs = wanted.flatMap((w, i) =>
+    differences(w, outcome.events[i]!).map((d) => `event ${i + 1}: ${d}`),
+  );
   return diffs.length > 0 ? fail(diffs.join('; ')) : { ...result, passed: true };
 }

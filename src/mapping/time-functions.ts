@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { scalarText } from './expression.js';
 
 /**
  * Source systems write local times in their own formats: DB2 timestamps on the mainframe,
@@ -19,19 +20,34 @@ export const timeFunctions = {
   /** "2026-11-20-08.15.02.123456" in the data center's zone -> "2026-11-20T08:15:02.123456+01:00" */
   db2Timestamp(value: unknown, zone: unknown): string {
     const m = typeof value === 'string' ? DB2.exec(value.trim()) : null;
-    if (!m) throw new Error(`$db2Timestamp: "${String(value)}" is not a DB2 timestamp (YYYY-MM-DD-HH.MM.SS.NNNNNN)`);
-    return isoWithZone(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}`, m[7] ?? '', String(zone), '$db2Timestamp');
+    if (!m)
+      throw new Error(
+        `$db2Timestamp: "${String(value)}" is not a DB2 timestamp (YYYY-MM-DD-HH.MM.SS.NNNNNN)`,
+      );
+    return isoWithZone(
+      `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}`,
+      m[7] ?? '',
+      String(zone),
+      '$db2Timestamp',
+    );
   },
   /** ABAP DATS "20261120" and TIMS "081502" in the plant's zone. */
   sapDateTime(date: unknown, time: unknown, zone: unknown): string {
-    const d = String(date ?? '');
-    const t = String(time ?? '000000');
-    if (!/^\d{8}$/.test(d) || !/^\d{6}$/.test(t)) throw new Error(`$sapDateTime: "${d}" "${t}" are not ABAP DATS/TIMS (YYYYMMDD, HHMMSS)`);
-    return isoWithZone(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4)}`, '', String(zone), '$sapDateTime');
+    const d = scalarText(date);
+    const t = scalarText(time ?? '000000');
+    if (!/^\d{8}$/.test(d) || !/^\d{6}$/.test(t))
+      throw new Error(`$sapDateTime: "${d}" "${t}" are not ABAP DATS/TIMS (YYYYMMDD, HHMMSS)`);
+    return isoWithZone(
+      `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4)}`,
+      '',
+      String(zone),
+      '$sapDateTime',
+    );
   },
   /** Debezium MicroTimestamp (DATETIME(6) with adaptive_time_microseconds): UTC. */
   fromEpochMicros(value: unknown): string {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new Error(`$fromEpochMicros: expected whole microseconds, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      throw new Error(`$fromEpochMicros: expected whole microseconds, got ${JSON.stringify(value)}`);
     const millis = Math.floor(value / 1000);
     const micros = String(((value % 1_000_000) + 1_000_000) % 1_000_000).padStart(6, '0');
     return `${new Date(millis).toISOString().slice(0, 19)}.${micros}Z`;
@@ -41,7 +57,7 @@ export const timeFunctions = {
 export const textFunctions = {
   /** SAP material numbers are zero-padded to 18 or 40 characters; "000000000000100200" -> "100200". */
   stripZeros(value: unknown): string {
-    const s = String(value ?? '').trim();
+    const s = scalarText(value).trim();
     const stripped = s.replace(/^0+/, '');
     return stripped === '' && s !== '' ? '0' : stripped;
   },

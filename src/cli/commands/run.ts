@@ -17,7 +17,8 @@ export function registerRunCommand(program: Command): void {
       const { config, log } = cliContext();
       const names = options.role ? [options.role] : Object.keys(ROLES);
       const unknown = names.filter((n) => !ROLES[n]);
-      if (unknown.length > 0) throw new UsageError(`unknown role ${unknown.join(', ')}; roles: ${Object.keys(ROLES).join(', ')}`);
+      if (unknown.length > 0)
+        throw new UsageError(`unknown role ${unknown.join(', ')}; roles: ${Object.keys(ROLES).join(', ')}`);
       const handles: RoleHandle[] = [];
       for (const name of names) handles.push(await (await ROLES[name]!())(config, log.child({ role: name })));
       let stopping = false;

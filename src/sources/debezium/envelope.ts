@@ -42,7 +42,8 @@ const OPS = new Set(['c', 'u', 'd', 'r', 't']);
 /** Accepts the parsed value (JSON.parse of the message), or null for a tombstone. */
 export function classifyDebezium(value: unknown): DebeziumMessage {
   if (value === null || value === undefined) return { kind: 'tombstone' };
-  if (typeof value !== 'object' || Array.isArray(value)) return { kind: 'not-debezium', reason: 'the value is not a JSON object' };
+  if (typeof value !== 'object' || Array.isArray(value))
+    return { kind: 'not-debezium', reason: 'the value is not a JSON object' };
   let v = value as Record<string, unknown>;
   // With schemas.enable=true the converter wraps the event as { schema, payload }.
   if ('payload' in v && 'schema' in v) {

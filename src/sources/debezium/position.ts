@@ -69,6 +69,7 @@ export function debeziumPosition(change: DebeziumChange, key: unknown): ChangePo
     point = `ts:${ts}`;
     sequence = sortable(ts);
   }
-  const snapshot = change.op === 'r' || (s.snapshot !== undefined && s.snapshot !== false && s.snapshot !== 'false');
+  const snapshot =
+    change.op === 'r' || (s.snapshot !== undefined && s.snapshot !== false && s.snapshot !== 'false');
   return { system, entity, position: `${snapshot ? 'snapshot:' : ''}${point}:${keyText}`, sequence };
 }

@@ -1,0 +1,93 @@
+import { expect } from 'chai';
+import { MappingFileError } from './errors.js';
+import { loadMappings, type MappingSources } from './load.js';
+
+const plants = { path: 'lookups/plants.csv', text: 'WERKS,location\n1000,DC01\n1100,W001\n' };
+
+function sources(mappings: Record<string, string>, extra: Partial<MappingSources> = {}): MappingSources {
+  return {
+    mappingFiles: Object.entries(mappings).map(([path, text]) => ({ path, text })),
+    testFiles: [],
+    lookupFiles: [plants],
+    readRelative: () => undefined,
+    ...extra,
+  };
+}
+
+function problems(s: MappingSources): string {
+  try {
+    loadMappings(s);
+  } catch (e) {
+    expect(e).to.be.instanceOf(MappingFileError);
+    return (e as Error).message;
+  }
+  throw new Error('expected the mappings to be refused');
+}
+
+const good = `name: m
+source: { topic: t, format: debezium-json }
+emit:
+  - type: movement
+    sku: \${after.sku}
+    location: { lookup: plants, key: { WERKS: "\${after.WERKS}" } }
+    quantity: \${after.q}
+    unit: EA
+    reason: sale
+    occurredAt: \${after.at}
+`;
+
+describe('mapping loader', () => {
+  it('loads a valid mapping and its lookup', () => {
+    const { mappings, lookups } = loadMappings(sources({ 'm.yaml': good }));
+    expect(mappings.map((m) => m.name)).to.deep.equal(['m']);
+    expect(lookups.names()).to.deep.equal(['plants']);
+  });
+
+  it('reports every problem of every file at once, each with file, line and column', () => {
+    const bad = `name: Bad Name
+source: { topic: t, format: debezium-json }
+color: blue
+emit:
+  - type: movement
+    sku: \${after.(}
+    location: { lookup: nowhere, key: { a: "\${x}" } }
+    quantity: \${a + b}
+    unit: 7
+    reason: sale
+`;
+    const message = problems(sources({ 'bad.yaml': bad, 'other.yaml': 'name: [' }));
+    expect(message).to.match(/bad\.yaml:1:1: name must match pattern/);
+    expect(message).to.match(/bad\.yaml:3:1: color unknown key "color"/);
+    expect(message).to.match(/bad\.yaml:5:5: emit\[0\] "occurredAt" is required/);
+    expect(message).to.match(/other\.yaml:1:\d+: not valid YAML/);
+  });
+
+  it('reports expressions that do not parse, missing lookups and float arithmetic with their position', () => {
+    const bad = good
+      .replace('${after.sku}', '${after.(}')
+      .replace('lookup: plants', 'lookup: nowhere')
+      .replace('quantity: ${after.q}', 'quantity: ${after.q * 2}');
+    const message = problems(sources({ 'bad.yaml': bad }));
+    expect(message).to.contain('3 problems');
+    expect(message).to.match(/bad\.yaml:5:5: emit\[0\]\.sku: expression does not parse/);
+    expect(message).to.match(
+      /bad\.yaml:6:5: emit\[0\]\.location: lookup table "nowhere" does not exist; tables: plants/,
+    );
+    expect(message).to.match(/bad\.yaml:7:5: emit\[0\]\.quantity: "\*" is binary floating-point arithmetic/);
+  });
+
+  it('refuses two mappings with one name and a lookup with two rows for one key', () => {
+    expect(problems(sources({ 'a.yaml': good, 'b.yaml': good }))).to.contain(
+      'b.yaml:1:1: mapping name "m" is also used by a.yaml',
+    );
+    const dup = { path: 'lookups/plants.csv', text: 'WERKS,location\n1000,DC01\n1000,W001\n' };
+    expect(problems(sources({ 'a.yaml': good }, { lookupFiles: [dup] }))).to.contain(
+      'a.yaml:6:5: emit[0].location: lookup table "plants" (lookups/plants.csv:3) has two rows with WERKS=1000',
+    );
+  });
+
+  it('needs a position for formats that do not carry one', () => {
+    const json = good.replace('format: debezium-json', 'format: json');
+    expect(problems(sources({ 'j.yaml': json }))).to.contain('format json needs "position"');
+  });
+});
