@@ -7,11 +7,18 @@ import { REASONS } from './event.js';
  */
 export const InventoryEventDataSchema = Type.Object(
   {
-    sku: Type.String({ pattern: '^[A-Za-z0-9._:/-]{1,40}$', description: "the retailer's SKU, without SAP's zero padding" }),
-    location: Type.String({ pattern: '^[A-Za-z0-9._:/-]{1,20}$', description: 'stockline location id (store, warehouse or distribution center)' }),
+    sku: Type.String({
+      pattern: '^[A-Za-z0-9._:/-]{1,40}$',
+      description: "the retailer's SKU, without SAP's zero padding",
+    }),
+    location: Type.String({
+      pattern: '^[A-Za-z0-9._:/-]{1,20}$',
+      description: 'stockline location id (store, warehouse or distribution center)',
+    }),
     quantity: Type.String({
       pattern: '^-?(0|[1-9][0-9]{0,14})(\\.[0-9]{1,6})?$',
-      description: 'exact decimal as a string: signed for a movement, absolute for a level; never a binary floating-point number',
+      description:
+        'exact decimal as a string: signed for a movement, absolute for a level; never a binary floating-point number',
     }),
     unit: Type.String({ pattern: '^[A-Z0-9]{1,3}$', description: "unit of measure (the item's base unit)" }),
     reason: Type.Union(
@@ -24,7 +31,10 @@ export const InventoryEventDataSchema = Type.Object(
     }),
     source: Type.Object(
       {
-        system: Type.String({ minLength: 1, description: 'source system, e.g. store-pg, store-maria, sap, mainframe-wh' }),
+        system: Type.String({
+          minLength: 1,
+          description: 'source system, e.g. store-pg, store-maria, sap, mainframe-wh',
+        }),
         entity: Type.String({ minLength: 1, description: 'table or queue that changed' }),
         position: Type.String({ minLength: 1, description: 'source position identifying the change' }),
         sequence: Type.String({ minLength: 1, description: 'sorts in source order within one system' }),

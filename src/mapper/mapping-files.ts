@@ -9,11 +9,20 @@ const isTest = (f: string) => /\.test\.ya?ml$/.test(f);
 
 /** Reads a mappings folder: *.yaml mappings, *.test.yaml tests, lookups/*.csv|yaml. */
 export function readMappingSources(dir: string): MappingSources {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`mappings folder ${dir} does not exist`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UsageError(`mappings folder ${dir} does not exist`);
   const files = readdirSync(dir).sort();
-  const read = (names: string[], folder: string) => names.map((f) => ({ path: displayPath(path.join(folder, f)), text: readFileSync(path.join(folder, f), 'utf8') }));
+  const read = (names: string[], folder: string) =>
+    names.map((f) => ({
+      path: displayPath(path.join(folder, f)),
+      text: readFileSync(path.join(folder, f), 'utf8'),
+    }));
   const lookupDir = path.join(dir, 'lookups');
-  const lookupNames = existsSync(lookupDir) ? readdirSync(lookupDir).filter((f) => /\.(csv|ya?ml)$/.test(f)).sort() : [];
+  const lookupNames = existsSync(lookupDir)
+    ? readdirSync(lookupDir)
+        .filter((f) => /\.(csv|ya?ml)$/.test(f))
+        .sort()
+    : [];
   return {
     mappingFiles: read(files.filter(isMapping), dir),
     testFiles: read(files.filter(isTest), dir),
