@@ -58,3 +58,43 @@ export interface KafkaConnection {
   /** Silences the client's own logging (health probes expect failures). */
   quiet?: boolean;
 }
+
+/** A message to produce. */
+export interface OutgoingRecord {
+  topic: string;
+  key: string | Buffer | null;
+  value: string | Buffer | null;
+  headers: Record<string, string | Buffer>;
+}
+
+export interface PipelineBatch {
+  topic: string;
+  partition: number;
+  records: KafkaRecord[];
+}
+
+export interface PipelineOptions {
+  groupId: string;
+  /** Topic names, or regular expressions over topic names. */
+  topics: (string | RegExp)[];
+  /** Prefix of the transactional id; the adapter makes it unique per process. */
+  transactionalIdPrefix: string;
+  fromBeginning: boolean;
+  /** Turns one partition's batch into records to produce, in order. */
+  process: (batch: PipelineBatch) => Promise<OutgoingRecord[]>;
+}
+
+export interface RunningPipeline {
+  stop(): Promise<void>;
+  /** Rejects when the pipeline fails for good (a crash of the consumer). */
+  done: Promise<void>;
+}
+
+/**
+ * Consume, transform, produce in one Kafka transaction per batch: the produced records and
+ * the consumed offsets commit together, so a crash never loses a record and consumers that
+ * read committed data never see a half-done batch.
+ */
+export interface KafkaPipelineFactory {
+  start(options: PipelineOptions): Promise<RunningPipeline>;
+}

@@ -1,4 +1,93 @@
-import type { StartRole } from '../service/role.js';
+import type { StocklineConfig } from '../config/schema.js';
+import { createKafkaAdmin } from '../kafka/kafkajs-admin.js';
+import { createKafkajsPipeline } from '../kafka/kafkajs-pipeline.js';
+import type { Logger } from '../observability/logger.js';
+import type { RoleHandle, StartRole } from '../service/role.js';
+import { createBatchMapper, emptyStats, type MapperStats } from './mapper.js';
+import { readMappings } from './mapping-files.js';
 
-/** Placeholder until the mapper lands (issue 3). */
-export const startMapper: StartRole = () => Promise.reject(new Error('the mapper is not implemented yet'));
+/** Partitions of a raw topic the mapper creates because no producer has written it yet. */
+const RAW_TOPIC_PARTITIONS = 3;
+
+/**
+ * Creates the canonical and dead-letter topics, and the raw topics the mappings name that do
+ * not exist yet (a queue the replicator has not written to): a consumer cannot subscribe to a
+ * topic that does not exist, and it must not miss the first messages.
+ */
+export async function ensureMapperTopics(
+  config: Readonly<StocklineConfig>,
+  rawTopics: string[],
+  log: Logger,
+): Promise<void> {
+  const admin = createKafkaAdmin({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-admin`,
+  });
+  try {
+    const existing = new Set(await admin.listTopics());
+    const wanted = [
+      { topic: config.mapper.canonicalTopic, partitions: config.mapper.canonicalPartitions },
+      // Dead letters are kept a month: long enough to fix a mapping and replay them.
+      {
+        topic: config.mapper.deadLetterTopic,
+        partitions: 1,
+        config: { 'retention.ms': String(30 * 24 * 3600 * 1000) },
+      },
+      ...rawTopics.map((topic) => ({ topic, partitions: RAW_TOPIC_PARTITIONS })),
+    ].filter((t) => !existing.has(t.topic));
+    if (wanted.length > 0) {
+      log.info({ topics: wanted.map((t) => t.topic) }, 'creating topics that do not exist yet');
+      await admin.createTopics(wanted);
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
+export interface MapperHandle extends RoleHandle {
+  stats: MapperStats;
+}
+
+export async function startMapperWith(config: Readonly<StocklineConfig>, log: Logger): Promise<MapperHandle> {
+  const { mappings } = readMappings(config.mapper.mappingsDir);
+  const enabled = mappings.filter((m) => m.enabled);
+  const topics = [...new Set(enabled.flatMap((m) => m.topics))];
+  const patterns = enabled.flatMap((m) => (m.topicPattern ? [m.topicPattern] : []));
+  await ensureMapperTopics(config, topics, log);
+  const stats = emptyStats();
+  const process = createBatchMapper(
+    enabled,
+    { canonical: config.mapper.canonicalTopic, deadLetter: config.mapper.deadLetterTopic },
+    stats,
+    log,
+  );
+  const pipeline = await createKafkajsPipeline({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-mapper`,
+  }).start({
+    groupId: config.mapper.groupId,
+    topics: [...topics, ...patterns],
+    transactionalIdPrefix: config.mapper.groupId,
+    fromBeginning: true,
+    process,
+  });
+  log.info(
+    { mappings: enabled.map((m) => m.name), topics, canonical: config.mapper.canonicalTopic },
+    'mapper running',
+  );
+  const report = setInterval(() => {
+    const { deadLettersByReason: _byReason, ...counts } = stats;
+    log.info(counts, 'mapper progress');
+  }, 30000);
+  report.unref();
+  return {
+    stats,
+    done: pipeline.done,
+    async stop() {
+      clearInterval(report);
+      await pipeline.stop();
+    },
+  };
+}
+
+export const startMapper: StartRole = startMapperWith;

@@ -1,0 +1,91 @@
+import { hostname } from 'node:os';
+import type { Consumer, Producer } from 'kafkajs';
+import { connectOrExplain, kafkajsClient } from './kafkajs-admin.js';
+import { toBufferHeaders } from './kafkajs-reader.js';
+import type { KafkaConnection, KafkaPipelineFactory, PipelineOptions, RunningPipeline } from './port.js';
+
+export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelineFactory {
+  return {
+    async start(options: PipelineOptions): Promise<RunningPipeline> {
+      const kafka = kafkajsClient(connection);
+      const consumer: Consumer = kafka.consumer({
+        groupId: options.groupId,
+        readUncommitted: false,
+        sessionTimeout: 30000,
+        heartbeatInterval: 3000,
+        maxBytesPerPartition: 4 * 1024 * 1024,
+      });
+      const producer: Producer = kafka.producer({
+        transactionalId: `${options.transactionalIdPrefix}-${hostname()}-${process.pid}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: 60000,
+      });
+      await connectOrExplain(connection, () => producer.connect());
+      await connectOrExplain(connection, () => consumer.connect());
+      await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
+
+      let failed!: (e: unknown) => void;
+      let finished!: () => void;
+      const done = new Promise<void>((resolve, reject) => {
+        finished = resolve;
+        failed = reject;
+      });
+      consumer.on(consumer.events.CRASH, (event) => {
+        if (!event.payload.restart) failed(event.payload.error);
+      });
+
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          const records = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            timestamp: m.timestamp,
+            key: m.key,
+            value: m.value,
+            headers: toBufferHeaders(m.headers),
+          }));
+          const out = await options.process({ topic: batch.topic, partition: batch.partition, records });
+          const transaction = await producer.transaction();
+          try {
+            const byTopic = new Map<string, typeof out>();
+            for (const r of out) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+            if (byTopic.size > 0) {
+              await transaction.sendBatch({
+                topicMessages: [...byTopic].map(([topic, messages]) => ({
+                  topic,
+                  messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+                })),
+              });
+            }
+            const next = (BigInt(batch.lastOffset()) + 1n).toString();
+            await transaction.sendOffsets({
+              consumerGroupId: options.groupId,
+              topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
+            });
+            await transaction.commit();
+          } catch (e) {
+            await transaction.abort().catch(() => undefined);
+            throw e;
+          }
+          // The transaction committed the offsets; move the consumer's own position past the batch.
+          resolveOffset(batch.lastOffset());
+          await heartbeat();
+        },
+      });
+
+      return {
+        done,
+        async stop() {
+          await consumer.disconnect();
+          await producer.disconnect();
+          finished();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { toKafkaMessage } from '../canonical/cloudevents-kafka.js';
+import type { KafkaRecord, OutgoingRecord, PipelineBatch } from '../kafka/port.js';
+import type { CompiledMapping } from '../mapping/compile.js';
+import type { Logger } from '../observability/logger.js';
+import { deadLetter } from './dead-letter.js';
+
+export interface MapperStats {
+  consumed: number;
+  produced: number;
+  skipped: number;
+  deadLettered: number;
+  /** Dead letters by mapping and error code, for the metrics endpoint. */
+  deadLettersByReason: Map<string, number>;
+}
+
+export function emptyStats(): MapperStats {
+  return { consumed: 0, produced: 0, skipped: 0, deadLettered: 0, deadLettersByReason: new Map() };
+}
+
+export interface MapperTopics {
+  canonical: string;
+  deadLetter: string;
+}
+
+/**
+ * Maps one partition's batch, in order. A record that cannot be mapped goes to the dead-letter
+ * topic with its reason; it never stops the batch and is never dropped. Records no mapping
+ * handles (wrong op, filtered, tombstones, heartbeats) are counted as skipped.
+ */
+export function createBatchMapper(
+  mappings: CompiledMapping[],
+  topics: MapperTopics,
+  stats: MapperStats,
+  log: Logger,
+) {
+  const routes = new Map<string, CompiledMapping[]>();
+  const route = (topic: string): CompiledMapping[] => {
+    let found = routes.get(topic);
+    if (!found) {
+      found = mappings.filter((m) => m.matchesTopic(topic));
+      routes.set(topic, found);
+    }
+    return found;
+  };
+
+  const mapRecord = async (record: KafkaRecord, out: OutgoingRecord[]): Promise<void> => {
+    const candidates = route(record.topic);
+    if (candidates.length === 0) {
+      out.push(
+        deadLetter(topics.deadLetter, record, '(none)', new Error(`no mapping reads topic ${record.topic}`)),
+      );
+      stats.deadLettered++;
+      return;
+    }
+    for (const mapping of candidates) {
+      try {
+        const outcome = await mapping.map(record);
+        if (outcome.kind === 'skipped') {
+          stats.skipped++;
+          continue;
+        }
+        for (const event of outcome.events) {
+          const message = toKafkaMessage(event);
+          out.push({
+            topic: topics.canonical,
+            key: message.key,
+            value: message.value,
+            headers: message.headers,
+          });
+        }
+        stats.produced += outcome.events.length;
+      } catch (error) {
+        const letter = deadLetter(topics.deadLetter, record, mapping.name, error);
+        out.push(letter);
+        stats.deadLettered++;
+        const reason = `${mapping.name}|${String(letter.headers['stockline.dlq.code'])}`;
+        stats.deadLettersByReason.set(reason, (stats.deadLettersByReason.get(reason) ?? 0) + 1);
+        log.warn(
+          {
+            mapping: mapping.name,
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+            err: (error as Error).message,
+          },
+          'dead-lettered an event that cannot be mapped',
+        );
+      }
+    }
+  };
+
+  return async (batch: PipelineBatch): Promise<OutgoingRecord[]> => {
+    const out: OutgoingRecord[] = [];
+    for (const record of batch.records) {
+      stats.consumed++;
+      await mapRecord(record, out);
+    }
+    return out;
+  };
+}
