@@ -38,8 +38,9 @@ export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelin
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        eachBatch: async (payload) => {
+          const { batch } = payload;
+          if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
           const records = batch.messages.map((m) => ({
             topic: batch.topic,
             partition: batch.partition,
@@ -73,8 +74,8 @@ export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelin
             throw e;
           }
           // The transaction committed the offsets; move the consumer's own position past the batch.
-          resolveOffset(batch.lastOffset());
-          await heartbeat();
+          payload.resolveOffset(batch.lastOffset());
+          await payload.heartbeat();
         },
       });
 
