@@ -4,6 +4,7 @@ import { StocklineError } from '../errors.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerConnectorCommands } from './commands/connectors.js';
 import { registerStackCommands } from './commands/stack.js';
+import { registerDeadLetterCommands } from './commands/deadletters.js';
 import { registerMappingCommands } from './commands/mappings.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerTailCommand } from './commands/tail.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRunCommand(program);
   registerMappingCommands(program);
+  registerDeadLetterCommands(program);
   registerStackCommands(program);
   registerConnectorCommands(program);
   registerTailCommand(program);

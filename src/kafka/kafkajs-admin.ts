@@ -60,6 +60,11 @@ export function createKafkaAdmin(connection: KafkaConnection): KafkaAdmin {
       await ready();
       await admin.deleteTopics({ topics });
     },
+    async endOffsets(topic) {
+      await ready();
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+    },
     async close() {
       if (connected) await connected.catch(() => undefined);
       await admin.disconnect();

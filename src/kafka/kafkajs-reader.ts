@@ -21,7 +21,7 @@ async function waitForTopics(
         throw new RemoteError(
           `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist on ${connection.brokers.join(',')}` +
             (timeoutMs > 0 ? ` after waiting ${Math.round(timeoutMs / 1000)} s` : '') +
-            '; `./stockline connectors status` shows whether the connector that writes it runs',
+            ' (nothing has written to it yet; for a raw topic, `./stockline connectors status` shows whether its connector runs)',
           { topics: missing },
           { retriable: false },
         );

@@ -33,6 +33,8 @@ export interface KafkaAdmin {
   listTopics(): Promise<string[]>;
   createTopics(topics: TopicSpec[]): Promise<void>;
   deleteTopics(topics: string[]): Promise<void>;
+  /** The offset the next record of each partition will get (the high watermark). */
+  endOffsets(topic: string): Promise<Map<number, bigint>>;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import { fromKafkaMessage } from '../../src/canonical/cloudevents-kafka.js';
 import type { CanonicalEvent } from '../../src/canonical/event.js';
 import { createKafkaReader } from '../../src/kafka/kafkajs-reader.js';
 import type { KafkaRecord } from '../../src/kafka/port.js';
+import { listDeadLetters, replayDeadLetters } from '../../src/mapper/dead-letter-replay.js';
 import { startMapperWith, type MapperHandle } from '../../src/mapper/service.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ean13 } from '../../src/stack/seed/sample-data.js';
@@ -164,6 +165,30 @@ describe('mapper: raw change events to canonical events, bad ones to the dead-le
     expect(header(letter!, 'stockline.dlq.offset')).to.equal(original!.offset);
     expect(letter!.value!.equals(original!.value!)).to.equal(true);
     expect(header(letter!, '__debezium.context.connectorLogicalName')).to.equal('sap');
+
+    // An operator lists it, and replays it after a fix: back to its source topic byte for byte.
+    const listed = await listDeadLetters(config, { mapping: 'sap-matdoc' });
+    expect(listed.map((l) => l.source)).to.include(
+      `sap.sapabap1.MATDOC[${original!.partition}]@${original!.offset}`,
+    );
+    const { replayed } = await replayDeadLetters(config, { mapping: 'sap-matdoc' });
+    expect(replayed.length).to.be.at.least(1);
+    const back = await collect(
+      config.kafka.brokers,
+      'sap.sapabap1.MATDOC',
+      (r) =>
+        (r.key?.toString().includes(mblnr) ?? false) && r.headers['stockline.replayed-from'] !== undefined,
+      1,
+    );
+    expect(back[0]!.value!.equals(original!.value!)).to.equal(true);
+    expect(back[0]!.headers['stockline.dlq.error']).to.equal(undefined);
+    // The mapping is still not fixed, so the mapper dead-letters it again: nothing is lost.
+    await collect(
+      config.kafka.brokers,
+      config.mapper.deadLetterTopic,
+      (r) => r.key?.toString().includes(mblnr) ?? false,
+      2,
+    );
   });
 
   it('maps mainframe WHMOVE records from the raw MQ topic, and dead-letters a record of the wrong length', async () => {

@@ -1,0 +1,100 @@
+import type { Batch, Kafka } from 'kafkajs';
+import { RemoteError } from '../errors.js';
+import { connectOrExplain } from './kafkajs-admin.js';
+import { toBufferHeaders } from './kafkajs-reader.js';
+import type { BatchConsumer, BatchConsumerOptions, FetchedBatch } from './batch-consumer.js';
+import type { KafkaConnection } from './port.js';
+
+export interface KafkajsBatchConsumerSettings {
+  /** A dead member's partitions wait this long for a new owner (Kafka's minimum is 6 s). */
+  sessionTimeoutMs?: number;
+  maxBytesPerPartition?: number;
+}
+
+/** kafkajs keeps the offset a fetch asked for on the batch without declaring it. */
+function fetchedOffsetOf(batch: Batch): string | undefined {
+  const value: unknown = (batch as Batch & { fetchedOffset?: unknown }).fetchedOffset;
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function kafkajsBatchConsumer(
+  kafka: Kafka,
+  connection: KafkaConnection,
+  settings: KafkajsBatchConsumerSettings = {},
+): BatchConsumer {
+  let consumer: ReturnType<Kafka['consumer']> | undefined;
+  const admin = kafka.admin();
+  let adminReady: Promise<void> | undefined;
+
+  return {
+    async start(options: BatchConsumerOptions) {
+      const c = kafka.consumer({
+        groupId: options.groupId,
+        readUncommitted: false,
+        allowAutoTopicCreation: false,
+        sessionTimeout: settings.sessionTimeoutMs ?? 10000,
+        heartbeatInterval: 1000,
+        maxBytesPerPartition: settings.maxBytesPerPartition ?? 4 * 1024 * 1024,
+        maxBytes: 32 * 1024 * 1024,
+        maxWaitTimeInMs: 250,
+      });
+      consumer = c;
+      c.on(c.events.GROUP_JOIN, (event) => {
+        options.onAssignment(event.payload.memberAssignment[options.topic] ?? []);
+      });
+      c.on(c.events.CRASH, (event) => {
+        if (!event.payload.restart) options.onCrash(event.payload.error);
+      });
+      await connectOrExplain(connection, () => c.connect());
+      await c.subscribe({ topics: [options.topic], fromBeginning: true });
+      await c.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          const fetched: FetchedBatch = {
+            topic: batch.topic,
+            partition: batch.partition,
+            fetchedOffset: fetchedOffsetOf(batch),
+            firstOffset: batch.firstOffset(),
+            lastOffset: batch.lastOffset(),
+            records: batch.messages.map((m) => ({
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: m.offset,
+              timestamp: m.timestamp,
+              key: m.key,
+              value: m.value,
+              headers: toBufferHeaders(m.headers),
+            })),
+          };
+          await options.onBatch(fetched, {
+            resolveOffset,
+            heartbeat,
+            seek: (offset) =>
+              c.seek({ topic: batch.topic, partition: batch.partition, offset: String(offset) }),
+            isActive: () => isRunning() && !isStale(),
+          });
+        },
+      });
+    },
+
+    async partitionOffsets(topic, partition) {
+      adminReady ??= connectOrExplain(connection, () => admin.connect());
+      await adminReady;
+      const offsets = await admin.fetchTopicOffsets(topic);
+      const p = offsets.find((o) => o.partition === partition);
+      if (!p) throw new RemoteError(`topic ${topic} has no partition ${partition}`, { topic, partition });
+      return { low: BigInt(p.low), high: BigInt(p.high) };
+    },
+
+    async commit(topic, partition, next) {
+      await consumer?.commitOffsets([{ topic, partition, offset: String(next) }]);
+    },
+
+    async stop() {
+      await consumer?.disconnect();
+      if (adminReady) await adminReady.catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
