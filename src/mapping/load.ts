@@ -49,7 +49,8 @@ export interface LoadedMappings {
   tests: MappingTest[];
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// verbose: errors carry the schema and the value, so a message can list the allowed values.
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validateMapping = ajv.compile<MappingFile>(MappingFileSchema);
 const validateTestFile = ajv.compile<MappingTestFile>(MappingTestFileSchema);
 
@@ -63,8 +64,16 @@ function describeSchemaError(e: ErrorObject): { path: string; message: string } 
       };
     case 'required':
       return { path: at, message: `"${String(e.params.missingProperty)}" is required` };
-    case 'anyOf':
-      return { path: at, message: 'is not any of the allowed forms' };
+    case 'anyOf': {
+      const options = Array.isArray(e.schema) ? (e.schema as { const?: unknown }[]) : [];
+      const got = JSON.stringify(e.data);
+      return options.length > 0 && options.every((o) => o.const !== undefined)
+        ? {
+            path: at,
+            message: `must be one of ${options.map((o) => String(o.const)).join(', ')}; got ${got}`,
+          }
+        : { path: at, message: `is not any of the allowed forms; got ${got}` };
+    }
     default:
       return { path: at, message: e.message ?? 'is invalid' };
   }
@@ -106,7 +115,11 @@ function schemaProblems(
   positions: Map<string, SourcePosition>,
   errors: ErrorObject[],
 ): string[] {
-  const described = errors.map(describeSchemaError);
+  // A union's own message says it all; the messages of its branches are noise.
+  const unions = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const described = errors
+    .filter((e) => e.keyword === 'anyOf' || !unions.has(e.instancePath))
+    .map(describeSchemaError);
   const specific = described.filter(
     (d) => !described.some((o) => o !== d && o.path.startsWith(`${d.path}/`)),
   );
