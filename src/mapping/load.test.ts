@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { MappingFileError } from './errors.js';
 import { loadMappings, type MappingSources } from './load.js';
+import { runMappingTest } from './test-runner.js';
 
 const plants = { path: 'lookups/plants.csv', text: 'WERKS,location\n1000,DC01\n1100,W001\n' };
 
@@ -89,5 +90,50 @@ emit:
   it('needs a position for formats that do not carry one', () => {
     const json = good.replace('format: debezium-json', 'format: json');
     expect(problems(sources({ 'j.yaml': json }))).to.contain('format json needs "position"');
+  });
+
+  it('reads YAML lookup tables, fixed-width layouts with explicit offsets, and tests in a file beside the mapping', async () => {
+    const fixed = `name: wh
+source:
+  topic: mq.X
+  format: fixed-width
+  position: \${record.SEQ}
+  record:
+    ccsid: 37
+    layout:
+      - { name: WH, offset: 0, length: 2, type: text }
+      - { name: QTY, offset: 2, length: 3, type: packed, scale: 2, signed: true }
+      - { name: SEQ, offset: 5, length: 2, type: zoned }
+emit:
+  - type: movement
+    sku: X1
+    location: { lookup: wh, key: { id: "\${record.WH}" } }
+    quantity: \${record.QTY}
+    unit: EA
+    reason: adjustment
+    occurredAt: "2026-01-01T00:00:00Z"
+`;
+    const loaded = loadMappings(
+      sources(
+        { 'wh.yaml': fixed },
+        {
+          lookupFiles: [
+            { path: 'lookups/wh.yaml', text: '- { id: A1, location: W001 }\n- { id: B2, location: W002 }\n' },
+          ],
+          testFiles: [
+            {
+              path: 'wh.test.yaml',
+              text: 'tests:\n  - name: packed -12.34 at A1\n    input: { hex: "c1f1 01234d f0f7" }\n    expect: [{ type: movement, location: W001, quantity: "-12.34", position: "07" }]\n',
+            },
+          ],
+        },
+      ),
+    );
+    expect(loaded.tests.map((t) => [t.mapping.name, t.file, t.line])).to.deep.equal([
+      ['wh', 'wh.test.yaml', 2],
+    ]);
+    const result = await runMappingTest(loaded.tests[0]!, () => undefined);
+    expect(result.failure).to.equal(undefined);
+    expect(result.passed).to.equal(true);
   });
 });
