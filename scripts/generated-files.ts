@@ -5,6 +5,8 @@ import { ConfigSchema } from '../src/config/schema.js';
 import { InventoryEventDataSchema } from '../src/canonical/data-schema.js';
 import { ConnectorFileSchema } from '../src/connectors/connector-file.js';
 import { MappingFileSchema, MappingTestFileSchema } from '../src/mapping/format.js';
+import { buildApi } from '../src/api/server.js';
+import type { StockQueries } from '../src/api/stock-queries.js';
 
 interface Node {
   type?: string;
@@ -50,8 +52,22 @@ ${rows.join('\n')}
 `;
 }
 
-export function generatedFiles(): Record<string, string> {
+async function openApi(): Promise<string> {
+  // Routes and schemas only: no query runs while the document is generated.
+  const app = await buildApi({
+    queries: {} as StockQueries,
+    token: '',
+    ready: () => Promise.resolve({ ready: true }),
+  });
+  await app.ready();
+  const document = app.swagger();
+  await app.close();
+  return json(document);
+}
+
+export async function generatedFiles(): Promise<Record<string, string>> {
   return {
+    'docs/openapi.json': await openApi(),
     'config/schema.json': json(ConfigSchema),
     'docs/config.md': configReference(),
     'schemas/mapping.schema.json': json(MappingFileSchema),
@@ -64,7 +80,7 @@ export function generatedFiles(): Record<string, string> {
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, ''))) {
   const { mkdirSync, writeFileSync } = await import('node:fs');
   const path = await import('node:path');
-  for (const [file, text] of Object.entries(generatedFiles())) {
+  for (const [file, text] of Object.entries(await generatedFiles())) {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, text);
     console.log(`wrote ${file}`);

@@ -6,6 +6,7 @@ import { cliContext } from '../context.js';
 const ROLES: Record<string, () => Promise<StartRole>> = {
   mapper: async () => (await import('../../mapper/service.js')).startMapper,
   materializer: async () => (await import('../../materializer/service.js')).startMaterializer,
+  api: async () => (await import('../../api/service.js')).startApi,
 };
 
 export function registerRunCommand(program: Command): void {
