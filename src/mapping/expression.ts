@@ -1,5 +1,9 @@
 import jsonata from 'jsonata';
 import { decimalFunctions } from './decimal-functions.js';
+import { compileNative } from './native-expression.js';
+import { scalarText } from './scalar-text.js';
+
+export { scalarText };
 import type { Lookups } from './lookups.js';
 import { textFunctions, timeFunctions } from './time-functions.js';
 
@@ -22,22 +26,6 @@ export interface LookupSpec {
   lookup: string;
   key: Record<string, string>;
   field?: string;
-}
-
-/** Text of a single value; objects as JSON, so an error never shows "[object Object]". */
-export function scalarText(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return value;
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-      return value.toString();
-    case 'undefined':
-      return '';
-    default:
-      return value === null ? '' : (JSON.stringify(value) ?? '');
-  }
 }
 
 export class ExpressionError extends Error {
@@ -191,6 +179,9 @@ function compileExpression(expression: string, options: CompileOptions, offset: 
       evaluate: pathAccessor(ast.steps.map((s) => String(s.value))),
     };
   }
+  // The common subset runs as plain closures; the interpreter is kept for the rest.
+  const native = compileNative(ast);
+  if (native) return { origin: 'expression', text: expression, evaluate: native };
   for (const [name, fn] of Object.entries({ ...decimalFunctions, ...timeFunctions, ...textFunctions })) {
     compiled.registerFunction(name, fn as (...args: unknown[]) => unknown);
   }

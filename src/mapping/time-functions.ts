@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { scalarText } from './expression.js';
+import { scalarText } from './scalar-text.js';
 
 /**
  * Source systems write local times in their own formats: DB2 timestamps on the mainframe,
@@ -7,11 +7,25 @@ import { scalarText } from './expression.js';
  * All become ISO 8601 with an offset. Microseconds are kept (luxon only knows milliseconds,
  * so the fraction is carried over as text).
  */
+// Zone offsets change only at whole hours; computing one with luxon costs microseconds, so
+// the offset of each local hour is computed once.
+const offsetCache = new Map<string, string>();
+
 function isoWithZone(wallClock: string, fraction: string, zone: string, what: string): string {
+  const hourKey = `${zone}|${wallClock.slice(0, 13)}`;
+  const cached = offsetCache.get(hourKey);
+  const suffix = fraction ? `.${fraction}` : '';
+  if (cached !== undefined && /:[0-5]\d:[0-5]\d$/.test(wallClock)) return `${wallClock}${suffix}${cached}`;
   const dt = DateTime.fromISO(wallClock, { zone });
   if (!dt.isValid) throw new Error(`${what}: ${dt.invalidExplanation ?? dt.invalidReason ?? 'invalid'}`);
-  const offset = dt.toFormat('ZZ');
-  return `${dt.toFormat("yyyy-MM-dd'T'HH:mm:ss")}${fraction ? `.${fraction}` : ''}${offset === '+00:00' && zone === 'UTC' ? 'Z' : offset}`;
+  const offset = zone === 'UTC' ? 'Z' : dt.toFormat('ZZ');
+  const local = dt.toFormat("yyyy-MM-dd'T'HH:mm:ss");
+  // A wall time in a spring-forward gap does not exist; luxon moves it, and that hour is not cached.
+  if (local === wallClock) {
+    if (offsetCache.size > 100_000) offsetCache.clear();
+    offsetCache.set(hourKey, offset);
+  }
+  return `${local}${suffix}${offset}`;
 }
 
 const DB2 = /^(\d{4})-(\d{2})-(\d{2})-(\d{2})\.(\d{2})\.(\d{2})(?:\.(\d{1,6}))?$/;
