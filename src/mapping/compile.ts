@@ -248,18 +248,21 @@ export function compileMapping(
     };
   };
 
-  const evaluate = async (value: CompiledValue, context: MappingContext, field: string): Promise<unknown> => {
+  const fieldError = (e: unknown, value: CompiledValue, field: string): MappingError =>
+    e instanceof MappingError
+      ? new MappingError(`${field}: ${e.message}`, { ...e.context, mapping: mapping.name, field })
+      : new MappingError(`${field} (${value.text}): ${(e as Error).message}`, { mapping: mapping.name, field });
+
+  /** The value, or a promise of it only when the JSONata interpreter is involved: no microtask otherwise. */
+  const evaluate = (value: CompiledValue, context: MappingContext, field: string): unknown => {
     try {
-      return await value.evaluate(context);
+      const result = value.evaluate(context);
+      return result instanceof Promise ? result.catch((e: unknown) => Promise.reject(fieldError(e, value, field))) : result;
     } catch (e) {
-      if (e instanceof MappingError)
-        throw new MappingError(`${field}: ${e.message}`, { ...e.context, mapping: mapping.name, field });
-      throw new MappingError(`${field} (${value.text}): ${(e as Error).message}`, {
-        mapping: mapping.name,
-        field,
-      });
+      throw fieldError(e, value, field);
     }
   };
+  const settle = async (v: unknown): Promise<unknown> => (v instanceof Promise ? ((await v) as unknown) : v);
 
   const requireText = (value: unknown, field: string, text: string): string => {
     if (value === undefined || value === null || value === '')
@@ -282,31 +285,33 @@ export function compileMapping(
     const position = { ...decoded.position };
     if (positionValue) {
       position.position = requireText(
-        await evaluate(positionValue, context, 'source.position'),
+        await settle(evaluate(positionValue, context, 'source.position')),
         'source.position',
         positionValue.text,
       );
       position.sequence = sequenceValue
         ? requireText(
-            await evaluate(sequenceValue, context, 'source.sequence'),
+            await settle(evaluate(sequenceValue, context, 'source.sequence')),
             'source.sequence',
             sequenceValue.text,
           )
         : position.position;
     }
-    if (filter && !(await evaluate(filter, context, 'filter')))
+    if (filter && !(await settle(evaluate(filter, context, 'filter'))))
       return { kind: 'skipped', reason: `filter ${filter.text} is false` };
     const events: CanonicalEvent[] = [];
     for (let i = 0; i < emits.length; i++) {
       const emit = emits[i]!;
       if (emit.when) {
-        const on = await evaluate(emit.when, context, `emit[${i}].when`);
+        let on = evaluate(emit.when, context, `emit[${i}].when`);
+        if (on instanceof Promise) on = await on;
         trace?.push({ emit: i, field: 'when', origin: emit.when.origin, text: emit.when.text, value: on });
         if (!on) continue;
       }
       let raw: unknown[] | undefined;
       try {
-        raw = await resolveAll(emit.fields.map((f) => f.value.evaluate(context)));
+        const all = resolveAll(emit.fields.map((f) => f.value.evaluate(context)));
+        raw = all instanceof Promise ? await all : all;
       } catch {
         raw = undefined;
       }
@@ -314,7 +319,7 @@ export function compileMapping(
       for (let f = 0; f < emit.fields.length; f++) {
         const { name, value } = emit.fields[f]!;
         // Re-evaluate one by one only when something failed, to name the failing field.
-        values[name] = raw ? raw[f] : await evaluate(value, context, `emit[${i}].${name}`);
+        values[name] = raw ? raw[f] : await settle(evaluate(value, context, `emit[${i}].${name}`));
         trace?.push({ emit: i, field: name, origin: value.origin, text: value.text, value: values[name] });
       }
       const text = (name: string) =>
