@@ -33,9 +33,12 @@ export interface BatchConsumerOptions {
   topic: string;
   /** After every rebalance, with the partitions this member now has. */
   onAssignment(partitions: number[]): void;
-  /** One batch of one partition; batches of a partition come one after the other. */
+  /**
+   * One batch of one partition; batches of a partition come one after the other. Errors of the
+   * client itself (from `heartbeat`) must propagate; any other error ends up in onCrash.
+   */
   onBatch(batch: FetchedBatch, control: BatchControl): Promise<void>;
-  /** The client gave up (a fatal error outside onBatch). */
+  /** A fatal error: onBatch failed, or the client gave up. */
   onCrash(error: unknown): void;
 }
 

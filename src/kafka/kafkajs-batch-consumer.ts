@@ -9,7 +9,12 @@ export interface KafkajsBatchConsumerSettings {
   /** A dead member's partitions wait this long for a new owner (Kafka's minimum is 6 s). */
   sessionTimeoutMs?: number;
   maxBytesPerPartition?: number;
+  /** Partitions whose batches are handled at the same time (each partition stays in order). */
+  concurrency?: number;
 }
+
+/** kafkajs is CommonJS and spreads its error classes into its exports: ESM cannot import them by name. */
+const isKafkajsError = (e: unknown): boolean => e instanceof Error && e.name.startsWith('KafkaJS');
 
 /** kafkajs keeps the offset a fetch asked for on the batch without declaring it. */
 function fetchedOffsetOf(batch: Batch): string | undefined {
@@ -48,6 +53,7 @@ export function kafkajsBatchConsumer(
       await connectOrExplain(connection, () => c.connect());
       await c.subscribe({ topics: [options.topic], fromBeginning: true });
       await c.run({
+        partitionsConsumedConcurrently: settings.concurrency ?? 1,
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {

@@ -1,0 +1,321 @@
+// npm run bench:materializer [-- --events 200000 --keys 200000 --sizes 100,1000,5000 --workers 1,3 --e2e]
+//
+// Events per second the materializer applies to the stack's PostgreSQL, per batch size.
+// "apply": decode + per-key plan + the one-statement write (stock rows with their marks, three
+// totals, position) of each batch, against a stock table that already holds `keys` rows, as in
+// steady state; `workers` partitions applied at the same time, as the role does.
+// Keys are drawn uniformly (every event of a batch on another row: the worst case) and skewed
+// (log-uniform ranks: a few hot SKUs, a long tail, as sales are).
+// "end to end" (--e2e): the materializer role in this process, reading a 6-partition topic
+// from Kafka, writing PostgreSQL and publishing to the stock topic.
+// Rows, positions and topics the benchmark creates are removed at the end.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import Table from 'cli-table3';
+import type { Knex } from 'knex';
+import { toKafkaMessage } from '../src/canonical/cloudevents-kafka.js';
+import { LEVEL, MOVEMENT, type CanonicalEvent } from '../src/canonical/event.js';
+import { eventId, sortable, stockKey } from '../src/canonical/identity.js';
+import { loadConfig } from '../src/config/load.js';
+import type { StocklineConfig } from '../src/config/schema.js';
+import { createKafkaAdmin, kafkajsClient } from '../src/kafka/kafkajs-admin.js';
+import { decodeCanonical } from '../src/materializer/decode.js';
+import type { MaterializerEvent, RawMessage } from '../src/materializer/event.js';
+import { planBatch } from '../src/materializer/plan.js';
+import { startMaterializer } from '../src/materializer/service.js';
+import { createLogger } from '../src/observability/logger.js';
+import { createStockDb } from '../src/stock/db.js';
+import { migrateStockDb } from '../src/stock/migrate.js';
+import type { RejectedMessage } from '../src/stock/model.js';
+import { postgresStockStore } from '../src/stock/postgres/stock-store.js';
+import type { StockStore } from '../src/stock/store.js';
+import { TABLES } from '../src/stock/tables.js';
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '200000' },
+    keys: { type: 'string', default: '200000' },
+    sizes: { type: 'string', default: '100,1000,5000' },
+    workers: { type: 'string', default: '1,3' },
+    e2e: { type: 'boolean', default: false },
+  },
+});
+const EVENTS = Number(args.events);
+const KEYS = Number(args.keys);
+const SIZES = args.sizes.split(',').map(Number);
+const WORKERS = args.workers.split(',').map(Number);
+type Distribution = 'uniform' | 'skewed';
+const LOCATIONS = 5;
+
+const run = `B${randomBytes(3).toString('hex')}`;
+const config = loadConfig();
+const log = createLogger({ level: 'warn' });
+
+/** Random movements (1% levels) over KEYS keys, in source order per system. */
+function* events(
+  count: number,
+  seed: number,
+  distribution: Distribution = 'uniform',
+): Generator<CanonicalEvent> {
+  let x = seed;
+  const rand = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const start = Date.parse('2024-05-01T00:00:00Z');
+  for (let i = 0; i < count; i++) {
+    // Skewed: rank r with probability ~ 1/r, spread over the keys by a multiplicative hash.
+    const k =
+      distribution === 'uniform'
+        ? Math.floor(rand() * KEYS)
+        : Number((BigInt(Math.floor(KEYS ** rand()) - 1) * 2654435761n) % BigInt(KEYS));
+    const sku = `${run}-${Math.floor(k / LOCATIONS)}`;
+    const location = `${run}L${k % LOCATIONS}`;
+    const level = rand() < 0.01;
+    const sequence = sortable(seed * 10_000_000 + i);
+    const occurredAt = new Date(start + seed * 86_400_000 + i * 10).toISOString();
+    yield {
+      id: eventId('bench', 'bench.sale_lines', sequence, 'bench', 0),
+      source: '/stockline/bench/bench.sale_lines',
+      type: level ? LEVEL : MOVEMENT,
+      time: occurredAt,
+      subject: stockKey(sku, location),
+      data: {
+        sku,
+        location,
+        quantity: level
+          ? String(Math.floor(rand() * 100))
+          : `${Math.floor(rand() * 21) - 10}.${Math.floor(rand() * 100)}`,
+        unit: 'EA',
+        reason: level ? 'count' : 'sale',
+        occurredAt,
+        source: { system: 'bench', entity: 'bench.sale_lines', position: sequence, sequence },
+        mapping: 'bench',
+      },
+    };
+  }
+}
+
+function rawMessages(list: Iterable<CanonicalEvent>): RawMessage[] {
+  let offset = 0;
+  return [...list].map((e) => {
+    const m = toKafkaMessage(e);
+    return {
+      offset: String(offset++),
+      key: Buffer.from(m.key),
+      value: Buffer.from(m.value),
+      headers: Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, Buffer.from(v)])),
+    };
+  });
+}
+
+/** Applies messages in batches of `size` as the materializer does; returns seconds per batch. */
+async function applyAll(
+  store: StockStore,
+  messages: RawMessage[],
+  size: number,
+  partition: number,
+): Promise<number[]> {
+  const ref = { groupId: `bench-${run}`, topic: `bench.${run}`, partition };
+  let next = (await store.claimPosition(ref, 0n)).next;
+  const durations: number[] = [];
+  for (let i = 0; i < messages.length; i += size) {
+    const started = process.hrtime.bigint();
+    const chunk = messages.slice(i, i + size);
+    const decoded: MaterializerEvent[] = [];
+    const rejected: RejectedMessage[] = [];
+    for (const m of chunk) {
+      const d = decodeCanonical(m);
+      if ('event' in d) decoded.push(d.event);
+      else rejected.push(d.rejected);
+    }
+    let plan = planBatch(decoded, rejected);
+    const end = next + BigInt(chunk.length);
+    const batch = () => ({ partition: ref, expectedNext: next, next: end, published: end, ...plan });
+    let result = await store.applyBatch(batch());
+    if (result.status === 'guard-failed') {
+      plan = planBatch(decoded, rejected, result.starts);
+      result = await store.applyBatch(batch());
+    }
+    if (result.status !== 'applied') throw new Error(`batch not applied: ${result.status}`);
+    next = end;
+    durations.push(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  return durations;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+
+async function benchApply(db: Knex): Promise<void> {
+  if (WORKERS.length === 0 || SIZES.length === 0) return;
+  const store = postgresStockStore(db);
+  console.log(`filling the stock table with ${KEYS} keys (not measured) ...`);
+  const fill: CanonicalEvent[] = [];
+  for (let k = 0; k < KEYS; k++) {
+    const sku = `${run}-${Math.floor(k / LOCATIONS)}`;
+    const location = `${run}L${k % LOCATIONS}`;
+    const sequence = sortable(k);
+    fill.push({
+      id: eventId('bench-fill', 'fill', sequence, 'bench', 0),
+      source: '/stockline/bench-fill/fill',
+      type: LEVEL,
+      time: '2024-04-30T00:00:00.000Z',
+      subject: stockKey(sku, location),
+      data: {
+        sku,
+        location,
+        quantity: '100',
+        unit: 'EA',
+        reason: 'snapshot',
+        occurredAt: '2024-04-30T00:00:00.000Z',
+        source: { system: 'bench-fill', entity: 'fill', position: sequence, sequence },
+        mapping: 'bench',
+      },
+    });
+  }
+  await applyAll(store, rawMessages(fill), 5000, 99);
+
+  const table = new Table({
+    head: [
+      'keys drawn',
+      'batch size',
+      'workers',
+      'events',
+      'seconds',
+      'events/s',
+      'batch p50 ms',
+      'batch p95 ms',
+    ],
+  });
+  let partition = 0;
+  for (const distribution of ['uniform', 'skewed'] as const) {
+    for (const size of SIZES) {
+      for (const workers of WORKERS) {
+        // Small batches take long per event; fewer of them say as much.
+        const count = Math.min(EVENTS, size * 400);
+        const byWorker: RawMessage[][] = Array.from({ length: workers }, () => []);
+        const messages = rawMessages(events(count, ++partition, distribution));
+        // Like Kafka: a key always goes to the same partition, so to the same worker.
+        for (const m of messages) byWorker[hash(m.key!.toString()) % workers]!.push(m);
+        const started = process.hrtime.bigint();
+        const durations = (
+          await Promise.all(byWorker.map((list, w) => applyAll(store, list, size, partition * 10 + w)))
+        ).flat();
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const sorted = [...durations].sort((a, b) => a - b);
+        table.push([
+          distribution,
+          size,
+          workers,
+          count,
+          seconds.toFixed(2),
+          Math.round(count / seconds).toLocaleString('en'),
+          (percentile(sorted, 0.5) * 1000).toFixed(1),
+          (percentile(sorted, 0.95) * 1000).toFixed(1),
+        ]);
+        console.log(
+          `  ${distribution}, batch size ${size}, ${workers} worker(s): ${Math.round(count / seconds)} events/s`,
+        );
+      }
+    }
+  }
+  console.log(
+    `\napply (decode + plan + one statement per batch), ${KEYS} keys in the table, PostgreSQL ${await pgVersion(db)}:`,
+  );
+  console.log(table.toString());
+}
+
+function hash(text: string): number {
+  let h = 0;
+  for (let i = 0; i < text.length; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) >>> 0;
+  return h;
+}
+
+async function benchEndToEnd(db: Knex): Promise<void> {
+  const table = new Table({
+    head: ['keys drawn', 'maxBatchEvents', 'events', 'seconds (first commit to caught up)', 'events/s'],
+  });
+  const admin = createKafkaAdmin({ brokers: config.kafka.brokers, clientId: 'stockline-bench' });
+  const producer = kafkajsClient({ brokers: config.kafka.brokers, clientId: 'stockline-bench' }).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    retry: { retries: Number.MAX_SAFE_INTEGER },
+  });
+  await producer.connect();
+  try {
+    let seed = 100;
+    for (const distribution of ['uniform', 'skewed'] as const)
+      for (const size of SIZES) {
+        const topic = `bench.e2e.${run}.${distribution}.${size}`;
+        const groupId = `bench-e2e-${run}-${distribution}-${size}`;
+        await admin.createTopics([{ topic, partitions: 6 }]);
+        const list = [...events(EVENTS, ++seed, distribution)];
+        for (let j = 0; j < list.length; j += 5000)
+          await producer.send({ topic, acks: -1, messages: list.slice(j, j + 5000).map(toKafkaMessage) });
+        const ends = await admin.endOffsets(topic);
+        const total = [...ends.values()].reduce((a, b) => a + b, 0n);
+        const roleConfig: StocklineConfig = {
+          ...config,
+          mapper: { ...config.mapper, canonicalTopic: topic },
+          materializer: {
+            ...config.materializer,
+            groupId,
+            stockTopic: `bench.stock.${run}`,
+            maxBatchEvents: size,
+          },
+        };
+        const role = await startMaterializer(roleConfig, log);
+        let first: number | undefined;
+        for (;;) {
+          const rows = await db(TABLES.positions)
+            .sum<{ s: string | null }[]>('next_offset as s')
+            .where({ group_id: groupId, topic });
+          const done = BigInt(rows[0]?.s ?? 0);
+          if (done > 0n) first ??= Date.now();
+          if (done >= total) break;
+          await sleep(10);
+        }
+        const seconds = (Date.now() - first!) / 1000;
+        await role.stop();
+        table.push([
+          distribution,
+          size,
+          EVENTS,
+          seconds.toFixed(2),
+          Math.round(EVENTS / seconds).toLocaleString('en'),
+        ]);
+        console.log(
+          `  end to end, ${distribution}, maxBatchEvents ${size}: ${Math.round(EVENTS / seconds)} events/s`,
+        );
+        await admin.deleteTopics([topic]);
+      }
+    await admin.deleteTopics([`bench.stock.${run}`]);
+  } finally {
+    await producer.disconnect();
+    await admin.close();
+  }
+  console.log('\nend to end (Kafka -> materializer role in this process -> PostgreSQL + stock topic):');
+  console.log(table.toString());
+}
+
+const pgVersion = async (db: Knex) =>
+  (
+    (await db.raw<{ rows: { server_version: string }[] }>('SHOW server_version')).rows[0]?.server_version ??
+    '?'
+  ).split(' ')[0];
+
+async function cleanUp(db: Knex): Promise<void> {
+  const like = `${run}-%`;
+  for (const t of [TABLES.stock, TABLES.totals, TABLES.totalsByRegion, TABLES.totalsByKind])
+    await db(t).whereLike('sku', like).delete();
+  await db(TABLES.positions).whereLike('group_id', `bench-%${run}%`).delete();
+}
+
+const db = createStockDb(config, { applicationName: 'stockline-bench' });
+try {
+  await migrateStockDb(db);
+  await benchApply(db);
+  if (args.e2e) await benchEndToEnd(db);
+} finally {
+  await cleanUp(db);
+  await db.destroy();
+}

@@ -1,0 +1,270 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stockKey } from '../canonical/identity.js';
+import type { BatchControl, FetchedBatch } from '../kafka/batch-consumer.js';
+import type { Logger } from '../observability/logger.js';
+import { StockDbError } from '../stock/errors.js';
+import type { PartitionRef, RejectedMessage, StockKey, StoredPosition } from '../stock/model.js';
+import type { StockStore } from '../stock/store.js';
+import { decodeCanonical } from './decode.js';
+import { PositionMismatchError } from './errors.js';
+import type { MaterializerEvent, RawMessage } from './event.js';
+import { planBatch, type BatchPlan } from './plan.js';
+import type { StockPublisher } from './stock-publisher.js';
+
+export interface BatchApplierOptions {
+  groupId: string;
+  topic: string;
+  maxBatchEvents: number;
+  store: StockStore;
+  publisher: StockPublisher;
+  /** Earliest and end offset of a partition of the topic. */
+  partitionOffsets(partition: number): Promise<{ low: bigint; high: bigint }>;
+  /** Best effort: Kafka's committed offset is for lag tools only, never read back. */
+  commitToKafka(partition: number, next: bigint): Promise<void>;
+  log: Logger;
+  /** Aborts when the role stops: retries give up, the current batch is left unapplied. */
+  signal: AbortSignal;
+}
+
+interface PartitionState extends StoredPosition {
+  generation: number;
+  /** The offset the next fetch of this partition must start at. */
+  cursor: bigint;
+}
+
+export interface ApplierStats {
+  batches: number;
+  events: number;
+  applied: number;
+  duplicates: number;
+  beforeLevel: number;
+  rejected: number;
+  exactRetries: number;
+  fenced: number;
+}
+
+/**
+ * Applies the canonical topic's batches to the stock store exactly once.
+ *
+ * The database is the only truth about where a partition stands: its stored next offset moves
+ * in the same statement as the stock. So on every new assignment the applier reads it, and a
+ * batch that was not fetched exactly from the expected offset is dropped and the partition is
+ * sought there (a restarted process, a rebalance, Kafka's own committed offset: none of them
+ * can make it skip or repeat an event). The store's fence catches the rest: a consumer that
+ * lost the partition while applying writes nothing.
+ *
+ * After each commit the changed rows go to the stock topic. The stored published offset trails
+ * the next offset by what may not have reached the topic; after a crash the applier reads that
+ * range again without applying it and publishes the current rows of its keys.
+ */
+export class BatchApplier {
+  private generation = 0;
+  private readonly partitions = new Map<number, PartitionState>();
+  readonly stats: ApplierStats = {
+    batches: 0,
+    events: 0,
+    applied: 0,
+    duplicates: 0,
+    beforeLevel: 0,
+    rejected: 0,
+    exactRetries: 0,
+    fenced: 0,
+  };
+
+  constructor(private readonly options: BatchApplierOptions) {}
+
+  /** A rebalance happened: every partition's position is read again from the database. */
+  onAssignment(): void {
+    this.generation++;
+  }
+
+  async handle(batch: FetchedBatch, control: BatchControl): Promise<void> {
+    const { log } = this.options;
+    const state = await this.state(batch.partition);
+    const fetchedFrom = batch.fetchedOffset ?? batch.firstOffset;
+    if (fetchedFrom === null || BigInt(fetchedFrom) !== state.cursor) {
+      log.debug(
+        { partition: batch.partition, fetchedFrom, cursor: String(state.cursor) },
+        'seeking to the stored position',
+      );
+      control.seek(state.cursor);
+      return;
+    }
+    const replay: RawMessage[] = [];
+    const fresh: RawMessage[] = [];
+    for (const m of batch.records) (BigInt(m.offset) < state.next ? replay : fresh).push(m);
+
+    if (replay.length > 0 && !(await this.republish(batch.partition, state, replay, control))) return;
+
+    for (let i = 0; i < fresh.length; i += this.options.maxBatchEvents) {
+      if (!control.isActive() || this.options.signal.aborted) return;
+      const chunk = fresh.slice(i, i + this.options.maxBatchEvents);
+      const last = chunk[chunk.length - 1]!;
+      // The last chunk also covers control records that follow it (transaction markers).
+      const end = i + chunk.length >= fresh.length ? BigInt(batch.lastOffset) + 1n : BigInt(last.offset) + 1n;
+      if (!(await this.applyChunk(batch.partition, state, chunk, end, control))) return;
+      control.resolveOffset(last.offset);
+      await control.heartbeat();
+    }
+    state.cursor = BigInt(batch.lastOffset) + 1n;
+    const lastRecord = batch.records[batch.records.length - 1];
+    if (fresh.length === 0 && lastRecord) control.resolveOffset(lastRecord.offset);
+  }
+
+  /** The partition's position for this assignment, read (and checked) once per assignment. */
+  private async state(partition: number): Promise<PartitionState> {
+    const known = this.partitions.get(partition);
+    if (known && known.generation === this.generation) return known;
+    const generation = this.generation;
+    const ref = this.ref(partition);
+    const { low, high } = await this.options.partitionOffsets(partition);
+    const stored = await this.options.store.claimPosition(ref, low);
+    const context = { ...ref, offset: String(stored.next), low: String(low), high: String(high) };
+    if (stored.next < low)
+      throw new PositionMismatchError(
+        `partition ${partition} of ${ref.topic}: events from offset ${stored.next} on were never applied, but the topic now starts at ${low} (retention deleted them); rebuild the stock from a source snapshot`,
+        context,
+      );
+    if (stored.next > high)
+      throw new PositionMismatchError(
+        `partition ${partition} of ${ref.topic}: the stored position ${stored.next} is beyond the end of the topic (${high}); was the topic deleted and created again? Delete this group's rows in materializer_positions only together with the stock they built`,
+        context,
+      );
+    const published = stored.published < low ? low : stored.published;
+    const state: PartitionState = {
+      ...stored,
+      published,
+      generation,
+      cursor: published < stored.next ? published : stored.next,
+    };
+    this.partitions.set(partition, state);
+    this.options.log.info(
+      { partition, next: String(state.next), published: String(state.published) },
+      'partition position read from the stock database',
+    );
+    return state;
+  }
+
+  /** Publishes again the current rows of keys whose changes may not have reached the stock topic. */
+  private async republish(
+    partition: number,
+    state: PartitionState,
+    replay: RawMessage[],
+    control: BatchControl,
+  ): Promise<boolean> {
+    const keys = new Map<string, StockKey>();
+    for (const m of replay) {
+      const decoded = decodeCanonical(m);
+      if ('event' in decoded) keys.set(stockKey(decoded.event.sku, decoded.event.location), decoded.event);
+    }
+    const rows = await this.options.store.readRows([...keys.values()]);
+    if (!(await this.options.publisher.publish(rows, this.options.signal, () => control.heartbeat())))
+      return false;
+    const end = BigInt(replay[replay.length - 1]!.offset) + 1n;
+    state.published = end < state.next ? end : state.next;
+    state.cursor = end;
+    this.options.log.info(
+      { partition, rows: rows.length, upTo: String(end) },
+      'stock rows published again after a restart',
+    );
+    return true;
+  }
+
+  private async applyChunk(
+    partition: number,
+    state: PartitionState,
+    messages: RawMessage[],
+    end: bigint,
+    control: BatchControl,
+  ): Promise<boolean> {
+    const events: MaterializerEvent[] = [];
+    const rejected: RejectedMessage[] = [];
+    for (const m of messages) {
+      const decoded = decodeCanonical(m);
+      if ('event' in decoded) events.push(decoded.event);
+      else rejected.push(decoded.rejected);
+    }
+    const started = Date.now();
+    let plan = planBatch(events, rejected);
+    let result = await this.applyWithRetry(partition, state, plan, end, control);
+    if (result?.status === 'guard-failed') {
+      // Stored marks or a stored level bar some of these events: plan again from the rows read.
+      this.stats.exactRetries++;
+      plan = planBatch(events, rejected, result.starts);
+      result = await this.applyWithRetry(partition, state, plan, end, control);
+    }
+    if (result === undefined) return false; // stopping
+    if (result.status !== 'applied') {
+      // Someone else applied this partition meanwhile: it is theirs now, or we start over from
+      // what they stored.
+      this.stats.fenced++;
+      this.partitions.delete(partition);
+      this.options.log.warn(
+        { partition, expected: String(state.next) },
+        'partition position moved under this consumer; reading it again',
+      );
+      control.seek((await this.state(partition)).cursor);
+      return false;
+    }
+    state.next = end;
+    state.cursor = end;
+    this.count(plan);
+    for (const r of plan.rejected)
+      this.options.log.error(
+        { partition, offset: r.offset, key: r.key, eventId: r.eventId, reason: r.reason },
+        'canonical event rejected (kept in stock_rejected_events)',
+      );
+    this.options.log.debug(
+      { partition, upTo: String(end), ...plan.counts, rows: result.rows.length, ms: Date.now() - started },
+      'batch applied',
+    );
+    // Not published (stopping): the stored published offset stays behind, a restart publishes.
+    if (await this.options.publisher.publish(result.rows, this.options.signal, () => control.heartbeat()))
+      state.published = end;
+    await this.options.commitToKafka(partition, end);
+    return true;
+  }
+
+  private async applyWithRetry(
+    partition: number,
+    state: PartitionState,
+    plan: BatchPlan,
+    end: bigint,
+    control: BatchControl,
+  ) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.options.store.applyBatch({
+          partition: this.ref(partition),
+          expectedNext: state.next,
+          next: end,
+          published: state.published,
+          changes: plan.changes,
+          rejected: plan.rejected,
+        });
+      } catch (e) {
+        if (!(e instanceof StockDbError) || !e.retriable) throw e;
+        // Rolled back: nothing was written, the same batch can be applied again.
+        this.options.log.warn({ err: e, partition, attempt }, 'applying a batch failed; retrying');
+        await sleep(Math.min(5000, 50 * 2 ** attempt), undefined, { signal: this.options.signal }).catch(
+          () => undefined,
+        );
+        if (this.options.signal.aborted) return undefined;
+        await control.heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  private count(plan: BatchPlan): void {
+    this.stats.batches++;
+    this.stats.events += plan.counts.events;
+    this.stats.applied += plan.counts.applied;
+    this.stats.duplicates += plan.counts.duplicates;
+    this.stats.beforeLevel += plan.counts.beforeLevel;
+    this.stats.rejected += plan.counts.rejected;
+  }
+
+  private ref(partition: number): PartitionRef {
+    return { groupId: this.options.groupId, topic: this.options.topic, partition };
+  }
+}

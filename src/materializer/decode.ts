@@ -1,0 +1,85 @@
+import { fromKafkaMessage } from '../canonical/cloudevents-kafka.js';
+import { LEVEL } from '../canonical/event.js';
+import { describeError } from '../errors.js';
+import type { RejectedMessage } from '../stock/model.js';
+import { Quantity } from '../stock/quantity.js';
+import type { MaterializerEvent, RawMessage } from './event.js';
+import { normalizeInstant } from './instant.js';
+
+export type Decoded = { event: MaterializerEvent } | { rejected: RejectedMessage };
+
+// The same rules as schemas/inventory-event-data.v1.json: the mapper validates, the materializer
+// checks again what it relies on, because any producer can write to the topic.
+const SKU = /^[A-Za-z0-9._:/-]{1,40}$/;
+const LOCATION = /^[A-Za-z0-9._:/-]{1,20}$/;
+const QUANTITY = /^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,6})?$/;
+const UNIT = /^[A-Z0-9]{1,3}$/;
+const MAX_ID_LENGTH = 64;
+
+const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/** Reads one canonical message; what cannot be applied comes back as a rejection with its reason. */
+export function decodeCanonical(message: RawMessage): Decoded {
+  const reject = (reason: string, eventId: string | null = null): Decoded => ({
+    rejected: rejection(message, reason, eventId),
+  });
+  let parsed;
+  try {
+    parsed = fromKafkaMessage(message);
+  } catch (e) {
+    return reject(describeError(e));
+  }
+  const { id, type, data } = parsed;
+  if (!nonEmpty(id) || id.length > MAX_ID_LENGTH)
+    return reject(`ce_id must be 1 to ${MAX_ID_LENGTH} characters`);
+  if (typeof data !== 'object' || data === null) return reject('data is not a JSON object', id);
+  if (!nonEmpty(data.sku) || !SKU.test(data.sku))
+    return reject(`sku ${JSON.stringify(data.sku)} is not a SKU`, id);
+  if (!nonEmpty(data.location) || !LOCATION.test(data.location))
+    return reject(`location ${JSON.stringify(data.location)} is not a location id`, id);
+  if (typeof data.quantity !== 'string' || !QUANTITY.test(data.quantity))
+    return reject(
+      `quantity ${JSON.stringify(data.quantity)} is not a decimal string with at most 15.6 digits`,
+      id,
+    );
+  if (typeof data.unit !== 'string' || !UNIT.test(data.unit))
+    return reject(`unit ${JSON.stringify(data.unit)} is not a unit`, id);
+  const occurredAt = typeof data.occurredAt === 'string' ? normalizeInstant(data.occurredAt) : undefined;
+  if (occurredAt === undefined)
+    return reject(
+      `occurredAt ${JSON.stringify(data.occurredAt)} is not an ISO 8601 date-time with offset`,
+      id,
+    );
+  const source = data.source as Partial<typeof data.source> | undefined;
+  if (!nonEmpty(source?.system) || !nonEmpty(source.sequence))
+    return reject('source.system and source.sequence are required', id);
+  return {
+    event: {
+      offset: message.offset,
+      id,
+      type: type === LEVEL ? 'level' : 'movement', // fromKafkaMessage admits only the two types
+      sku: data.sku,
+      location: data.location,
+      quantity: new Quantity(data.quantity),
+      unit: data.unit,
+      occurredAt,
+      system: source.system,
+      sequence: source.sequence,
+      raw: message,
+    },
+  };
+}
+
+/** A message that cannot be applied, with its original key, bytes (as UTF-8 text) and headers. */
+export function rejection(message: RawMessage, reason: string, eventId: string | null): RejectedMessage {
+  return {
+    offset: message.offset,
+    key: message.key?.toString('utf8') ?? null,
+    eventId,
+    reason,
+    value: message.value?.toString('utf8') ?? null,
+    headers: Object.fromEntries(
+      Object.entries(message.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, v.toString('utf8')]])),
+    ),
+  };
+}

@@ -1,0 +1,89 @@
+import { stockKey } from '../canonical/identity.js';
+import type { KeyStart, RejectedMessage, StockChange } from '../stock/model.js';
+import { formatQuantity } from '../stock/quantity.js';
+import { rejection } from './decode.js';
+import type { MaterializerEvent } from './event.js';
+import { EMPTY_START, foldKeyEvents } from './semantics.js';
+
+/** A batch aggregated per key, ready for one set-based write. */
+export interface BatchPlan {
+  changes: StockChange[];
+  rejected: RejectedMessage[];
+  counts: { events: number; applied: number; duplicates: number; beforeLevel: number; rejected: number };
+}
+
+/**
+ * Groups the batch's events per key (keeping partition order) and folds each key.
+ *
+ * Without `starts` the plan is optimistic: it assumes the stored rows do not bar any of the
+ * batch's events (no stored mark at or above their sequences, no level after them, the unit the
+ * batch assumes) and carries those assumptions as guards, which the store checks in the same
+ * statement that writes. That is the common case and costs one round trip. When a guard fails
+ * the store returns the keys' starts and the plan is made again, exactly, with `starts`.
+ */
+export function planBatch(
+  events: readonly MaterializerEvent[],
+  rejected: readonly RejectedMessage[],
+  starts?: ReadonlyMap<string, KeyStart>,
+): BatchPlan {
+  const byKey = new Map<string, MaterializerEvent[]>();
+  for (const e of events) {
+    const key = stockKey(e.sku, e.location);
+    const list = byKey.get(key);
+    if (list) list.push(e);
+    else byKey.set(key, [e]);
+  }
+  const plan: BatchPlan = {
+    changes: [],
+    rejected: [...rejected],
+    counts: {
+      events: events.length + rejected.length,
+      applied: 0,
+      duplicates: 0,
+      beforeLevel: 0,
+      rejected: rejected.length,
+    },
+  };
+  const optimistic = starts === undefined;
+  for (const keyEvents of byKey.values()) {
+    const { sku, location } = keyEvents[0]!;
+    const start = starts?.get(stockKey(sku, location)) ?? EMPTY_START;
+    const fold = foldKeyEvents(start, keyEvents);
+    plan.counts.applied += fold.applied;
+    plan.counts.duplicates += fold.duplicates;
+    plan.counts.beforeLevel += fold.beforeLevel;
+    plan.counts.rejected += fold.rejected.length;
+    for (const { event, reason } of fold.rejected) plan.rejected.push(rejection(event.raw, reason, event.id));
+    // A key whose events were all barred still moves its marks, if it has a row to keep them.
+    if (fold.unit === null || (fold.applied === 0 && (fold.marks.size === 0 || start.unit === null))) continue;
+    plan.changes.push({
+      sku,
+      location,
+      level: fold.level && { quantity: formatQuantity(fold.level.quantity), asOf: fold.level.asOf },
+      delta: formatQuantity(fold.delta),
+      unit: fold.unit,
+      applied: fold.applied,
+      last: fold.last && { eventId: fold.last.id, occurredAt: fold.last.occurredAt },
+      marks: Object.fromEntries(fold.marks),
+      guard: optimistic
+        ? {
+            earliestEventAt: minOf(keyEvents.map((e) => e.occurredAt)),
+            unit: fold.assumedUnit,
+            lowestSequences: Object.fromEntries(
+              [...fold.marks.keys()].map((system) => [
+                system,
+                minOf(keyEvents.filter((e) => e.system === system).map((e) => e.sequence)),
+              ]),
+            ),
+          }
+        : null,
+    });
+  }
+  return plan;
+}
+
+function minOf(values: string[]): string {
+  let min = values[0]!;
+  for (const v of values) if (v < min) min = v;
+  return min;
+}

@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import type { KeyStart } from '../stock/model.js';
+import { Quantity } from '../stock/quantity.js';
+import { level, movement } from '../../test/support/materializer-events.js';
+import { EMPTY_START, foldKeyEvents, stockAfter } from './semantics.js';
+
+const onHand = (start: string | null, fold: Parameters<typeof stockAfter>[1]) =>
+  stockAfter(start === null ? null : new Quantity(start), fold).onHand.toFixed();
+
+describe('materializer semantics (one key)', () => {
+  it('a movement adds its signed quantity, exactly', () => {
+    const fold = foldKeyEvents(EMPTY_START, [
+      movement('10.1', '08:00'),
+      movement('-0.2', '08:01'),
+      movement('0.1', '08:02'),
+    ]);
+    expect(fold.delta.toFixed()).to.equal('10');
+    expect(fold.level).to.equal(null);
+    expect(fold.applied).to.equal(3);
+    expect(onHand('5', fold)).to.equal('15');
+    expect(fold.last?.occurredAt).to.equal('2024-05-01T08:02:00.000000Z');
+  });
+
+  it('a level sets the quantity as of its time; later movements add to it', () => {
+    const fold = foldKeyEvents(EMPTY_START, [
+      movement('3', '08:00'),
+      level('100', '09:00'),
+      movement('-4', '09:30'),
+    ]);
+    expect(fold.level?.quantity.toFixed()).to.equal('100');
+    expect(fold.level?.asOf).to.equal('2024-05-01T09:00:00.000000Z');
+    expect(onHand('7', fold)).to.equal('96');
+  });
+
+  it('a level is a barrier: movements that occurred before it are not added again', () => {
+    const fold = foldKeyEvents(EMPTY_START, [
+      level('100', '09:00'),
+      movement('-5', '08:59', { system: 'sap' }), // late: the count already includes it
+      movement('-1', '09:00'), // at the level's time: added
+      movement('2', '09:10'),
+    ]);
+    expect(fold.beforeLevel).to.equal(1);
+    expect(onHand(null, fold)).to.equal('101');
+  });
+
+  it('the stored barrier bars older movements and older levels of a later batch', () => {
+    const start: KeyStart = { unit: 'EA', levelAsOf: '2024-05-01T09:00:00.000000Z', sources: new Map() };
+    const fold = foldKeyEvents(start, [movement('-5', '08:30'), level('1', '08:45'), movement('2', '09:05')]);
+    expect(fold.beforeLevel).to.equal(2);
+    expect(fold.level).to.equal(null);
+    expect(onHand('100', fold)).to.equal('102');
+  });
+
+  it('the same event twice in one batch applies once (same id, same sequence)', () => {
+    const first = movement('5', '08:00', { sequence: '000000000010' });
+    const other = movement('1', '08:01', { sequence: '000000000011' });
+    const fold = foldKeyEvents(EMPTY_START, [first, other, first, other]);
+    expect(fold.duplicates).to.equal(2);
+    expect(fold.delta.toFixed()).to.equal('6');
+    expect(fold.marks.get('pos')).to.deep.equal({ sequence: '000000000011', ids: [other.id] });
+  });
+
+  it('a re-delivered range (sequence at or below the stored mark) changes nothing', () => {
+    const start: KeyStart = {
+      unit: 'EA',
+      levelAsOf: null,
+      sources: new Map([['pos', { sequence: '000000000020', ids: ['id-20'] }]]),
+    };
+    const fold = foldKeyEvents(start, [
+      movement('5', '08:00', { sequence: '000000000019' }),
+      movement('5', '08:00', { sequence: '000000000020', id: 'id-20' }),
+      movement('7', '08:05', { sequence: '000000000021' }),
+    ]);
+    expect(fold.duplicates).to.equal(2);
+    expect(fold.delta.toFixed()).to.equal('7');
+  });
+
+  it('two events of one source change (same sequence, other ids) both apply', () => {
+    const fold = foldKeyEvents(EMPTY_START, [
+      movement('1', '08:00', { sequence: '000000000030', id: 'a' }),
+      movement('2', '08:00', { sequence: '000000000030', id: 'b' }),
+      movement('2', '08:00', { sequence: '000000000030', id: 'b' }),
+    ]);
+    expect(fold.delta.toFixed()).to.equal('3');
+    expect(fold.marks.get('pos')).to.deep.equal({ sequence: '000000000030', ids: ['a', 'b'] });
+  });
+
+  it('marks are kept per source system: sequences of different systems do not compare', () => {
+    const fold = foldKeyEvents(EMPTY_START, [
+      movement('1', '08:00', { system: 'pos', sequence: '9' }),
+      movement('1', '08:01', { system: 'sap', sequence: '1' }),
+    ]);
+    expect(fold.applied).to.equal(2);
+    expect([...fold.marks.keys()].sort()).to.deep.equal(['pos', 'sap']);
+  });
+
+  it('negative stock is kept and flagged', () => {
+    const fold = foldKeyEvents(EMPTY_START, [movement('2', '08:00'), movement('-3.5', '08:01')]);
+    expect(stockAfter(null, fold)).to.deep.include({ negative: true });
+    expect(onHand(null, fold)).to.equal('-1.5');
+    expect(stockAfter(new Quantity('1.5'), fold).negative).to.equal(false);
+    expect(stockAfter(new Quantity('1.5'), fold).onHand.toFixed()).to.equal('0');
+  });
+
+  it('a movement in another unit than the row is rejected; a level may restate the unit', () => {
+    const start: KeyStart = { unit: 'EA', levelAsOf: null, sources: new Map() };
+    const fold = foldKeyEvents(start, [
+      movement('1', '08:00', { unit: 'KG' }),
+      level('2', '08:10', { unit: 'KG' }),
+      movement('1', '08:20', { unit: 'KG' }),
+    ]);
+    expect(fold.rejected.map((r) => r.reason)).to.deep.equal([
+      "unit KG differs from the stock row's unit EA",
+    ]);
+    expect(fold.unit).to.equal('KG');
+    expect(onHand('5', fold)).to.equal('3');
+  });
+
+  it('with an unknown start it records the unit it assumed', () => {
+    expect(foldKeyEvents(EMPTY_START, [movement('1', '08:00', { unit: 'KG' })]).assumedUnit).to.equal('KG');
+    expect(foldKeyEvents(EMPTY_START, [level('1', '08:00', { unit: 'KG' })]).assumedUnit).to.equal(null);
+  });
+});

@@ -1,0 +1,187 @@
+import { Quantity, formatQuantity } from '../quantity.js';
+import type { Knex } from 'knex';
+import { stockKey } from '../../canonical/identity.js';
+import type { ApplyResult, KeyStart, SourceMark, StockBatch, StockRow } from '../model.js';
+import { TABLES, UNKNOWN } from '../tables.js';
+import { Bindings, isoUtc } from './sql.js';
+
+/**
+ * One batch in ONE statement, so one round trip and one implicit transaction: the stock rows
+ * (with their source marks), the totals per SKU, region and location kind, the rejected
+ * messages and the partition's position all commit together or not at all.
+ *
+ * The position update is the fence: it only matches while the stored next offset is the one
+ * the batch starts from, so a consumer that lost the partition in a rebalance writes nothing.
+ * Every write reads the fence's result, so nothing is written unless it matched. The guards of
+ * an optimistic plan are checked before the fence; when one fails nothing is written and the
+ * keys' stored state comes back instead.
+ *
+ * Rows are changed with INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE (one row per
+ * key: the caller aggregated the batch per key). Totals move by the difference between the new
+ * and the old row, summed per SKU (region, kind) first for the same reason. Inputs are sorted
+ * by key so that concurrent batches lock rows in the same order.
+ *
+ * Old rows are read from the statement's snapshot. That is exact because a key lives on one
+ * partition, and the fence admits one writer per partition; totals, shared across partitions,
+ * are updated by adding to the current value instead.
+ */
+export async function applyBatchPostgres(db: Knex, batch: StockBatch): Promise<ApplyResult> {
+  const { sql, bindings } = applyStatement(batch);
+  const result = await db.raw<{ rows: ApplyRow[] }>(sql, bindings);
+  const row = result.rows[0]!;
+  if (row.applied) {
+    // Rows whose change only moved marks are not news for the stock topic.
+    const changed = new Set(batch.changes.filter((c) => c.applied > 0).map((c) => stockKey(c.sku, c.location)));
+    return {
+      status: 'applied',
+      rows: (row.rows ?? []).filter((r) => changed.has(stockKey(r.sku, r.location))).map(normalizeRow),
+    };
+  }
+  if (row.violated && row.starts) return { status: 'guard-failed', starts: startsOf(row.starts) };
+  return { status: 'fenced' };
+}
+
+/** The statement text and its bindings (separate, so that it can be explained and measured). */
+export function applyStatement(batch: StockBatch): { sql: string; bindings: Knex.RawBinding[] } {
+  const b = new Bindings();
+  const changes = [...batch.changes].sort(byKey);
+  const { groupId, topic, partition } = batch.partition;
+  const ch = <T>(f: (c: (typeof changes)[number]) => T): T[] => changes.map(f);
+  const rj = <T>(f: (r: StockBatch['rejected'][number]) => T): T[] => batch.rejected.map(f);
+  const marksJson = (marks: Record<string, { sequence: string; ids: readonly string[] }>) =>
+    JSON.stringify(Object.fromEntries(Object.entries(marks).map(([system, m]) => [system, [m.sequence, ...m.ids]])));
+
+  const sql = `
+WITH
+k AS (
+  SELECT * FROM unnest(
+    ${b.bind(ch((c) => c.sku), 'text[]')}, ${b.bind(ch((c) => c.location), 'text[]')},
+    ${b.bind(ch((c) => c.level?.quantity ?? null), 'numeric[]')}, ${b.bind(ch((c) => c.level?.asOf ?? null), 'timestamptz[]')},
+    ${b.bind(ch((c) => c.unit), 'text[]')}, ${b.bind(ch((c) => c.delta), 'numeric[]')},
+    ${b.bind(ch((c) => c.applied), 'integer[]')}, ${b.bind(ch((c) => c.last?.eventId ?? null), 'text[]')},
+    ${b.bind(ch((c) => c.last?.occurredAt ?? null), 'timestamptz[]')}, ${b.bind(ch((c) => marksJson(c.marks)), 'jsonb[]')},
+    ${b.bind(ch((c) => c.guard !== null), 'boolean[]')}, ${b.bind(ch((c) => c.guard?.earliestEventAt ?? null), 'timestamptz[]')},
+    ${b.bind(ch((c) => c.guard?.unit ?? null), 'text[]')},
+    ${b.bind(ch((c) => (c.guard ? JSON.stringify(c.guard.lowestSequences) : null)), 'jsonb[]')}
+  ) AS k(sku, location, level_qty, level_at, unit, delta, applied, last_id, last_at, marks,
+         guarded, guard_at, guard_unit, guard_sequences)
+),
+old AS (
+  SELECT k.*, s.on_hand AS old_on_hand, s.unit AS old_unit, s.level_as_of AS old_level_as_of,
+         s.source_marks::jsonb AS old_marks, s.last_event_id AS old_last_id, s.last_event_at AS old_last_at,
+         coalesce(l.region, '${UNKNOWN}') AS region, coalesce(l.kind, '${UNKNOWN}') AS location_kind
+    FROM k
+    LEFT JOIN ${TABLES.stock} s ON s.sku = k.sku AND s.location = k.location
+    LEFT JOIN ${TABLES.locations} l ON l.id = k.location
+),
+violation AS (
+  SELECT 1 FROM old
+   WHERE guarded AND old_unit IS NOT NULL
+     AND (old_level_as_of > guard_at OR old_unit <> coalesce(guard_unit, old_unit)
+          OR EXISTS (SELECT 1 FROM jsonb_each_text(guard_sequences) g
+                      WHERE (old_marks -> g.key ->> 0) COLLATE "C" >= g.value COLLATE "C"))
+  LIMIT 1
+),
+pos AS (
+  UPDATE ${TABLES.positions}
+     SET next_offset = ${b.bind(String(batch.next), 'bigint')}, published_offset = ${b.bind(String(batch.published), 'bigint')},
+         updated_at = now()
+   WHERE group_id = ${b.bind(groupId, 'text')} AND topic = ${b.bind(topic, 'text')}
+     AND kafka_partition = ${b.bind(partition, 'integer')} AND next_offset = ${b.bind(String(batch.expectedNext), 'bigint')}
+     AND NOT EXISTS (SELECT 1 FROM violation)
+  RETURNING 1
+),
+go AS (SELECT EXISTS (SELECT 1 FROM pos) AS ok),
+new AS (
+  SELECT old.*, CASE WHEN level_qty IS NOT NULL THEN level_qty ELSE coalesce(old_on_hand, 0) END + delta AS new_on_hand
+    FROM old WHERE (SELECT ok FROM go)
+),
+up_stock AS (
+  INSERT INTO ${TABLES.stock} AS s (sku, location, on_hand, unit, version, level_as_of, last_event_at, last_event_id,
+                                   negative, source_marks, updated_at)
+  SELECT sku, location, new_on_hand, unit, applied, coalesce(level_at, old_level_as_of),
+         coalesce(last_at, old_last_at), coalesce(last_id, old_last_id), new_on_hand < 0,
+         (coalesce(old_marks, '{}') || marks)::text, now()
+    FROM new ORDER BY sku, location
+  ON CONFLICT (sku, location) DO UPDATE SET
+    on_hand = excluded.on_hand, unit = excluded.unit, version = s.version + excluded.version,
+    level_as_of = excluded.level_as_of, last_event_at = excluded.last_event_at, last_event_id = excluded.last_event_id,
+    negative = excluded.negative, source_marks = excluded.source_marks, updated_at = excluded.updated_at
+  RETURNING s.*
+),
+contrib AS (
+  SELECT sku, region, location_kind,
+         new_on_hand - coalesce(old_on_hand, 0) AS d_on_hand,
+         CASE WHEN old_unit IS NULL THEN 1 ELSE 0 END AS d_locations,
+         CASE WHEN new_on_hand < 0 THEN 1 ELSE 0 END - CASE WHEN old_on_hand < 0 THEN 1 ELSE 0 END AS d_negative
+    FROM new WHERE applied > 0
+),
+${totalsUpsert('up_totals', TABLES.totals, [])},
+${totalsUpsert('up_region', TABLES.totalsByRegion, ['region'])},
+${totalsUpsert('up_kind', TABLES.totalsByKind, ['location_kind'])},
+up_rejected AS (
+  INSERT INTO ${TABLES.rejectedEvents}
+         (group_id, topic, kafka_partition, kafka_offset, message_key, event_id, reason, message_value, message_headers, rejected_at)
+  SELECT ${b.bind(groupId, 'text')}, ${b.bind(topic, 'text')}, ${b.bind(partition, 'integer')}, r.*, now()
+    FROM unnest(
+      ${b.bind(rj((r) => r.offset), 'bigint[]')}, ${b.bind(rj((r) => r.key), 'text[]')}, ${b.bind(rj((r) => r.eventId), 'text[]')},
+      ${b.bind(rj((r) => r.reason), 'text[]')}, ${b.bind(rj((r) => r.value), 'text[]')},
+      ${b.bind(rj((r) => JSON.stringify(r.headers)), 'text[]')}
+    ) AS r(kafka_offset, message_key, event_id, reason, message_value, message_headers)
+   WHERE (SELECT ok FROM go)
+  ON CONFLICT (group_id, topic, kafka_partition, kafka_offset) DO NOTHING
+  RETURNING 1
+)
+SELECT (SELECT ok FROM go) AS applied,
+       EXISTS (SELECT 1 FROM violation) AS violated,
+       (SELECT json_agg(json_build_object(
+          'sku', sku, 'location', location, 'onHand', on_hand::text, 'unit', unit, 'version', version::text,
+          'negative', negative, 'levelAsOf', ${isoUtc('level_as_of')}, 'lastEventAt', ${isoUtc('last_event_at')},
+          'lastEventId', last_event_id, 'updatedAt', ${isoUtc('updated_at')})) FROM up_stock) AS rows,
+       CASE WHEN EXISTS (SELECT 1 FROM violation) THEN
+         (SELECT json_agg(json_build_object('sku', sku, 'location', location, 'unit', old_unit,
+                   'levelAsOf', ${isoUtc('old_level_as_of')}, 'marks', old_marks)) FROM old)
+       END AS starts`;
+  return { sql, bindings: b.values as Knex.RawBinding[] };
+}
+
+interface ApplyRow {
+  applied: boolean;
+  violated: boolean;
+  rows: StockRow[] | null;
+  starts:
+    | { sku: string; location: string; unit: string | null; levelAsOf: string | null; marks: Record<string, string[]> | null }[]
+    | null;
+}
+
+function totalsUpsert(name: string, table: string, by: string[]): string {
+  const keys = ['sku', ...by].join(', ');
+  return `${name} AS (
+  INSERT INTO ${table} AS t (${keys}, on_hand, locations, negative_locations, updated_at)
+  SELECT ${keys}, sum(d_on_hand), sum(d_locations), sum(d_negative), now()
+    FROM contrib GROUP BY ${keys} ORDER BY ${keys}
+  ON CONFLICT (${keys}) DO UPDATE SET
+    on_hand = t.on_hand + excluded.on_hand, locations = t.locations + excluded.locations,
+    negative_locations = t.negative_locations + excluded.negative_locations, updated_at = excluded.updated_at
+  RETURNING 1
+)`;
+}
+
+function startsOf(starts: NonNullable<ApplyRow['starts']>): Map<string, KeyStart> {
+  const result = new Map<string, KeyStart>();
+  for (const r of starts) {
+    const sources = new Map<string, SourceMark>();
+    for (const [system, [sequence, ...ids]] of Object.entries(r.marks ?? {})) sources.set(system, { sequence: sequence!, ids });
+    result.set(stockKey(r.sku, r.location), { unit: r.unit, levelAsOf: r.levelAsOf, sources });
+  }
+  return result;
+}
+
+/** numeric(24,6) reads back as "12.500000"; subscribers get the plain decimal "12.5". */
+export function normalizeRow(row: StockRow): StockRow {
+  return { ...row, onHand: formatQuantity(new Quantity(row.onHand)) };
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const byKey = (a: { sku: string; location: string }, b: { sku: string; location: string }): number =>
+  compare(a.sku, b.sku) || compare(a.location, b.location);

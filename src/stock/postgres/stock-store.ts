@@ -1,0 +1,73 @@
+import type { Knex } from 'knex';
+import { stockDbError } from '../errors.js';
+import type { ApplyResult, PartitionRef, StockBatch, StockKey, StockRow, StoredPosition } from '../model.js';
+import type { StockStore } from '../store.js';
+import { TABLES } from '../tables.js';
+import { applyBatchPostgres, normalizeRow } from './apply-batch.js';
+import { Bindings, isoUtc } from './sql.js';
+
+/** The stock store on PostgreSQL. The caller owns `db` (and destroys it). */
+export function postgresStockStore(db: Knex): StockStore {
+  return {
+    async claimPosition(partition: PartitionRef, initial: bigint): Promise<StoredPosition> {
+      const where = {
+        group_id: partition.groupId,
+        topic: partition.topic,
+        kafka_partition: partition.partition,
+      };
+      try {
+        await db(TABLES.positions)
+          .insert({
+            ...where,
+            next_offset: String(initial),
+            published_offset: String(initial),
+            updated_at: db.fn.now(),
+          })
+          .onConflict(['group_id', 'topic', 'kafka_partition'])
+          .ignore();
+        const row = await db(TABLES.positions)
+          .first<{ next_offset: string; published_offset: string }>('next_offset', 'published_offset')
+          .where(where);
+        return { next: BigInt(row!.next_offset), published: BigInt(row!.published_offset) };
+      } catch (e) {
+        throw stockDbError('reading the stored position', e, { ...partition });
+      }
+    },
+
+    async applyBatch(batch: StockBatch): Promise<ApplyResult> {
+      try {
+        return await applyBatchPostgres(db, batch);
+      } catch (e) {
+        throw stockDbError('applying a batch', e, {
+          ...batch.partition,
+          offset: String(batch.expectedNext),
+          events: batch.changes.length,
+        });
+      }
+    },
+
+    async readRows(keys: StockKey[]): Promise<StockRow[]> {
+      if (keys.length === 0) return [];
+      const b = new Bindings();
+      try {
+        const { rows } = await db.raw<{ rows: StockRow[] }>(
+          `SELECT s.sku, s.location, s.on_hand::text AS "onHand", s.unit, s.version::text AS version, s.negative,
+                  ${isoUtc('s.level_as_of')} AS "levelAsOf", ${isoUtc('s.last_event_at')} AS "lastEventAt",
+                  s.last_event_id AS "lastEventId", ${isoUtc('s.updated_at')} AS "updatedAt"
+             FROM unnest(${b.bind(
+               keys.map((k) => k.sku),
+               'text[]',
+             )}, ${b.bind(
+               keys.map((k) => k.location),
+               'text[]',
+             )}) AS k(sku, location)
+             JOIN ${TABLES.stock} s ON s.sku = k.sku AND s.location = k.location`,
+          b.values as Knex.RawBinding[],
+        );
+        return rows.map(normalizeRow);
+      } catch (e) {
+        throw stockDbError('reading stock rows', e);
+      }
+    },
+  };
+}

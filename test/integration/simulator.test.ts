@@ -1,0 +1,210 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { Kafka, logLevel } from 'kafkajs';
+import type mysql from 'mysql2/promise';
+import type { CanonicalEvent } from '../../src/canonical/event.js';
+import { UsageError } from '../../src/errors.js';
+import { createKafkaAdmin } from '../../src/kafka/kafkajs-admin.js';
+import { readMappings } from '../../src/mapper/mapping-files.js';
+import type { RawInput } from '../../src/mapping/compile.js';
+import { readExpectation } from '../../src/simulator/expectation-file.js';
+import { WHMOVE_TOPIC } from '../../src/simulator/mainframe/whmove.js';
+import { parseSimulateFlags, type SimulateOptions } from '../../src/simulator/options.js';
+import { simulate, type SimulationReport } from '../../src/simulator/simulate.js';
+import { connectStoreMariadb, connectStorePostgres } from '../support/databases.js';
+import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';
+
+/** The end offset of each partition, or none when the topic does not exist yet (fresh stack). */
+async function endOffsets(brokers: string[], topic: string): Promise<Map<number, bigint>> {
+  const admin = createKafkaAdmin({ brokers, clientId: 'stockline-test', quiet: true });
+  try {
+    return await admin.endOffsets(topic);
+  } catch {
+    return new Map();
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Reads `topic` from `start` on until `count` records pass `matches`, or fails after the timeout. */
+async function readFrom(
+  brokers: string[],
+  topic: string,
+  start: Map<number, bigint>,
+  matches: (input: RawInput) => boolean,
+  count: number,
+  timeoutMs = 60_000,
+): Promise<RawInput[]> {
+  const kafka = new Kafka({ brokers, clientId: 'stockline-test', logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `test-simulator-${Date.now()}-${Math.random()}` });
+  const found: RawInput[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let done!: () => void;
+    const enough = new Promise<void>((resolve) => (done = resolve));
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const input: RawInput = {
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          headers: Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([k, v]) => [
+              k,
+              Buffer.isBuffer(v) ? v : v === undefined ? undefined : Buffer.from(String(v)),
+            ]),
+          ),
+        };
+        if (matches(input)) found.push(input);
+        if (found.length >= count) done();
+        return Promise.resolve();
+      },
+    });
+    for (const [partition, offset] of start) consumer.seek({ topic, partition, offset: String(offset) });
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+    await Promise.race([enough, timeout]);
+  } finally {
+    await consumer.disconnect();
+  }
+  if (found.length < count) throw new Error(`saw ${found.length} of ${count} records on ${topic}`);
+  return found;
+}
+
+describe('simulate: activity written into every source (integration)', function () {
+  this.timeout(STACK_TIMEOUT_MS);
+  let env: TestStack;
+  let dir: string;
+  let options: SimulateOptions;
+  let report: SimulationReport;
+  let mqStart: Map<number, bigint>;
+
+  before(async () => {
+    env = await ensureStack();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'stockline-simulate-'));
+    // A few hundred events, slow enough that transfers shipped early are received in the run.
+    options = parseSimulateFlags({
+      events: '400',
+      rate: '80',
+      seed: '2024',
+      items: '40',
+      expectFile: path.join(dir, 'run.json'),
+    });
+    mqStart = await endOffsets(env.config.kafka.brokers, WHMOVE_TOPIC);
+    report = await simulate(env.config, options);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes every planned event and an expectation file that reads back', () => {
+    expect(report.result.outcome).to.equal('complete');
+    expect(report.result.written).to.equal(400);
+    const file = readExpectation(report.file);
+    expect(file.runId).to.equal(options.runId);
+    expect(file.run.events).to.equal(400);
+    expect(Object.keys(file.stock).length).to.be.above(20);
+    for (const key of Object.keys(file.stock)) expect(key.startsWith(file.skuPrefix)).to.equal(true);
+  });
+
+  it('the rows of each store table are in the store databases, counted per table', async () => {
+    const prefix = `${report.expectation.skuPrefix}%`;
+    const { counts } = report.result;
+    const pgClient = await connectStorePostgres(env, 'store');
+    const maria = await connectStoreMariadb(env);
+    try {
+      const pgCount = async (sql: string) =>
+        Number((await pgClient.query<{ n: string }>(sql, [prefix])).rows[0]!.n);
+      const mariaCount = async (sql: string) => {
+        const [rows] = await maria.query<(mysql.RowDataPacket & { n: number })[]>(sql.replace('$1', '?'), [
+          prefix,
+        ]);
+        return Number(rows[0]!.n);
+      };
+      for (const [source, n] of [
+        ['store-pg', pgCount],
+        ['store-maria', mariaCount],
+      ] as const) {
+        const table = (t: string) => counts[source][t] ?? { inserted: 0, updated: 0 };
+        const rows = async (t: string, where = '') =>
+          n(`SELECT count(*) AS n FROM ${t} WHERE sku LIKE $1 ${where}`);
+        expect(await rows('items'), `${source} items`).to.equal(40);
+        expect(await rows('sale_lines'), `${source} sale_lines`)
+          .to.equal(table('sale_lines').inserted)
+          .and.above(0);
+        expect(await rows('goods_receipts'), `${source} goods_receipts`).to.equal(
+          table('goods_receipts').inserted,
+        );
+        expect(await rows('transfers'), `${source} transfers`).to.equal(table('transfers').inserted);
+        expect(await rows('transfers', "AND status = 'received'"), `${source} received`).to.equal(
+          table('transfers').updated,
+        );
+        expect(await rows('stock_on_hand'), `${source} stock_on_hand`).to.equal(
+          table('stock_on_hand').inserted,
+        );
+      }
+      const received = ['store-pg', 'store-maria'] as const;
+      expect(
+        received.reduce((sum, s) => sum + (counts[s].transfers?.updated ?? 0), 0),
+        'transfers received',
+      ).to.be.above(0);
+    } finally {
+      await pgClient.end();
+      await maria.end();
+    }
+  });
+
+  it('the SAP goods movements are in MATDOC, material numbers zero-padded to 18', async () => {
+    const sap = await connectStorePostgres(env, 'sap');
+    try {
+      const { rows } = await sap.query<{ MATNR: string; MBLNR: string }>(
+        'SELECT "MATNR", "MBLNR" FROM sapabap1."MATDOC" WHERE "MATNR" LIKE $1',
+        [`%${report.expectation.skuPrefix}%`],
+      );
+      expect(rows.length).to.equal(report.result.counts.sap.MATDOC?.inserted).and.above(0);
+      for (const r of rows) expect(r.MATNR).to.have.length(18).and.match(/^0+S/);
+    } finally {
+      await sap.end();
+    }
+  });
+
+  it('the WHMOVE records on the raw MQ topic decode and map with the shipped mainframe-whmove mapping', async () => {
+    const expected = report.result.counts.mainframe['WH.STOCK.MOVES']?.inserted ?? 0;
+    expect(expected).to.be.above(0);
+    // The run's message ids carry its id after "AMQ QMWH01  " (12 bytes).
+    const runHex = Buffer.from(options.runId, 'latin1').toString('hex').toUpperCase();
+    const ours = (input: RawInput) => input.headers['mq.msgId']?.toString().slice(24, 34) === runHex;
+    const records = await readFrom(env.config.kafka.brokers, WHMOVE_TOPIC, mqStart, ours, expected);
+    const mapping = readMappings(env.config.mapper.mappingsDir).mappings.find(
+      (m) => m.name === 'mainframe-whmove',
+    )!;
+    const events: CanonicalEvent[] = [];
+    for (const record of records) {
+      expect(record.value).to.have.length(87);
+      const outcome = await mapping.map(record);
+      expect(outcome.kind).to.equal('events');
+      if (outcome.kind === 'events') events.push(...outcome.events);
+    }
+    expect(events).to.have.length(expected);
+    for (const e of events) {
+      expect(e.data.sku.startsWith(report.expectation.skuPrefix), e.data.sku).to.equal(true);
+      expect(['W001', 'W002']).to.include(e.data.location);
+    }
+    // Every location the records reach is one the expectation holds a row for.
+    for (const e of events)
+      expect(report.expectation.stock).to.have.property(`${e.data.sku}@${e.data.location}`);
+  });
+
+  it('refuses to run again with the same run id: its stock would not start at zero', async () => {
+    const again = { ...options, events: 1, expectFile: path.join(dir, 'again.json') };
+    try {
+      await simulate(env.config, again);
+      expect.fail('the second run was not refused');
+    } catch (e) {
+      expect(e).to.be.instanceOf(UsageError);
+      expect((e as Error).message).to.contain(`run id ${options.runId} was used before`);
+    }
+  });
+});

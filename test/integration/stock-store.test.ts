@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import { createStockDb } from '../../src/stock/db.js';
+import { migrateStockDb } from '../../src/stock/migrate.js';
+import type { StockBatch, StockChange } from '../../src/stock/model.js';
+import { postgresStockStore } from '../../src/stock/postgres/stock-store.js';
+import { upsertLocations } from '../../src/stock/reference-data.js';
+import type { StockStore } from '../../src/stock/store.js';
+import { ensureStack, STACK_TIMEOUT_MS } from '../support/stack.js';
+
+describe('stock store on PostgreSQL (integration)', function () {
+  this.timeout(STACK_TIMEOUT_MS);
+  let db: Knex;
+  let store: StockStore;
+  const run = `P${randomBytes(3).toString('hex')}`;
+  const partition = { groupId: `test-store-${run}`, topic: `test.store.${run}`, partition: 0 };
+
+  const change = (sku: string, location: string, delta: string, extra: Partial<StockChange> = {}): StockChange => ({
+    sku: `${run}-${sku}`,
+    location: `${run}${location}`,
+    level: null,
+    delta,
+    unit: 'EA',
+    applied: 1,
+    last: { eventId: `${run}-${sku}-${delta}`, occurredAt: '2024-05-01T10:00:00.000000Z' },
+    marks: { pos: { sequence: '0001', ids: ['a'] } },
+    guard: null,
+    ...extra,
+  });
+  const batch = (expectedNext: bigint, next: bigint, changes: StockChange[]): StockBatch => ({
+    partition,
+    expectedNext,
+    next,
+    published: next,
+    changes,
+    rejected: [],
+  });
+  const onHand = async (sku: string, location: string) =>
+    (
+      await db('stock')
+        .first<{ q: string } | undefined>(db.raw('on_hand::text AS q'))
+        .where({ sku: `${run}-${sku}`, location: `${run}${location}` })
+    )?.q;
+
+  before(async () => {
+    const env = await ensureStack();
+    db = createStockDb(env.config);
+    await migrateStockDb(db);
+    store = postgresStockStore(db);
+  });
+
+  after(async () => {
+    await db?.destroy();
+  });
+
+  it('applies a batch and its position together; a batch from a stale position writes nothing', async () => {
+    expect(await store.claimPosition(partition, 0n)).to.deep.equal({ next: 0n, published: 0n });
+    const applied = await store.applyBatch(batch(0n, 10n, [change('A', 'S1', '5'), change('A', 'S2', '-2.5')]));
+    expect(applied.status).to.equal('applied');
+    expect(applied.status === 'applied' && applied.rows.map((r) => [r.onHand, r.version, r.negative])).to.have.deep.members([
+      ['5', '1', false],
+      ['-2.5', '1', true],
+    ]);
+    // Another consumer still believes the partition stands at 0: fenced, nothing written.
+    expect(await store.applyBatch(batch(0n, 10n, [change('A', 'S1', '100')]))).to.deep.equal({ status: 'fenced' });
+    expect(await onHand('A', 'S1')).to.equal('5.000000');
+    expect(await store.claimPosition(partition, 0n)).to.deep.equal({ next: 10n, published: 10n });
+  });
+
+  it('refuses an optimistic batch whose guard fails and returns the stored state instead', async () => {
+    const guarded = change('A', 'S1', '1', {
+      guard: { earliestEventAt: '2024-05-01T09:00:00.000000Z', unit: 'EA', lowestSequences: { pos: '0001' } },
+      marks: { pos: { sequence: '0002', ids: ['b'] } },
+    });
+    const result = await store.applyBatch(batch(10n, 20n, [guarded]));
+    expect(result.status).to.equal('guard-failed');
+    if (result.status !== 'guard-failed') return;
+    expect(result.starts.get(`${run}-A@${run}S1`)).to.deep.equal({
+      unit: 'EA',
+      levelAsOf: null,
+      sources: new Map([['pos', { sequence: '0001', ids: ['a'] }]]),
+    });
+    expect(await store.claimPosition(partition, 0n)).to.deep.include({ next: 10n });
+    expect(await onHand('A', 'S1')).to.equal('5.000000');
+  });
+
+  it('keeps totals per SKU, region and kind; registering a location moves its stock out of "unknown"', async () => {
+    const totals = async (table: string, column: string) =>
+      Object.fromEntries(
+        (
+          await db(table)
+            .select<{ g: string; q: string; n: number; neg: number }[]>(
+              `${column} as g`,
+              db.raw('on_hand::text AS q'),
+              'locations as n',
+              'negative_locations as neg',
+            )
+            .where({ sku: `${run}-A` })
+        ).map((r) => [r.g, [r.q, r.n, r.neg]]),
+      );
+    expect(await totals('stock_totals', 'sku')).to.deep.equal({ [`${run}-A`]: ['2.500000', 2, 1] });
+    expect(await totals('stock_totals_by_region', 'region')).to.deep.equal({ unknown: ['2.500000', 2, 1] });
+    await upsertLocations(db, [{ id: `${run}S1`, kind: 'store', region: `${run}-north`, dataCenter: 'dc1' }]);
+    expect(await totals('stock_totals_by_region', 'region')).to.deep.equal({
+      unknown: ['-2.500000', 1, 1],
+      [`${run}-north`]: ['5.000000', 1, 0],
+    });
+    await upsertLocations(db, [{ id: `${run}S2`, kind: 'warehouse', region: `${run}-north`, dataCenter: 'dc1' }]);
+    expect(await totals('stock_totals_by_region', 'region')).to.deep.equal({ [`${run}-north`]: ['2.500000', 2, 1] });
+    expect(await totals('stock_totals_by_kind', 'location_kind')).to.deep.equal({
+      store: ['5.000000', 1, 0],
+      warehouse: ['-2.500000', 1, 1],
+    });
+    // The next batch counts under the registered region directly.
+    await store.applyBatch(batch(10n, 20n, [change('A', 'S2', '3', { marks: { pos: { sequence: '0002', ids: ['c'] } } })]));
+    expect(await totals('stock_totals_by_region', 'region')).to.deep.equal({ [`${run}-north`]: ['5.500000', 2, 0] });
+  });
+});
