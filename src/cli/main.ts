@@ -7,7 +7,9 @@ import { registerStackCommands } from './commands/stack.js';
 import { registerDeadLetterCommands } from './commands/deadletters.js';
 import { registerMappingCommands } from './commands/mappings.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerSimulateCommand } from './commands/simulate.js';
 import { registerTailCommand } from './commands/tail.js';
+import { registerVerifyCommand } from './commands/verify.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerMappingCommands(program);
   registerDeadLetterCommands(program);
+  registerSimulateCommand(program);
+  registerVerifyCommand(program);
   registerStackCommands(program);
   registerConnectorCommands(program);
   registerTailCommand(program);
