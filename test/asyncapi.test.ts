@@ -7,7 +7,10 @@ import { loadConfig } from '../src/config/load.js';
 
 interface AsyncApi {
   channels: Record<string, { address: string }>;
-  components: { schemas: { cloudEventsHeaders: { required: string[] } }; messages: Record<string, { payload?: { $ref: string } }> };
+  components: {
+    schemas: { cloudEventsHeaders: { required: string[] } };
+    messages: Record<string, { payload?: { $ref: string } }>;
+  };
 }
 
 describe('AsyncAPI document (docs/asyncapi.yaml)', () => {
@@ -16,7 +19,12 @@ describe('AsyncAPI document (docs/asyncapi.yaml)', () => {
   it('describes the topics the service writes by default', () => {
     const config = loadConfig({ env: {} });
     const addresses = Object.values(doc.channels).map((c) => c.address);
-    expect(addresses).to.include.members([config.mapper.canonicalTopic, config.mapper.deadLetterTopic, CANONICAL_TOPIC, DEAD_LETTER_TOPIC]);
+    expect(addresses).to.include.members([
+      config.mapper.canonicalTopic,
+      config.mapper.deadLetterTopic,
+      CANONICAL_TOPIC,
+      DEAD_LETTER_TOPIC,
+    ]);
   });
 
   it('promises only headers every canonical message carries, and the published data schema', () => {
@@ -28,7 +36,10 @@ describe('AsyncAPI document (docs/asyncapi.yaml)', () => {
       subject: 'a@b',
       data: {} as never,
     });
-    for (const header of doc.components.schemas.cloudEventsHeaders.required) expect(message.headers).to.have.property(header);
-    expect(doc.components.messages.movement!.payload!.$ref).to.equal('../schemas/inventory-event-data.v1.json');
+    for (const header of doc.components.schemas.cloudEventsHeaders.required)
+      expect(message.headers).to.have.property(header);
+    expect(doc.components.messages.movement!.payload!.$ref).to.equal(
+      '../schemas/inventory-event-data.v1.json',
+    );
   });
 });

@@ -67,13 +67,11 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error.validation) {
-      return reply
-        .status(400)
-        .send({
-          statusCode: 400,
-          error: 'Bad Request',
-          message: `${error.validationContext ?? 'request'}${error.message.replace(/^(params|querystring|body|headers)/, '')}`,
-        });
+      return reply.status(400).send({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: `${error.validationContext ?? 'request'}${error.message.replace(/^(params|querystring|body|headers)/, '')}`,
+      });
     }
     if (error.statusCode && error.statusCode < 500) {
       return reply
@@ -81,22 +79,18 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         .send({ statusCode: error.statusCode, error: error.name, message: error.message });
     }
     app.log.error({ err: error }, 'request failed');
-    return reply
-      .status(503)
-      .send({
-        statusCode: 503,
-        error: 'Service Unavailable',
-        message: 'the stock database did not answer; try again',
-      });
+    return reply.status(503).send({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'the stock database did not answer; try again',
+    });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({
-        statusCode: 404,
-        error: 'Not Found',
-        message: `no route ${request.method} ${request.url}; the routes are in /openapi.json`,
-      }),
+    reply.status(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `no route ${request.method} ${request.url}; the routes are in /openapi.json`,
+    }),
   );
 
   const requireToken = (request: FastifyRequest, _reply: unknown, done: (error?: Error) => void) => {
@@ -104,10 +98,13 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     const header = request.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice(7) : '';
     if (!given || !sameToken(given, options.token)) {
-      const error = Object.assign(new Error('a valid bearer token is required (Authorization: Bearer <token>)'), {
-        statusCode: 401,
-        name: 'Unauthorized',
-      });
+      const error = Object.assign(
+        new Error('a valid bearer token is required (Authorization: Bearer <token>)'),
+        {
+          statusCode: 401,
+          name: 'Unauthorized',
+        },
+      );
       return done(error);
     }
     done();

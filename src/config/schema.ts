@@ -91,6 +91,12 @@ export const ConfigSchema = Type.Object(
           description: 'most events applied in one database transaction',
           default: 5000,
         }),
+        dedupWindowHours: Type.Integer({
+          minimum: 1,
+          description:
+            'how long the ids of applied events are kept to recognise re-deliveries; a duplicate arriving later than this would apply again',
+          default: 168,
+        }),
       },
       { additionalProperties: false },
     ),

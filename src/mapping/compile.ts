@@ -251,13 +251,18 @@ export function compileMapping(
   const fieldError = (e: unknown, value: CompiledValue, field: string): MappingError =>
     e instanceof MappingError
       ? new MappingError(`${field}: ${e.message}`, { ...e.context, mapping: mapping.name, field })
-      : new MappingError(`${field} (${value.text}): ${(e as Error).message}`, { mapping: mapping.name, field });
+      : new MappingError(`${field} (${value.text}): ${(e as Error).message}`, {
+          mapping: mapping.name,
+          field,
+        });
 
   /** The value, or a promise of it only when the JSONata interpreter is involved: no microtask otherwise. */
   const evaluate = (value: CompiledValue, context: MappingContext, field: string): unknown => {
     try {
       const result = value.evaluate(context);
-      return result instanceof Promise ? result.catch((e: unknown) => Promise.reject(fieldError(e, value, field))) : result;
+      return result instanceof Promise
+        ? result.catch((e: unknown) => Promise.reject(fieldError(e, value, field)))
+        : result;
     } catch (e) {
       throw fieldError(e, value, field);
     }

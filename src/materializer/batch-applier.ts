@@ -188,9 +188,14 @@ export class BatchApplier {
     let plan = planBatch(events, rejected);
     let result = await this.applyWithRetry(partition, state, plan, end, control);
     if (result?.status === 'guard-failed') {
-      // Stored marks or a stored level bar some of these events: plan again from the rows read.
+      // Some events were applied before (a re-delivery), or a stored level bars some: plan again
+      // without the first and from the rows read.
       this.stats.exactRetries++;
-      plan = planBatch(events, rejected, result.starts);
+      const { appliedBefore } = result;
+      const fresh = events.filter((e) => !appliedBefore.has(e.id));
+      plan = planBatch(fresh, rejected, result.starts);
+      plan.counts.duplicates += events.length - fresh.length;
+      plan.counts.events += events.length - fresh.length;
       result = await this.applyWithRetry(partition, state, plan, end, control);
     }
     if (result === undefined) return false; // stopping
@@ -241,6 +246,7 @@ export class BatchApplier {
           published: state.published,
           changes: plan.changes,
           rejected: plan.rejected,
+          eventIds: plan.eventIds,
         });
       } catch (e) {
         if (!(e instanceof StockDbError) || !e.retriable) throw e;

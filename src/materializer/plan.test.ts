@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { stockKey } from '../canonical/identity.js';
-import type { KeyStart, SourceMark } from '../stock/model.js';
+import type { KeyStart } from '../stock/model.js';
 import { Quantity } from '../stock/quantity.js';
 import { level, movement } from '../../test/support/materializer-events.js';
 import type { MaterializerEvent } from './event.js';
@@ -16,37 +16,29 @@ interface Row {
 /** The store's rules in memory: what applyBatchPostgres does in SQL, for one process. */
 class MemoryStore {
   rows = new Map<string, Row>();
-  marks = new Map<string, Map<string, SourceMark>>();
+  applied = new Set<string>();
 
   starts(): Map<string, KeyStart> {
     const result = new Map<string, KeyStart>();
-    for (const key of new Set([...this.rows.keys(), ...this.marks.keys()])) {
-      const row = this.rows.get(key);
-      result.set(key, {
-        unit: row?.unit ?? null,
-        levelAsOf: row?.levelAsOf ?? null,
-        sources: this.marks.get(key) ?? new Map(),
-      });
-    }
+    for (const [key, row] of this.rows)
+      result.set(key, { unit: row.unit, levelAsOf: row.levelAsOf, sources: new Map() });
     return result;
   }
 
   guardsHold(plan: BatchPlan): boolean {
+    if (plan.eventIds.some((id) => this.applied.has(id))) return false;
     for (const c of plan.changes) {
       const key = stockKey(c.sku, c.location);
       const row = this.rows.get(key);
       if (!c.guard || !row) continue;
       if (row.levelAsOf !== null && row.levelAsOf > c.guard.earliestEventAt) return false;
       if (c.guard.unit !== null && row.unit !== c.guard.unit) return false;
-      for (const [system, lowest] of Object.entries(c.guard.lowestSequences)) {
-        const stored = this.marks.get(key)?.get(system);
-        if (stored && stored.sequence >= lowest) return false;
-      }
     }
     return true;
   }
 
   apply(plan: BatchPlan): void {
+    for (const id of plan.eventIds) this.applied.add(id);
     for (const c of plan.changes) {
       const key = stockKey(c.sku, c.location);
       const row = this.rows.get(key);
@@ -57,7 +49,6 @@ class MemoryStore {
         levelAsOf: c.level?.asOf ?? row?.levelAsOf ?? null,
         version: (row?.version ?? 0) + c.applied,
       });
-      this.marks.set(key, new Map([...(this.marks.get(key) ?? []), ...Object.entries(c.marks)]));
     }
   }
 
@@ -68,8 +59,12 @@ class MemoryStore {
       this.apply(optimistic);
       return 'optimistic';
     }
-    this.apply(planBatch(events, [], this.starts()));
+    this.apply(planBatch(this.fresh(events), [], this.starts()));
     return 'exact';
+  }
+
+  fresh(events: MaterializerEvent[]): MaterializerEvent[] {
+    return events.filter((e) => !this.applied.has(e.id));
   }
 
   snapshot(): Record<string, string> {
@@ -122,34 +117,20 @@ describe('materializer batch plan', () => {
       ['B', '2', 1],
     ]);
     expect(plan.counts).to.deep.include({ events: 4, applied: 3, duplicates: 1 });
+    expect(plan.eventIds).to.have.length(3);
     expect(plan.changes[0]!.guard).to.deep.include({ earliestEventAt: a.occurredAt, unit: 'EA' });
-    expect(plan.changes[1]!.guard!.lowestSequences).to.deep.equal({ sap: '5' });
   });
 
-  it('made with the rows read first it has no guards and skips what they bar', () => {
+  it('made with the rows read first it has no guards and skips what a stored level bars', () => {
     const starts = new Map<string, KeyStart>([
       [
         stockKey('SKU1', 'S001'),
-        { unit: 'EA', levelAsOf: null, sources: new Map([['pos', { sequence: '09', ids: ['x'] }]]) },
+        { unit: 'EA', levelAsOf: '2024-05-01T08:00:30.000000Z', sources: new Map() },
       ],
     ]);
-    const plan = planBatch(
-      [movement('1', '08:00', { sequence: '08' }), movement('2', '08:01', { sequence: '10' })],
-      [],
-      starts,
-    );
+    const plan = planBatch([movement('1', '08:00'), movement('2', '08:01')], [], starts);
     expect(plan.changes).to.have.length(1);
     expect(plan.changes[0]).to.deep.include({ delta: '2', applied: 1, guard: null });
-    expect(plan.changes[0]!.marks).to.deep.equal({ pos: { sequence: '10', ids: [plan.changes[0]!.last!.eventId] } });
-  });
-
-  it('keeps a change that only moves marks when every event of a stored key was barred', () => {
-    const starts = new Map<string, KeyStart>([
-      [stockKey('SKU1', 'S001'), { unit: 'EA', levelAsOf: '2024-05-01T09:00:00.000000Z', sources: new Map() }],
-    ]);
-    const plan = planBatch([movement('1', '08:00', { sequence: '11' })], [], starts);
-    expect(plan.changes[0]).to.deep.include({ applied: 0, last: null, delta: '0' });
-    expect(plan.changes[0]!.marks.pos!.sequence).to.equal('11');
   });
 
   it('gives the same rows however the stream is cut into batches (duplicates, late events, levels)', () => {
@@ -158,7 +139,7 @@ describe('materializer batch plan', () => {
       const rand = random(seed);
       const events = stream(rand, 300);
       const oneByOne = new MemoryStore();
-      for (const e of events) oneByOne.apply(planBatch([e], [], oneByOne.starts()));
+      for (const e of events) oneByOne.apply(planBatch(oneByOne.fresh([e]), [], oneByOne.starts()));
       const batched = new MemoryStore();
       for (let i = 0; i < events.length;) {
         const size = 1 + Math.floor(rand() * 40);

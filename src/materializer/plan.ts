@@ -7,6 +7,8 @@ import { EMPTY_START, foldKeyEvents } from './semantics.js';
 
 /** A batch aggregated per key, ready for one set-based write. */
 export interface BatchPlan {
+  /** Ids of the events this plan applies: the store refuses the plan if one was applied before. */
+  eventIds: string[];
   changes: StockChange[];
   rejected: RejectedMessage[];
   counts: { events: number; applied: number; duplicates: number; beforeLevel: number; rejected: number };
@@ -26,20 +28,24 @@ export function planBatch(
   rejected: readonly RejectedMessage[],
   starts?: ReadonlyMap<string, KeyStart>,
 ): BatchPlan {
+  // The same event twice in one batch (a re-delivery inside the chunk) applies once.
+  const ids = new Set<string>();
+  const distinct = events.filter((e) => !ids.has(e.id) && ids.add(e.id));
   const byKey = new Map<string, MaterializerEvent[]>();
-  for (const e of events) {
+  for (const e of distinct) {
     const key = stockKey(e.sku, e.location);
     const list = byKey.get(key);
     if (list) list.push(e);
     else byKey.set(key, [e]);
   }
   const plan: BatchPlan = {
+    eventIds: [...ids],
     changes: [],
     rejected: [...rejected],
     counts: {
       events: events.length + rejected.length,
       applied: 0,
-      duplicates: 0,
+      duplicates: events.length - distinct.length,
       beforeLevel: 0,
       rejected: rejected.length,
     },
@@ -55,7 +61,8 @@ export function planBatch(
     plan.counts.rejected += fold.rejected.length;
     for (const { event, reason } of fold.rejected) plan.rejected.push(rejection(event.raw, reason, event.id));
     // A key whose events were all barred still moves its marks, if it has a row to keep them.
-    if (fold.unit === null || (fold.applied === 0 && (fold.marks.size === 0 || start.unit === null))) continue;
+    if (fold.unit === null || (fold.applied === 0 && (fold.marks.size === 0 || start.unit === null)))
+      continue;
     plan.changes.push({
       sku,
       location,

@@ -51,47 +51,15 @@ describe('materializer semantics (one key)', () => {
     expect(onHand('100', fold)).to.equal('102');
   });
 
-  it('the same event twice in one batch applies once (same id, same sequence)', () => {
-    const first = movement('5', '08:00', { sequence: '000000000010' });
-    const other = movement('1', '08:01', { sequence: '000000000011' });
-    const fold = foldKeyEvents(EMPTY_START, [first, other, first, other]);
-    expect(fold.duplicates).to.equal(2);
-    expect(fold.delta.toFixed()).to.equal('6');
-    expect(fold.marks.get('pos')).to.deep.equal({ sequence: '000000000011', ids: [other.id] });
-  });
-
-  it('a re-delivered range (sequence at or below the stored mark) changes nothing', () => {
-    const start: KeyStart = {
-      unit: 'EA',
-      levelAsOf: null,
-      sources: new Map([['pos', { sequence: '000000000020', ids: ['id-20'] }]]),
-    };
-    const fold = foldKeyEvents(start, [
-      movement('5', '08:00', { sequence: '000000000019' }),
-      movement('5', '08:00', { sequence: '000000000020', id: 'id-20' }),
-      movement('7', '08:05', { sequence: '000000000021' }),
-    ]);
-    expect(fold.duplicates).to.equal(2);
-    expect(fold.delta.toFixed()).to.equal('7');
-  });
-
-  it('two events of one source change (same sequence, other ids) both apply', () => {
+  it('applies the events of one key whatever the order of their source sequences (several tables and partitions)', () => {
     const fold = foldKeyEvents(EMPTY_START, [
-      movement('1', '08:00', { sequence: '000000000030', id: 'a' }),
-      movement('2', '08:00', { sequence: '000000000030', id: 'b' }),
-      movement('2', '08:00', { sequence: '000000000030', id: 'b' }),
+      movement('-1', '08:02', { sequence: '000000000300', id: 'sale' }),
+      movement('24', '08:01', { sequence: '000000000266', id: 'receipt' }),
+      movement('-2', '08:03', { sequence: '000000000120', id: 'other-partition' }),
     ]);
-    expect(fold.delta.toFixed()).to.equal('3');
-    expect(fold.marks.get('pos')).to.deep.equal({ sequence: '000000000030', ids: ['a', 'b'] });
-  });
-
-  it('marks are kept per source system: sequences of different systems do not compare', () => {
-    const fold = foldKeyEvents(EMPTY_START, [
-      movement('1', '08:00', { system: 'pos', sequence: '9' }),
-      movement('1', '08:01', { system: 'sap', sequence: '1' }),
-    ]);
-    expect(fold.applied).to.equal(2);
-    expect([...fold.marks.keys()].sort()).to.deep.equal(['pos', 'sap']);
+    expect(fold.applied).to.equal(3);
+    expect(fold.duplicates).to.equal(0);
+    expect(fold.delta.toFixed()).to.equal('21');
   });
 
   it('negative stock is kept and flagged', () => {

@@ -6,10 +6,10 @@ import type { MaterializerEvent } from './event.js';
  * The stock semantics of one key (SKU × location), applied to its events of a batch in
  * partition order. Pure: the state before the batch comes in as `start`.
  *
- * - An event already applied changes nothing: per source system the highest applied
- *   source.sequence is kept with the ids applied at it; an event whose sequence sorts below,
- *   or equal with a known id, is a duplicate (Debezium re-delivers after a restart with the
- *   same id and sequence). Within a batch the same rule removes repeats.
+ * - An event already applied changes nothing. That is decided before the fold, by event id
+ *   (planBatch within a batch, the stock_applied_events table across batches): the events of
+ *   one key come from several tables and raw partitions, so their source sequences do not
+ *   arrive in order and cannot tell a re-delivery from a late event.
  * - A level sets the quantity as of its occurredAt and becomes the barrier: a movement (or an
  *   older level) that occurred before the barrier is not applied.
  * - A movement adds its signed quantity; one in another unit than the row's is rejected
@@ -38,16 +38,6 @@ export interface FoldResult<E extends MaterializerEvent> {
 
 export const EMPTY_START: KeyStart = { unit: null, levelAsOf: null, sources: new Map() };
 
-function isDuplicate(mark: SourceMark | undefined, e: MaterializerEvent): boolean {
-  if (!mark) return false;
-  return e.sequence < mark.sequence || (e.sequence === mark.sequence && mark.ids.includes(e.id));
-}
-
-function advance(mark: SourceMark | undefined, e: MaterializerEvent): SourceMark {
-  if (!mark || e.sequence > mark.sequence) return { sequence: e.sequence, ids: [e.id] };
-  return { sequence: mark.sequence, ids: [...mark.ids, e.id] };
-}
-
 export function foldKeyEvents<E extends MaterializerEvent>(
   start: KeyStart,
   events: readonly E[],
@@ -66,13 +56,6 @@ export function foldKeyEvents<E extends MaterializerEvent>(
   };
   let barrier = start.levelAsOf;
   for (const e of events) {
-    const mark = r.marks.get(e.system) ?? start.sources.get(e.system);
-    if (isDuplicate(mark, e)) {
-      r.duplicates++;
-      continue;
-    }
-    // From here on the event counts as seen, applied or not, so a re-delivery is a duplicate.
-    r.marks.set(e.system, advance(mark, e));
     if (barrier !== null && e.occurredAt < barrier) {
       r.beforeLevel++;
       continue;

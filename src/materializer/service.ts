@@ -8,10 +8,12 @@ import type { RoleHandle, StartRole } from '../service/role.js';
 import { createStockDb } from '../stock/db.js';
 import { migrateStockDb } from '../stock/migrate.js';
 import { postgresStockStore } from '../stock/postgres/stock-store.js';
+import { TABLES } from '../stock/tables.js';
 import { BatchApplier } from './batch-applier.js';
 import { createStockPublisher } from './stock-publisher.js';
 
 const STATS_INTERVAL_MS = 10000;
+const PURGE_INTERVAL_MS = 3600_000;
 /** Kafka's committed offsets are for lag tools only; once a second per partition is plenty. */
 const KAFKA_COMMIT_INTERVAL_MS = 1000;
 /**
@@ -105,7 +107,17 @@ export const startMaterializer: StartRole = async (config, log): Promise<RoleHan
       if (s.events > 0) log.info(s, 'materializer progress (since start)');
     }, STATS_INTERVAL_MS);
     stats.unref();
+    // Re-deliveries come within minutes of a connector restart; ids older than the window go.
+    const purge = setInterval(() => {
+      db(TABLES.appliedEvents)
+        .where('applied_at', '<', new Date(Date.now() - config.materializer.dedupWindowHours * 3600_000))
+        .delete()
+        .then((n) => n > 0 && log.info({ ids: n }, 'forgot applied event ids older than the dedup window'))
+        .catch((e: unknown) => log.warn({ err: e }, 'purging old applied event ids failed; retrying later'));
+    }, PURGE_INTERVAL_MS);
+    purge.unref();
     cleanups.push(() => {
+      clearInterval(purge);
       clearInterval(stats);
       log.info({ ...applier.stats }, 'materializer stopped');
       return Promise.resolve();

@@ -15,6 +15,9 @@ export interface StockPublisher {
   close(): Promise<void>;
 }
 
+/** Rows per produce request: ~300 bytes each, well under the broker's 1 MiB limit per batch. */
+const SEND_CHUNK = 500;
+
 export function stockMessageValue(row: StockRow): string {
   return JSON.stringify({
     sku: row.sku,
@@ -53,13 +56,17 @@ export async function createStockPublisher(
         value: stockMessageValue(row),
         headers: { 'content-type': 'application/json' },
       }));
+      let sent = 0;
       for (let attempt = 1; ; attempt++) {
         try {
-          await producer.send({ topic, messages, acks: -1 });
+          // Bounded sends: a whole batch of rows in one request can exceed the broker's
+          // message.max.bytes (1 MiB by default) and would then fail for ever.
+          for (; sent < messages.length; sent += SEND_CHUNK)
+            await producer.send({ topic, messages: messages.slice(sent, sent + SEND_CHUNK), acks: -1 });
           return true;
         } catch (e) {
           // The database already has the change; the topic is a view of it and catches up.
-          log.warn({ err: e, topic, rows: rows.length, attempt }, 'publishing stock rows failed; retrying');
+          log.warn({ err: e, topic, rows: rows.length - sent, attempt }, 'publishing stock rows failed; retrying');
           if (signal.aborted) return false;
           await sleep(Math.min(5000, 100 * 2 ** attempt), undefined, { signal }).catch(() => undefined);
           if (signal.aborted) return false;

@@ -97,6 +97,8 @@ export interface StockBatch {
   published: bigint;
   changes: StockChange[];
   rejected: RejectedMessage[];
+  /** Ids of the events the batch applies; recorded, and refused when one was applied before. */
+  eventIds: string[];
 }
 
 export type ApplyResult =
@@ -104,4 +106,4 @@ export type ApplyResult =
   /** Another consumer moved the partition's position: this one no longer owns it. */
   | { status: 'fenced' }
   /** A guard failed; nothing was written. The starts of the batch's keys, to compute it exactly. */
-  | { status: 'guard-failed'; starts: Map<string, KeyStart> };
+  | { status: 'guard-failed'; starts: Map<string, KeyStart>; appliedBefore: Set<string> };

@@ -9,6 +9,7 @@ export const TABLES = {
   totalsByKind: 'stock_totals_by_kind',
   rejectedEvents: 'stock_rejected_events',
   positions: 'materializer_positions',
+  appliedEvents: 'stock_applied_events',
 } as const;
 
 export const LOCATION_KINDS = ['store', 'warehouse', 'distribution_center'] as const;

@@ -15,7 +15,14 @@ import { ensureStack, STACK_TIMEOUT_MS } from '../support/stack.js';
 const log = createLogger({ level: 'warn' });
 
 /** Polls the API until the row shows the expected quantity; returns when it did, in ms after `since`. */
-async function waitForStock(api: ApiHandle, sku: string, location: string, onHand: string, since: number, timeoutMs = 60000): Promise<number> {
+async function waitForStock(
+  api: ApiHandle,
+  sku: string,
+  location: string,
+  onHand: string,
+  since: number,
+  timeoutMs = 60000,
+): Promise<number> {
   let last = '';
   while (Date.now() - since < timeoutMs) {
     const response = await fetch(`${api.url}/v1/stock/${sku}/locations/${location}`);
@@ -26,7 +33,9 @@ async function waitForStock(api: ApiHandle, sku: string, location: string, onHan
     }
     await sleep(20);
   }
-  throw new Error(`${sku}@${location} did not reach ${onHand} within ${timeoutMs} ms (last seen: ${last || 'no row'})`);
+  throw new Error(
+    `${sku}@${location} did not reach ${onHand} within ${timeoutMs} ms (last seen: ${last || 'no row'})`,
+  );
 }
 
 describe('end to end: a store database row change, through Debezium, mapper and materializer, to the stock API (integration)', function () {
@@ -59,8 +68,14 @@ describe('end to end: a store database row change, through Debezium, mapper and 
     const sku = `E${randomInt(10_000_000, 99_999_999)}`;
     const client = await connectStorePostgres(await ensureStack());
     try {
-      await client.query("INSERT INTO items (sku, barcode, description, unit) VALUES ($1, $2, 'E2E', 'EA')", [sku, ean13(`27${sku.slice(1)}00`)]);
-      await client.query("INSERT INTO stock_on_hand (location_id, sku, quantity, unit, updated_at) VALUES ('S001', $1, 40, 'EA', now() - interval '1 minute')", [sku]);
+      await client.query("INSERT INTO items (sku, barcode, description, unit) VALUES ($1, $2, 'E2E', 'EA')", [
+        sku,
+        ean13(`27${sku.slice(1)}00`),
+      ]);
+      await client.query(
+        "INSERT INTO stock_on_hand (location_id, sku, quantity, unit, updated_at) VALUES ('S001', $1, 40, 'EA', now() - interval '1 minute')",
+        [sku],
+      );
       const levelAt = Date.now();
       await waitForStock(api, sku, 'S001', '40', levelAt);
       await client.query(
@@ -79,8 +94,14 @@ describe('end to end: a store database row change, through Debezium, mapper and 
     const env = await ensureStack();
     const connection = await connectStoreMariadb(env);
     try {
-      await connection.execute("INSERT INTO items (sku, barcode, description, unit) VALUES (?, ?, 'E2E', 'KG')", [sku, ean13(`26${sku.slice(1)}00`)]);
-      await connection.execute("INSERT INTO stock_on_hand (location_id, sku, quantity, unit, updated_at) VALUES ('S101', ?, 10.5, 'KG', UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE)", [sku]);
+      await connection.execute(
+        "INSERT INTO items (sku, barcode, description, unit) VALUES (?, ?, 'E2E', 'KG')",
+        [sku, ean13(`26${sku.slice(1)}00`)],
+      );
+      await connection.execute(
+        "INSERT INTO stock_on_hand (location_id, sku, quantity, unit, updated_at) VALUES ('S101', ?, 10.5, 'KG', UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE)",
+        [sku],
+      );
       await waitForStock(api, sku, 'S101', '10.5', Date.now());
       await connection.execute(
         "INSERT INTO sale_lines (sale_id, line_no, location_id, sku, quantity, unit, unit_price, sold_at) VALUES (?, 1, 'S101', ?, 0.25, 'KG', 4.99, UTC_TIMESTAMP(6))",

@@ -9,7 +9,12 @@ import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
 import { createStockDb } from '../../src/stock/db.js';
 import { migrateStockDb } from '../../src/stock/migrate.js';
 import { upsertLocations, type Location } from '../../src/stock/reference-data.js';
-import { expectedStock, generateStream, seededRandom, type ExpectedRow } from '../support/canonical-stream.js';
+import {
+  expectedStock,
+  generateStream,
+  seededRandom,
+  type ExpectedRow,
+} from '../support/canonical-stream.js';
 import {
   createTopic,
   differences,
@@ -101,7 +106,8 @@ describe('materializer (integration)', function () {
 
   async function waitForProgress(t: Isolation, target: bigint, p: MaterializerProcess): Promise<void> {
     while ((await progress(t)) < target) {
-      if (p.child.exitCode !== null) throw new Error(`materializer exited early:\n${p.log.slice(-20).join('\n')}`);
+      if (p.child.exitCode !== null)
+        throw new Error(`materializer exited early:\n${p.log.slice(-20).join('\n')}`);
       await sleep(20);
     }
   }
@@ -111,14 +117,21 @@ describe('materializer (integration)', function () {
    * (spread over the run, each a random few milliseconds after a commit), restarting it each
    * time; then waits until every partition's stored position is the topic's end.
    */
-  async function runWithKills(t: Isolation, kills: number, whileRunning?: (k: number) => Promise<void>): Promise<void> {
+  async function runWithKills(
+    t: Isolation,
+    kills: number,
+    whileRunning?: (k: number) => Promise<void>,
+  ): Promise<void> {
     const rand = seededRandom(t.seed);
     const ends = await endOffsets(brokers, t.topic);
     const total = sumOffsets(ends);
     for (let k = 0; k < kills; k++) {
       const p = start(t);
       const share = (k + 0.3 + rand() * 0.6) / (kills + 1);
-      await Promise.all([waitForProgress(t, (total * BigInt(Math.round(share * 1000))) / 1000n, p), whileRunning?.(k)]);
+      await Promise.all([
+        waitForProgress(t, (total * BigInt(Math.round(share * 1000))) / 1000n, p),
+        whileRunning?.(k),
+      ]);
       await sleep(Math.floor(rand() * 150));
       await killHard(p);
       console.log(`      SIGKILL ${k + 1} at ${await progress(t)} of ${total} offsets`);
@@ -136,11 +149,19 @@ describe('materializer (integration)', function () {
   /** Totals per SKU, region and kind equal sums of the expected rows under the final locations. */
   async function expectExactTotals(t: Isolation, expected: Map<string, ExpectedRow>): Promise<void> {
     const where = new Map(t.locations.map((l) => [l.id, l]));
-    const sums = { sku: new Map<string, string[]>(), region: new Map<string, string[]>(), kind: new Map<string, string[]>() };
+    const sums = {
+      sku: new Map<string, string[]>(),
+      region: new Map<string, string[]>(),
+      kind: new Map<string, string[]>(),
+    };
     const add = (m: Map<string, string[]>, key: string, row: ExpectedRow) => {
       const [q, n, neg] = m.get(key) ?? ['0', '0', '0'];
       const negative = row.onHand.isNegative() && !row.onHand.isZero();
-      m.set(key, [new Decimal(q!).plus(row.onHand).toFixed(), String(Number(n) + 1), String(Number(neg) + (negative ? 1 : 0))]);
+      m.set(key, [
+        new Decimal(q!).plus(row.onHand).toFixed(),
+        String(Number(n) + 1),
+        String(Number(neg) + (negative ? 1 : 0)),
+      ]);
     };
     for (const [key, row] of expected) {
       const [sku, location] = key.split('@') as [string, string];
@@ -172,14 +193,21 @@ describe('materializer (integration)', function () {
     for (const [key, row] of stored) {
       const p = published.get(key);
       if (!p || p.version !== row.version || !new Decimal(p.onHand).equals(row.on_hand))
-        missing.push(`${key}: table v${row.version} ${row.on_hand}, topic ${p ? `v${p.version} ${p.onHand}` : 'none'}`);
+        missing.push(
+          `${key}: table v${row.version} ${row.on_hand}, topic ${p ? `v${p.version} ${p.onHand}` : 'none'}`,
+        );
     }
     expect(missing.slice(0, 10), `${missing.length} rows not on the stock topic`).to.deep.equal([]);
   }
 
   it('applies 100,000 events exactly once across three SIGKILLs; totals and the stock topic agree', async () => {
     const t = isolation('k');
-    const events = generateStream({ seed: t.seed, events: EVENTS, skus: t.skus, locations: t.locations.map((l) => l.id) });
+    const events = generateStream({
+      seed: t.seed,
+      events: EVENTS,
+      skus: t.skus,
+      locations: t.locations.map((l) => l.id),
+    });
     await createTopic(brokers, t.topic, PARTITIONS);
     await produceEvents(brokers, t.topic, events);
     // Three locations known from the start; two registered while the materializer runs, which
@@ -198,10 +226,16 @@ describe('materializer (integration)', function () {
 
   it('gives the same result when every event is delivered twice (re-deliveries, SIGKILLs)', async () => {
     const t = isolation('d');
-    const events = generateStream({ seed: t.seed, events: EVENTS, skus: t.skus, locations: t.locations.map((l) => l.id) });
+    const events = generateStream({
+      seed: t.seed,
+      events: EVENTS,
+      skus: t.skus,
+      locations: t.locations.map((l) => l.id),
+    });
     // Like Debezium after a connector restart: each stretch of changes arrives, then again.
     const twice: CanonicalEvent[] = [];
-    for (let i = 0; i < events.length; i += 500) twice.push(...events.slice(i, i + 500), ...events.slice(i, i + 500));
+    for (let i = 0; i < events.length; i += 500)
+      twice.push(...events.slice(i, i + 500), ...events.slice(i, i + 500));
     await createTopic(brokers, t.topic, PARTITIONS);
     await produceEvents(brokers, t.topic, twice);
     await upsertLocations(db, t.locations);
@@ -213,7 +247,12 @@ describe('materializer (integration)', function () {
 
   it('shares the partitions between two processes of one group and still gives the exact result', async () => {
     const t = isolation('s');
-    const events = generateStream({ seed: t.seed, events: EVENTS, skus: t.skus, locations: t.locations.map((l) => l.id) });
+    const events = generateStream({
+      seed: t.seed,
+      events: EVENTS,
+      skus: t.skus,
+      locations: t.locations.map((l) => l.id),
+    });
     await createTopic(brokers, t.topic, PARTITIONS);
     await upsertLocations(db, t.locations);
     const half = events.length / 2;
@@ -226,7 +265,8 @@ describe('materializer (integration)', function () {
       p.log
         .filter((l) => l.includes('"partitions assigned"'))
         .map((l) => (JSON.parse(l) as { partitions: number[] }).partitions);
-    while (assignments(second).length === 0 || assignments(first).at(-1)!.length === PARTITIONS) await sleep(50);
+    while (assignments(second).length === 0 || assignments(first).at(-1)!.length === PARTITIONS)
+      await sleep(50);
     // Both consume now; the second half of the stream is applied by both.
     await produceEvents(brokers, t.topic, events.slice(half));
     await waitCaughtUp(db, await endOffsets(brokers, t.topic), t.groupId, t.topic, [first, second], 240_000);
@@ -242,24 +282,36 @@ describe('materializer (integration)', function () {
   it('keeps messages it cannot apply in stock_rejected_events and applies the rest', async () => {
     const t = isolation('r');
     // In source order (sequences ascend): a good movement, one in another unit, a good one.
-    const [good1, kilos, good2] = generateStream({ seed: 7, events: 3, levels: 0, late: 0, skus: [t.skus[0]!], locations: [t.locations[0]!.id] }) as [
-      CanonicalEvent,
-      CanonicalEvent,
-      CanonicalEvent,
-    ];
+    const [good1, kilos, good2] = generateStream({
+      seed: 7,
+      events: 3,
+      levels: 0,
+      late: 0,
+      skus: [t.skus[0]!],
+      locations: [t.locations[0]!.id],
+    }) as [CanonicalEvent, CanonicalEvent, CanonicalEvent];
     kilos.data.unit = 'KG';
     await createTopic(brokers, t.topic, 1);
     const producer = kafkajsClient({ brokers, clientId: 'stockline-test' }).producer();
     await producer.connect();
     await producer.send({
       topic: t.topic,
-      messages: [toKafkaMessage(good1), { key: 'not-canonical', value: 'hello' }, toKafkaMessage(kilos), toKafkaMessage(good2)],
+      messages: [
+        toKafkaMessage(good1),
+        { key: 'not-canonical', value: 'hello' },
+        toKafkaMessage(kilos),
+        toKafkaMessage(good2),
+      ],
     });
     await producer.disconnect();
     const p = start(t);
     await waitCaughtUp(db, await endOffsets(brokers, t.topic), t.groupId, t.topic, [p], 60_000);
     const rejected = await db('stock_rejected_events')
-      .select<{ kafka_offset: string; message_key: string; reason: string }[]>('kafka_offset', 'message_key', 'reason')
+      .select<{ kafka_offset: string; message_key: string; reason: string }[]>(
+        'kafka_offset',
+        'message_key',
+        'reason',
+      )
       .where({ group_id: t.groupId })
       .orderBy('kafka_offset');
     expect(rejected.map((r) => [r.kafka_offset, r.message_key])).to.deep.equal([

@@ -16,7 +16,12 @@ describe('stock store on PostgreSQL (integration)', function () {
   const run = `P${randomBytes(3).toString('hex')}`;
   const partition = { groupId: `test-store-${run}`, topic: `test.store.${run}`, partition: 0 };
 
-  const change = (sku: string, location: string, delta: string, extra: Partial<StockChange> = {}): StockChange => ({
+  const change = (
+    sku: string,
+    location: string,
+    delta: string,
+    extra: Partial<StockChange> = {},
+  ): StockChange => ({
     sku: `${run}-${sku}`,
     location: `${run}${location}`,
     level: null,
@@ -35,6 +40,7 @@ describe('stock store on PostgreSQL (integration)', function () {
     published: next,
     changes,
     rejected: [],
+    eventIds: changes.map((c) => c.last?.eventId ?? `${c.sku}-${String(next)}`),
   });
   const onHand = async (sku: string, location: string) =>
     (
@@ -56,14 +62,20 @@ describe('stock store on PostgreSQL (integration)', function () {
 
   it('applies a batch and its position together; a batch from a stale position writes nothing', async () => {
     expect(await store.claimPosition(partition, 0n)).to.deep.equal({ next: 0n, published: 0n });
-    const applied = await store.applyBatch(batch(0n, 10n, [change('A', 'S1', '5'), change('A', 'S2', '-2.5')]));
+    const applied = await store.applyBatch(
+      batch(0n, 10n, [change('A', 'S1', '5'), change('A', 'S2', '-2.5')]),
+    );
     expect(applied.status).to.equal('applied');
-    expect(applied.status === 'applied' && applied.rows.map((r) => [r.onHand, r.version, r.negative])).to.have.deep.members([
+    expect(
+      applied.status === 'applied' && applied.rows.map((r) => [r.onHand, r.version, r.negative]),
+    ).to.have.deep.members([
       ['5', '1', false],
       ['-2.5', '1', true],
     ]);
     // Another consumer still believes the partition stands at 0: fenced, nothing written.
-    expect(await store.applyBatch(batch(0n, 10n, [change('A', 'S1', '100')]))).to.deep.equal({ status: 'fenced' });
+    expect(await store.applyBatch(batch(0n, 10n, [change('A', 'S1', '100')]))).to.deep.equal({
+      status: 'fenced',
+    });
     expect(await onHand('A', 'S1')).to.equal('5.000000');
     expect(await store.claimPosition(partition, 0n)).to.deep.equal({ next: 10n, published: 10n });
   });
@@ -106,14 +118,22 @@ describe('stock store on PostgreSQL (integration)', function () {
       unknown: ['-2.500000', 1, 1],
       [`${run}-north`]: ['5.000000', 1, 0],
     });
-    await upsertLocations(db, [{ id: `${run}S2`, kind: 'warehouse', region: `${run}-north`, dataCenter: 'dc1' }]);
-    expect(await totals('stock_totals_by_region', 'region')).to.deep.equal({ [`${run}-north`]: ['2.500000', 2, 1] });
+    await upsertLocations(db, [
+      { id: `${run}S2`, kind: 'warehouse', region: `${run}-north`, dataCenter: 'dc1' },
+    ]);
+    expect(await totals('stock_totals_by_region', 'region')).to.deep.equal({
+      [`${run}-north`]: ['2.500000', 2, 1],
+    });
     expect(await totals('stock_totals_by_kind', 'location_kind')).to.deep.equal({
       store: ['5.000000', 1, 0],
       warehouse: ['-2.500000', 1, 1],
     });
     // The next batch counts under the registered region directly.
-    await store.applyBatch(batch(10n, 20n, [change('A', 'S2', '3', { marks: { pos: { sequence: '0002', ids: ['c'] } } })]));
-    expect(await totals('stock_totals_by_region', 'region')).to.deep.equal({ [`${run}-north`]: ['5.500000', 2, 0] });
+    await store.applyBatch(
+      batch(10n, 20n, [change('A', 'S2', '3', { marks: { pos: { sequence: '0002', ids: ['c'] } } })]),
+    );
+    expect(await totals('stock_totals_by_region', 'region')).to.deep.equal({
+      [`${run}-north`]: ['5.500000', 2, 0],
+    });
   });
 });

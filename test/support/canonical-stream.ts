@@ -37,6 +37,7 @@ export function generateStream(options: StreamOptions): CanonicalEvent[] {
   const counters: Record<string, number> = { 'store-pg': 0, sap: 0 };
   const base = Date.parse('2024-05-01T00:00:00Z');
   const events: CanonicalEvent[] = [];
+  const namespace = options.skus[0] ?? '';
   for (let i = 0; i < options.events; i++) {
     const sku = pick(options.skus);
     const location = pick(options.locations);
@@ -57,7 +58,9 @@ export function generateStream(options: StreamOptions): CanonicalEvent[] {
       : system === 'sap'
         ? 'sapabap1.MATDOC'
         : 'store.public.sale_lines';
-    const position = String(counter);
+    // Ids derive from the source position, and the materializer remembers applied ids across
+    // runs: positions are namespaced by the run's SKUs so one run's events never pass for another's.
+    const position = `${namespace}/${counter}`;
     const mapping = isLevel ? 'test-levels' : 'test-movements';
     events.push({
       id: eventId(system, entity, position, mapping, 0),
@@ -72,7 +75,14 @@ export function generateStream(options: StreamOptions): CanonicalEvent[] {
         unit: 'EA',
         reason: isLevel ? 'count' : pick(MOVEMENT_REASONS),
         occurredAt,
-        source: { system, entity, position, sequence: sortable(counter) },
+        // One system's events reach a key from several tables and raw partitions, so their
+        // sequences arrive out of order: nothing may be taken for a re-delivery because of it.
+        source: {
+          system,
+          entity,
+          position,
+          sequence: sortable(Math.max(1, counter * 10 + Math.floor(rand() * 20_000) - 10_000)),
+        },
         mapping,
       },
     });

@@ -9,7 +9,10 @@ import type { Knex } from 'knex';
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('stock', (t) => {
-    t.text('source_marks').notNullable().defaultTo('{}').comment('per source system: [highest applied sequence, ids applied at it]');
+    t.text('source_marks')
+      .notNullable()
+      .defaultTo('{}')
+      .comment('per source system: [highest applied sequence, ids applied at it]');
   });
   const marks = new Map<string, Record<string, string[]>>();
   const rows = await knex('stock_source_sequences').select<
@@ -21,7 +24,9 @@ export async function up(knex: Knex): Promise<void> {
   }
   for (const [key, bySystem] of marks) {
     const [sku, location] = JSON.parse(key) as [string, string];
-    await knex('stock').where({ sku, location }).update({ source_marks: JSON.stringify(bySystem) });
+    await knex('stock')
+      .where({ sku, location })
+      .update({ source_marks: JSON.stringify(bySystem) });
   }
   await knex.schema.dropTable('stock_source_sequences');
 }
@@ -36,7 +41,11 @@ export async function down(knex: Knex): Promise<void> {
     t.timestamp('updated_at', { useTz: true, precision: 6 }).notNullable();
     t.primary(['sku', 'location', 'source_system']);
   });
-  const rows = await knex('stock').select<{ sku: string; location: string; source_marks: string }[]>('sku', 'location', 'source_marks');
+  const rows = await knex('stock').select<{ sku: string; location: string; source_marks: string }[]>(
+    'sku',
+    'location',
+    'source_marks',
+  );
   for (const r of rows) {
     const bySystem = JSON.parse(r.source_marks) as Record<string, string[]>;
     const marks = Object.entries(bySystem).map(([system, [sequence, ...ids]]) => ({

@@ -31,13 +31,21 @@ export async function applyBatchPostgres(db: Knex, batch: StockBatch): Promise<A
   const row = result.rows[0]!;
   if (row.applied) {
     // Rows whose change only moved marks are not news for the stock topic.
-    const changed = new Set(batch.changes.filter((c) => c.applied > 0).map((c) => stockKey(c.sku, c.location)));
+    const changed = new Set(
+      batch.changes.filter((c) => c.applied > 0).map((c) => stockKey(c.sku, c.location)),
+    );
     return {
       status: 'applied',
       rows: (row.rows ?? []).filter((r) => changed.has(stockKey(r.sku, r.location))).map(normalizeRow),
     };
   }
-  if (row.violated && row.starts) return { status: 'guard-failed', starts: startsOf(row.starts) };
+  if (row.violated) {
+    return {
+      status: 'guard-failed',
+      starts: startsOf(row.starts ?? []),
+      appliedBefore: new Set(row.applied_before ?? []),
+    };
+  }
   return { status: 'fenced' };
 }
 
@@ -49,20 +57,64 @@ export function applyStatement(batch: StockBatch): { sql: string; bindings: Knex
   const ch = <T>(f: (c: (typeof changes)[number]) => T): T[] => changes.map(f);
   const rj = <T>(f: (r: StockBatch['rejected'][number]) => T): T[] => batch.rejected.map(f);
   const marksJson = (marks: Record<string, { sequence: string; ids: readonly string[] }>) =>
-    JSON.stringify(Object.fromEntries(Object.entries(marks).map(([system, m]) => [system, [m.sequence, ...m.ids]])));
+    JSON.stringify(
+      Object.fromEntries(Object.entries(marks).map(([system, m]) => [system, [m.sequence, ...m.ids]])),
+    );
 
   const sql = `
 WITH
 k AS (
   SELECT * FROM unnest(
-    ${b.bind(ch((c) => c.sku), 'text[]')}, ${b.bind(ch((c) => c.location), 'text[]')},
-    ${b.bind(ch((c) => c.level?.quantity ?? null), 'numeric[]')}, ${b.bind(ch((c) => c.level?.asOf ?? null), 'timestamptz[]')},
-    ${b.bind(ch((c) => c.unit), 'text[]')}, ${b.bind(ch((c) => c.delta), 'numeric[]')},
-    ${b.bind(ch((c) => c.applied), 'integer[]')}, ${b.bind(ch((c) => c.last?.eventId ?? null), 'text[]')},
-    ${b.bind(ch((c) => c.last?.occurredAt ?? null), 'timestamptz[]')}, ${b.bind(ch((c) => marksJson(c.marks)), 'jsonb[]')},
-    ${b.bind(ch((c) => c.guard !== null), 'boolean[]')}, ${b.bind(ch((c) => c.guard?.earliestEventAt ?? null), 'timestamptz[]')},
-    ${b.bind(ch((c) => c.guard?.unit ?? null), 'text[]')},
-    ${b.bind(ch((c) => (c.guard ? JSON.stringify(c.guard.lowestSequences) : null)), 'jsonb[]')}
+    ${b.bind(
+      ch((c) => c.sku),
+      'text[]',
+    )}, ${b.bind(
+      ch((c) => c.location),
+      'text[]',
+    )},
+    ${b.bind(
+      ch((c) => c.level?.quantity ?? null),
+      'numeric[]',
+    )}, ${b.bind(
+      ch((c) => c.level?.asOf ?? null),
+      'timestamptz[]',
+    )},
+    ${b.bind(
+      ch((c) => c.unit),
+      'text[]',
+    )}, ${b.bind(
+      ch((c) => c.delta),
+      'numeric[]',
+    )},
+    ${b.bind(
+      ch((c) => c.applied),
+      'integer[]',
+    )}, ${b.bind(
+      ch((c) => c.last?.eventId ?? null),
+      'text[]',
+    )},
+    ${b.bind(
+      ch((c) => c.last?.occurredAt ?? null),
+      'timestamptz[]',
+    )}, ${b.bind(
+      ch((c) => marksJson(c.marks)),
+      'jsonb[]',
+    )},
+    ${b.bind(
+      ch((c) => c.guard !== null),
+      'boolean[]',
+    )}, ${b.bind(
+      ch((c) => c.guard?.earliestEventAt ?? null),
+      'timestamptz[]',
+    )},
+    ${b.bind(
+      ch((c) => c.guard?.unit ?? null),
+      'text[]',
+    )},
+    ${b.bind(
+      ch((c) => (c.guard ? JSON.stringify(c.guard.lowestSequences) : null)),
+      'jsonb[]',
+    )}
   ) AS k(sku, location, level_qty, level_at, unit, delta, applied, last_id, last_at, marks,
          guarded, guard_at, guard_unit, guard_sequences)
 ),
@@ -74,13 +126,18 @@ old AS (
     LEFT JOIN ${TABLES.stock} s ON s.sku = k.sku AND s.location = k.location
     LEFT JOIN ${TABLES.locations} l ON l.id = k.location
 ),
+applied_before AS (
+  SELECT event_id FROM ${TABLES.appliedEvents} WHERE event_id = ANY(${b.bind(batch.eventIds, 'text[]')})
+),
 violation AS (
-  SELECT 1 FROM old
-   WHERE guarded AND old_unit IS NOT NULL
-     AND (old_level_as_of > guard_at OR old_unit <> coalesce(guard_unit, old_unit)
-          OR EXISTS (SELECT 1 FROM jsonb_each_text(guard_sequences) g
-                      WHERE (old_marks -> g.key ->> 0) COLLATE "C" >= g.value COLLATE "C"))
-  LIMIT 1
+  (SELECT 1 FROM old
+    WHERE guarded AND old_unit IS NOT NULL
+      AND (old_level_as_of > guard_at OR old_unit <> coalesce(guard_unit, old_unit)
+           OR EXISTS (SELECT 1 FROM jsonb_each_text(guard_sequences) g
+                       WHERE (old_marks -> g.key ->> 0) COLLATE "C" >= g.value COLLATE "C"))
+    LIMIT 1)
+  UNION ALL
+  (SELECT 1 FROM applied_before LIMIT 1)
 ),
 pos AS (
   UPDATE ${TABLES.positions}
@@ -119,14 +176,38 @@ contrib AS (
 ${totalsUpsert('up_totals', TABLES.totals, [])},
 ${totalsUpsert('up_region', TABLES.totalsByRegion, ['region'])},
 ${totalsUpsert('up_kind', TABLES.totalsByKind, ['location_kind'])},
+up_applied AS (
+  INSERT INTO ${TABLES.appliedEvents} (event_id, applied_at)
+  SELECT unnest(${b.bind(batch.eventIds, 'text[]')}), now() WHERE (SELECT ok FROM go)
+  ON CONFLICT (event_id) DO NOTHING
+  RETURNING 1
+),
 up_rejected AS (
   INSERT INTO ${TABLES.rejectedEvents}
          (group_id, topic, kafka_partition, kafka_offset, message_key, event_id, reason, message_value, message_headers, rejected_at)
   SELECT ${b.bind(groupId, 'text')}, ${b.bind(topic, 'text')}, ${b.bind(partition, 'integer')}, r.*, now()
     FROM unnest(
-      ${b.bind(rj((r) => r.offset), 'bigint[]')}, ${b.bind(rj((r) => r.key), 'text[]')}, ${b.bind(rj((r) => r.eventId), 'text[]')},
-      ${b.bind(rj((r) => r.reason), 'text[]')}, ${b.bind(rj((r) => r.value), 'text[]')},
-      ${b.bind(rj((r) => JSON.stringify(r.headers)), 'text[]')}
+      ${b.bind(
+        rj((r) => r.offset),
+        'bigint[]',
+      )}, ${b.bind(
+        rj((r) => r.key),
+        'text[]',
+      )}, ${b.bind(
+        rj((r) => r.eventId),
+        'text[]',
+      )},
+      ${b.bind(
+        rj((r) => r.reason),
+        'text[]',
+      )}, ${b.bind(
+        rj((r) => r.value),
+        'text[]',
+      )},
+      ${b.bind(
+        rj((r) => JSON.stringify(r.headers)),
+        'text[]',
+      )}
     ) AS r(kafka_offset, message_key, event_id, reason, message_value, message_headers)
    WHERE (SELECT ok FROM go)
   ON CONFLICT (group_id, topic, kafka_partition, kafka_offset) DO NOTHING
@@ -141,7 +222,8 @@ SELECT (SELECT ok FROM go) AS applied,
        CASE WHEN EXISTS (SELECT 1 FROM violation) THEN
          (SELECT json_agg(json_build_object('sku', sku, 'location', location, 'unit', old_unit,
                    'levelAsOf', ${isoUtc('old_level_as_of')}, 'marks', old_marks)) FROM old)
-       END AS starts`;
+       END AS starts,
+       (SELECT json_agg(event_id) FROM applied_before) AS applied_before`;
   return { sql, bindings: b.values as Knex.RawBinding[] };
 }
 
@@ -150,8 +232,15 @@ interface ApplyRow {
   violated: boolean;
   rows: StockRow[] | null;
   starts:
-    | { sku: string; location: string; unit: string | null; levelAsOf: string | null; marks: Record<string, string[]> | null }[]
+    | {
+        sku: string;
+        location: string;
+        unit: string | null;
+        levelAsOf: string | null;
+        marks: Record<string, string[]> | null;
+      }[]
     | null;
+  applied_before: string[] | null;
 }
 
 function totalsUpsert(name: string, table: string, by: string[]): string {
@@ -171,7 +260,8 @@ function startsOf(starts: NonNullable<ApplyRow['starts']>): Map<string, KeyStart
   const result = new Map<string, KeyStart>();
   for (const r of starts) {
     const sources = new Map<string, SourceMark>();
-    for (const [system, [sequence, ...ids]] of Object.entries(r.marks ?? {})) sources.set(system, { sequence: sequence!, ids });
+    for (const [system, [sequence, ...ids]] of Object.entries(r.marks ?? {}))
+      sources.set(system, { sequence: sequence!, ids });
     result.set(stockKey(r.sku, r.location), { unit: r.unit, levelAsOf: r.levelAsOf, sources });
   }
   return result;
