@@ -1,8 +1,8 @@
-// npm run bench:materializer [-- --events 200000 --keys 200000 --sizes 100,1000,5000 --workers 1,3 --e2e]
+// npm run bench:materializer [-- --events 200000 --keys 200000 --sizes 100,1000,5000 --workers 1,3 --e2e | --e2e-only]
 //
 // Events per second the materializer applies to the stack's PostgreSQL, per batch size.
-// "apply": decode + per-key plan + the one-statement write (stock rows with their marks, three
-// totals, position) of each batch, against a stock table that already holds `keys` rows, as in
+// "apply": decode + per-key plan + the one-statement write (stock rows, three totals, applied
+// event ids, position) of each batch, against a stock table that already holds `keys` rows, as in
 // steady state; `workers` partitions applied at the same time, as the role does.
 // Keys are drawn uniformly (every event of a batch on another row: the worst case) and skewed
 // (log-uniform ranks: a few hot SKUs, a long tail, as sales are).
@@ -39,6 +39,7 @@ const { values: args } = parseArgs({
     sizes: { type: 'string', default: '100,1000,5000' },
     workers: { type: 'string', default: '1,3' },
     e2e: { type: 'boolean', default: false },
+    'e2e-only': { type: 'boolean', default: false },
   },
 });
 const EVENTS = Number(args.events);
@@ -73,7 +74,8 @@ function* events(
     const sequence = sortable(seed * 10_000_000 + i);
     const occurredAt = new Date(start + seed * 86_400_000 + i * 10).toISOString();
     yield {
-      id: eventId('bench', 'bench.sale_lines', sequence, 'bench', 0),
+      // Ids derive from the source position; the run id keeps runs from passing for re-deliveries.
+      id: eventId('bench', 'bench.sale_lines', `${run}/${sequence}`, 'bench', 0),
       source: '/stockline/bench/bench.sale_lines',
       type: level ? LEVEL : MOVEMENT,
       time: occurredAt,
@@ -94,9 +96,13 @@ function* events(
   }
 }
 
+/** Every event id the benchmark made, to remove them from the applied ids at the end. */
+const benchIds: string[] = [];
+
 function rawMessages(list: Iterable<CanonicalEvent>): RawMessage[] {
   let offset = 0;
   return [...list].map((e) => {
+    benchIds.push(e.id);
     const m = toKafkaMessage(e);
     return {
       offset: String(offset++),
@@ -146,7 +152,6 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 async function benchApply(db: Knex): Promise<void> {
-  if (WORKERS.length === 0 || SIZES.length === 0) return;
   const store = postgresStockStore(db);
   console.log(`filling the stock table with ${KEYS} keys (not measured) ...`);
   const fill: CanonicalEvent[] = [];
@@ -155,7 +160,7 @@ async function benchApply(db: Knex): Promise<void> {
     const location = `${run}L${k % LOCATIONS}`;
     const sequence = sortable(k);
     fill.push({
-      id: eventId('bench-fill', 'fill', sequence, 'bench', 0),
+      id: eventId('bench-fill', 'fill', `${run}/${sequence}`, 'bench', 0),
       source: '/stockline/bench-fill/fill',
       type: LEVEL,
       time: '2024-04-30T00:00:00.000Z',
@@ -249,6 +254,7 @@ async function benchEndToEnd(db: Knex): Promise<void> {
         const groupId = `bench-e2e-${run}-${distribution}-${size}`;
         await admin.createTopics([{ topic, partitions: 6 }]);
         const list = [...events(EVENTS, ++seed, distribution)];
+        for (const e of list) benchIds.push(e.id);
         for (let j = 0; j < list.length; j += 5000)
           await producer.send({ topic, acks: -1, messages: list.slice(j, j + 5000).map(toKafkaMessage) });
         const ends = await admin.endOffsets(topic);
@@ -308,13 +314,17 @@ async function cleanUp(db: Knex): Promise<void> {
   for (const t of [TABLES.stock, TABLES.totals, TABLES.totalsByRegion, TABLES.totalsByKind])
     await db(t).whereLike('sku', like).delete();
   await db(TABLES.positions).whereLike('group_id', `bench-%${run}%`).delete();
+  for (let i = 0; i < benchIds.length; i += 10_000)
+    await db(TABLES.appliedEvents)
+      .whereIn('event_id', benchIds.slice(i, i + 10_000))
+      .delete();
 }
 
 const db = createStockDb(config, { applicationName: 'stockline-bench' });
 try {
   await migrateStockDb(db);
-  await benchApply(db);
-  if (args.e2e) await benchEndToEnd(db);
+  if (!args['e2e-only']) await benchApply(db);
+  if (args.e2e || args['e2e-only']) await benchEndToEnd(db);
 } finally {
   await cleanUp(db);
   await db.destroy();

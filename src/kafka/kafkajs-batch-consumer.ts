@@ -56,7 +56,8 @@ export function kafkajsBatchConsumer(
         partitionsConsumedConcurrently: settings.concurrency ?? 1,
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        eachBatch: async (payload) => {
+          const { batch } = payload;
           const fetched: FetchedBatch = {
             topic: batch.topic,
             partition: batch.partition,
@@ -73,13 +74,20 @@ export function kafkajsBatchConsumer(
               headers: toBufferHeaders(m.headers),
             })),
           };
-          await options.onBatch(fetched, {
-            resolveOffset,
-            heartbeat,
-            seek: (offset) =>
-              c.seek({ topic: batch.topic, partition: batch.partition, offset: String(offset) }),
-            isActive: () => isRunning() && !isStale(),
-          });
+          try {
+            await options.onBatch(fetched, {
+              resolveOffset: (offset) => payload.resolveOffset(offset),
+              heartbeat: () => payload.heartbeat(),
+              seek: (offset) =>
+                c.seek({ topic: batch.topic, partition: batch.partition, offset: String(offset) }),
+              isActive: () => payload.isRunning() && !payload.isStale(),
+            });
+          } catch (e) {
+            // kafkajs's own errors (a heartbeat that finds the group rebalancing) go back to
+            // kafkajs, which rejoins the group; anything else is the caller's failure.
+            if (isKafkajsError(e)) throw e;
+            options.onCrash(e);
+          }
         },
       });
     },

@@ -20,8 +20,7 @@ class MemoryStore {
 
   starts(): Map<string, KeyStart> {
     const result = new Map<string, KeyStart>();
-    for (const [key, row] of this.rows)
-      result.set(key, { unit: row.unit, levelAsOf: row.levelAsOf, sources: new Map() });
+    for (const [key, row] of this.rows) result.set(key, { unit: row.unit, levelAsOf: row.levelAsOf });
     return result;
   }
 
@@ -123,10 +122,7 @@ describe('materializer batch plan', () => {
 
   it('made with the rows read first it has no guards and skips what a stored level bars', () => {
     const starts = new Map<string, KeyStart>([
-      [
-        stockKey('SKU1', 'S001'),
-        { unit: 'EA', levelAsOf: '2024-05-01T08:00:30.000000Z', sources: new Map() },
-      ],
+      [stockKey('SKU1', 'S001'), { unit: 'EA', levelAsOf: '2024-05-01T08:00:30.000000Z' }],
     ]);
     const plan = planBatch([movement('1', '08:00'), movement('2', '08:01')], [], starts);
     expect(plan.changes).to.have.length(1);

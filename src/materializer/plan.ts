@@ -17,11 +17,11 @@ export interface BatchPlan {
 /**
  * Groups the batch's events per key (keeping partition order) and folds each key.
  *
- * Without `starts` the plan is optimistic: it assumes the stored rows do not bar any of the
- * batch's events (no stored mark at or above their sequences, no level after them, the unit the
- * batch assumes) and carries those assumptions as guards, which the store checks in the same
- * statement that writes. That is the common case and costs one round trip. When a guard fails
- * the store returns the keys' starts and the plan is made again, exactly, with `starts`.
+ * Without `starts` the plan is optimistic: it assumes that none of the batch's events was
+ * applied before and that the stored rows bar none of them (no level after them, the unit the
+ * batch assumes), and the store checks exactly that in the statement that writes. That is the
+ * common case and costs one round trip. When a check fails the store returns the ids applied
+ * before and the keys' stored state, and the plan is made again, exactly, with `starts`.
  */
 export function planBatch(
   events: readonly MaterializerEvent[],
@@ -56,13 +56,11 @@ export function planBatch(
     const start = starts?.get(stockKey(sku, location)) ?? EMPTY_START;
     const fold = foldKeyEvents(start, keyEvents);
     plan.counts.applied += fold.applied;
-    plan.counts.duplicates += fold.duplicates;
     plan.counts.beforeLevel += fold.beforeLevel;
     plan.counts.rejected += fold.rejected.length;
     for (const { event, reason } of fold.rejected) plan.rejected.push(rejection(event.raw, reason, event.id));
-    // A key whose events were all barred still moves its marks, if it has a row to keep them.
-    if (fold.unit === null || (fold.applied === 0 && (fold.marks.size === 0 || start.unit === null)))
-      continue;
+    // Every event of the key barred or rejected: the row stays as it is.
+    if (fold.applied === 0 || fold.unit === null || fold.last === null) continue;
     plan.changes.push({
       sku,
       location,
@@ -70,19 +68,9 @@ export function planBatch(
       delta: formatQuantity(fold.delta),
       unit: fold.unit,
       applied: fold.applied,
-      last: fold.last && { eventId: fold.last.id, occurredAt: fold.last.occurredAt },
-      marks: Object.fromEntries(fold.marks),
+      last: { eventId: fold.last.id, occurredAt: fold.last.occurredAt },
       guard: optimistic
-        ? {
-            earliestEventAt: minOf(keyEvents.map((e) => e.occurredAt)),
-            unit: fold.assumedUnit,
-            lowestSequences: Object.fromEntries(
-              [...fold.marks.keys()].map((system) => [
-                system,
-                minOf(keyEvents.filter((e) => e.system === system).map((e) => e.sequence)),
-              ]),
-            ),
-          }
+        ? { earliestEventAt: minOf(keyEvents.map((e) => e.occurredAt)), unit: fold.assumedUnit }
         : null,
     });
   }

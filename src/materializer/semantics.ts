@@ -1,4 +1,4 @@
-import type { KeyStart, SourceMark } from '../stock/model.js';
+import type { KeyStart } from '../stock/model.js';
 import { Quantity } from '../stock/quantity.js';
 import type { MaterializerEvent } from './event.js';
 
@@ -24,19 +24,16 @@ export interface FoldResult<E extends MaterializerEvent> {
   unit: string | null;
   applied: number;
   last: { id: string; occurredAt: string } | null;
-  /** Source marks the batch moved, by system. */
-  marks: Map<string, SourceMark>;
   /**
    * The unit the fold took the row to have: with an unknown start, the unit of the first
    * movement applied before any level. The row must have it (or not exist) for the result to hold.
    */
   assumedUnit: string | null;
-  duplicates: number;
   beforeLevel: number;
   rejected: { event: E; reason: string }[];
 }
 
-export const EMPTY_START: KeyStart = { unit: null, levelAsOf: null, sources: new Map() };
+export const EMPTY_START: KeyStart = { unit: null, levelAsOf: null };
 
 export function foldKeyEvents<E extends MaterializerEvent>(
   start: KeyStart,
@@ -48,9 +45,7 @@ export function foldKeyEvents<E extends MaterializerEvent>(
     unit: start.unit,
     applied: 0,
     last: null,
-    marks: new Map(),
     assumedUnit: null,
-    duplicates: 0,
     beforeLevel: 0,
     rejected: [],
   };

@@ -3,7 +3,6 @@ import { StocklineError, describeError } from '../errors.js';
 import { createKafkaAdmin, kafkajsClient } from '../kafka/kafkajs-admin.js';
 import { kafkajsBatchConsumer } from '../kafka/kafkajs-batch-consumer.js';
 import type { KafkaConnection } from '../kafka/port.js';
-import type { Logger } from '../observability/logger.js';
 import type { RoleHandle, StartRole } from '../service/role.js';
 import { createStockDb } from '../stock/db.js';
 import { migrateStockDb } from '../stock/migrate.js';

@@ -66,7 +66,10 @@ export async function createStockPublisher(
           return true;
         } catch (e) {
           // The database already has the change; the topic is a view of it and catches up.
-          log.warn({ err: e, topic, rows: rows.length - sent, attempt }, 'publishing stock rows failed; retrying');
+          log.warn(
+            { err: e, topic, rows: rows.length - sent, attempt },
+            'publishing stock rows failed; retrying',
+          );
           if (signal.aborted) return false;
           await sleep(Math.min(5000, 100 * 2 ** attempt), undefined, { signal }).catch(() => undefined);
           if (signal.aborted) return false;

@@ -22,46 +22,32 @@ export interface StockRow extends StockKey {
   updatedAt: string;
 }
 
-/** The highest source.sequence applied for one key and source system, and the ids applied at it. */
-export interface SourceMark {
-  sequence: string;
-  ids: readonly string[];
-}
-
-/** What the semantics need to know of a key before a batch: the barrier, the unit, the marks. */
+/** What the semantics need to know of a key before a batch: the barrier and the unit. */
 export interface KeyStart {
   /** null when the row does not exist. */
   unit: string | null;
   levelAsOf: string | null;
-  /** By source system. */
-  sources: ReadonlyMap<string, SourceMark>;
 }
 
 /**
  * The change of one row in a batch: either "set to level + delta" (a level was applied) or
- * "add delta", and the source marks the batch moved. A change may apply no event and only move
- * marks (all its events were barred by the stored level). Guards are set when the change was
- * computed without reading the row first: the store applies the batch only if the row still
- * matches what the computation assumed.
+ * "add delta". Guards are set when the change was computed without reading the row first: the
+ * store applies the batch only if the row still matches what the computation assumed.
  */
 export interface StockChange extends StockKey {
   level: { quantity: string; asOf: string } | null;
   delta: string;
   /** The row's unit after the batch. */
   unit: string;
-  /** Events applied; 0 when only marks move. */
+  /** Events applied (at least one). */
   applied: number;
-  /** The last event applied; null when none was. */
-  last: { eventId: string; occurredAt: string } | null;
-  /** Marks the batch moved, by source system. */
-  marks: Record<string, SourceMark>;
+  /** The last event applied. */
+  last: { eventId: string; occurredAt: string };
   guard: {
     /** The row's level_as_of must not be later than this (else movements would be barred). */
     earliestEventAt: string;
     /** The row's unit, when it exists, must be this; null: any. */
     unit: string | null;
-    /** Per source system, the stored mark must sort below this sequence. */
-    lowestSequences: Record<string, string>;
   } | null;
 }
 

@@ -87,7 +87,7 @@ export async function upsertLocations(db: Knex, locations: Location[]): Promise<
          ${moveTotals('by_region', TABLES.totalsByRegion, 'region')},
          ${moveTotals('by_kind', TABLES.totalsByKind, 'location_kind', 'kind')}
          SELECT count(*)::text AS moved FROM moved`,
-        b.values as Knex.RawBinding[],
+        b.values,
       );
       // Totals that no row counts any more (typically "unknown" after registering) go away.
       const movedSkus = trx(TABLES.stock)

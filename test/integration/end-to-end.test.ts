@@ -60,7 +60,7 @@ describe('end to end: a store database row change, through Debezium, mapper and 
 
   after(async () => {
     for (const role of roles.reverse()) await role.stop().catch(() => undefined);
-    // eslint-disable-next-line no-console -- the measured latencies are part of the report
+    // The measured latencies are part of the report.
     console.log(`      source commit -> API answer: ${JSON.stringify(latencies)} ms`);
   });
 

@@ -29,7 +29,6 @@ describe('stock store on PostgreSQL (integration)', function () {
     unit: 'EA',
     applied: 1,
     last: { eventId: `${run}-${sku}-${delta}`, occurredAt: '2024-05-01T10:00:00.000000Z' },
-    marks: { pos: { sequence: '0001', ids: ['a'] } },
     guard: null,
     ...extra,
   });
@@ -40,7 +39,7 @@ describe('stock store on PostgreSQL (integration)', function () {
     published: next,
     changes,
     rejected: [],
-    eventIds: changes.map((c) => c.last?.eventId ?? `${c.sku}-${String(next)}`),
+    eventIds: changes.map((c) => c.last.eventId),
   });
   const onHand = async (sku: string, location: string) =>
     (
@@ -81,19 +80,25 @@ describe('stock store on PostgreSQL (integration)', function () {
   });
 
   it('refuses an optimistic batch whose guard fails and returns the stored state instead', async () => {
+    // The row is in EA; this plan assumed KG.
     const guarded = change('A', 'S1', '1', {
-      guard: { earliestEventAt: '2024-05-01T09:00:00.000000Z', unit: 'EA', lowestSequences: { pos: '0001' } },
-      marks: { pos: { sequence: '0002', ids: ['b'] } },
+      guard: { earliestEventAt: '2024-05-01T09:00:00.000000Z', unit: 'KG' },
     });
     const result = await store.applyBatch(batch(10n, 20n, [guarded]));
     expect(result.status).to.equal('guard-failed');
     if (result.status !== 'guard-failed') return;
-    expect(result.starts.get(`${run}-A@${run}S1`)).to.deep.equal({
-      unit: 'EA',
-      levelAsOf: null,
-      sources: new Map([['pos', { sequence: '0001', ids: ['a'] }]]),
-    });
+    expect(result.starts.get(`${run}-A@${run}S1`)).to.deep.equal({ unit: 'EA', levelAsOf: null });
+    expect(result.appliedBefore).to.deep.equal(new Set());
     expect(await store.claimPosition(partition, 0n)).to.deep.include({ next: 10n });
+    expect(await onHand('A', 'S1')).to.equal('5.000000');
+  });
+
+  it('refuses a batch that holds an event applied before and names it', async () => {
+    const again = change('A', 'S1', '5'); // the same event id as in the first batch
+    const result = await store.applyBatch(batch(10n, 20n, [again, change('A', 'S1', '7')]));
+    expect(result.status).to.equal('guard-failed');
+    if (result.status !== 'guard-failed') return;
+    expect([...result.appliedBefore]).to.deep.equal([`${run}-A-5`]);
     expect(await onHand('A', 'S1')).to.equal('5.000000');
   });
 
@@ -129,9 +134,7 @@ describe('stock store on PostgreSQL (integration)', function () {
       warehouse: ['-2.500000', 1, 1],
     });
     // The next batch counts under the registered region directly.
-    await store.applyBatch(
-      batch(10n, 20n, [change('A', 'S2', '3', { marks: { pos: { sequence: '0002', ids: ['c'] } } })]),
-    );
+    await store.applyBatch(batch(10n, 20n, [change('A', 'S2', '3')]));
     expect(await totals('stock_totals_by_region', 'region')).to.deep.equal({
       [`${run}-north`]: ['5.500000', 2, 0],
     });

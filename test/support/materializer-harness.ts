@@ -27,7 +27,7 @@ export function spawnMaterializer(env: Record<string, string>): MaterializerProc
   });
   const log: string[] = [];
   let partial = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     const lines = (partial + chunk.toString('utf8')).split('\n');
     partial = lines.pop() ?? '';
     log.push(...lines);

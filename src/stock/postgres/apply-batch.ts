@@ -1,20 +1,21 @@
 import { Quantity, formatQuantity } from '../quantity.js';
 import type { Knex } from 'knex';
 import { stockKey } from '../../canonical/identity.js';
-import type { ApplyResult, KeyStart, SourceMark, StockBatch, StockRow } from '../model.js';
+import type { ApplyResult, KeyStart, StockBatch, StockRow } from '../model.js';
 import { TABLES, UNKNOWN } from '../tables.js';
 import { Bindings, isoUtc } from './sql.js';
 
 /**
- * One batch in ONE statement, so one round trip and one implicit transaction: the stock rows
- * (with their source marks), the totals per SKU, region and location kind, the rejected
+ * One batch in ONE statement, so one round trip and one implicit transaction: the stock rows,
+ * the totals per SKU, region and location kind, the ids of the events applied, the rejected
  * messages and the partition's position all commit together or not at all.
  *
  * The position update is the fence: it only matches while the stored next offset is the one
  * the batch starts from, so a consumer that lost the partition in a rebalance writes nothing.
- * Every write reads the fence's result, so nothing is written unless it matched. The guards of
- * an optimistic plan are checked before the fence; when one fails nothing is written and the
- * keys' stored state comes back instead.
+ * Every write reads the fence's result, so nothing is written unless it matched. The checks of
+ * an optimistic plan (no event applied before, no stored level or unit that it did not expect)
+ * come before the fence; when one fails nothing is written, and the ids applied before and the
+ * keys' stored state come back instead.
  *
  * Rows are changed with INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE (one row per
  * key: the caller aggregated the batch per key). Totals move by the difference between the new
@@ -29,16 +30,7 @@ export async function applyBatchPostgres(db: Knex, batch: StockBatch): Promise<A
   const { sql, bindings } = applyStatement(batch);
   const result = await db.raw<{ rows: ApplyRow[] }>(sql, bindings);
   const row = result.rows[0]!;
-  if (row.applied) {
-    // Rows whose change only moved marks are not news for the stock topic.
-    const changed = new Set(
-      batch.changes.filter((c) => c.applied > 0).map((c) => stockKey(c.sku, c.location)),
-    );
-    return {
-      status: 'applied',
-      rows: (row.rows ?? []).filter((r) => changed.has(stockKey(r.sku, r.location))).map(normalizeRow),
-    };
-  }
+  if (row.applied) return { status: 'applied', rows: (row.rows ?? []).map(normalizeRow) };
   if (row.violated) {
     return {
       status: 'guard-failed',
@@ -50,101 +42,77 @@ export async function applyBatchPostgres(db: Knex, batch: StockBatch): Promise<A
 }
 
 /** The statement text and its bindings (separate, so that it can be explained and measured). */
-export function applyStatement(batch: StockBatch): { sql: string; bindings: Knex.RawBinding[] } {
+export function applyStatement(batch: StockBatch): { sql: string; bindings: Knex.ValueDict } {
   const b = new Bindings();
   const changes = [...batch.changes].sort(byKey);
   const { groupId, topic, partition } = batch.partition;
-  const ch = <T>(f: (c: (typeof changes)[number]) => T): T[] => changes.map(f);
-  const rj = <T>(f: (r: StockBatch['rejected'][number]) => T): T[] => batch.rejected.map(f);
-  const marksJson = (marks: Record<string, { sequence: string; ids: readonly string[] }>) =>
-    JSON.stringify(
-      Object.fromEntries(Object.entries(marks).map(([system, m]) => [system, [m.sequence, ...m.ids]])),
-    );
+  type Change = (typeof changes)[number];
+  type Rejected = StockBatch['rejected'][number];
+  const col = (f: (c: Change) => unknown, type: string) => b.bind(changes.map(f), type);
+  const rcol = (f: (r: Rejected) => unknown, type: string) => b.bind(batch.rejected.map(f), type);
+  const k = {
+    sku: col((c) => c.sku, 'text[]'),
+    location: col((c) => c.location, 'text[]'),
+    levelQty: col((c) => c.level?.quantity ?? null, 'numeric[]'),
+    levelAt: col((c) => c.level?.asOf ?? null, 'timestamptz[]'),
+    unit: col((c) => c.unit, 'text[]'),
+    delta: col((c) => c.delta, 'numeric[]'),
+    applied: col((c) => c.applied, 'integer[]'),
+    lastId: col((c) => c.last.eventId, 'text[]'),
+    lastAt: col((c) => c.last.occurredAt, 'timestamptz[]'),
+    guarded: col((c) => c.guard !== null, 'boolean[]'),
+    guardAt: col((c) => c.guard?.earliestEventAt ?? null, 'timestamptz[]'),
+    guardUnit: col((c) => c.guard?.unit ?? null, 'text[]'),
+  };
+  const r = {
+    offset: rcol((x) => x.offset, 'bigint[]'),
+    key: rcol((x) => x.key, 'text[]'),
+    eventId: rcol((x) => x.eventId, 'text[]'),
+    reason: rcol((x) => x.reason, 'text[]'),
+    value: rcol((x) => x.value, 'text[]'),
+    headers: rcol((x) => JSON.stringify(x.headers), 'text[]'),
+  };
+  const eventIds = b.bind(batch.eventIds, 'text[]');
+  const fence = {
+    next: b.bind(String(batch.next), 'bigint'),
+    published: b.bind(String(batch.published), 'bigint'),
+    groupId: b.bind(groupId, 'text'),
+    topic: b.bind(topic, 'text'),
+    partition: b.bind(partition, 'integer'),
+    expectedNext: b.bind(String(batch.expectedNext), 'bigint'),
+  };
 
   const sql = `
 WITH
 k AS (
-  SELECT * FROM unnest(
-    ${b.bind(
-      ch((c) => c.sku),
-      'text[]',
-    )}, ${b.bind(
-      ch((c) => c.location),
-      'text[]',
-    )},
-    ${b.bind(
-      ch((c) => c.level?.quantity ?? null),
-      'numeric[]',
-    )}, ${b.bind(
-      ch((c) => c.level?.asOf ?? null),
-      'timestamptz[]',
-    )},
-    ${b.bind(
-      ch((c) => c.unit),
-      'text[]',
-    )}, ${b.bind(
-      ch((c) => c.delta),
-      'numeric[]',
-    )},
-    ${b.bind(
-      ch((c) => c.applied),
-      'integer[]',
-    )}, ${b.bind(
-      ch((c) => c.last?.eventId ?? null),
-      'text[]',
-    )},
-    ${b.bind(
-      ch((c) => c.last?.occurredAt ?? null),
-      'timestamptz[]',
-    )}, ${b.bind(
-      ch((c) => marksJson(c.marks)),
-      'jsonb[]',
-    )},
-    ${b.bind(
-      ch((c) => c.guard !== null),
-      'boolean[]',
-    )}, ${b.bind(
-      ch((c) => c.guard?.earliestEventAt ?? null),
-      'timestamptz[]',
-    )},
-    ${b.bind(
-      ch((c) => c.guard?.unit ?? null),
-      'text[]',
-    )},
-    ${b.bind(
-      ch((c) => (c.guard ? JSON.stringify(c.guard.lowestSequences) : null)),
-      'jsonb[]',
-    )}
-  ) AS k(sku, location, level_qty, level_at, unit, delta, applied, last_id, last_at, marks,
-         guarded, guard_at, guard_unit, guard_sequences)
+  SELECT * FROM unnest(${k.sku}, ${k.location}, ${k.levelQty}, ${k.levelAt}, ${k.unit}, ${k.delta}, ${k.applied},
+                       ${k.lastId}, ${k.lastAt}, ${k.guarded}, ${k.guardAt}, ${k.guardUnit})
+    AS k(sku, location, level_qty, level_at, unit, delta, applied, last_id, last_at, guarded, guard_at, guard_unit)
 ),
 old AS (
   SELECT k.*, s.on_hand AS old_on_hand, s.unit AS old_unit, s.level_as_of AS old_level_as_of,
-         s.source_marks::jsonb AS old_marks, s.last_event_id AS old_last_id, s.last_event_at AS old_last_at,
          coalesce(l.region, '${UNKNOWN}') AS region, coalesce(l.kind, '${UNKNOWN}') AS location_kind
     FROM k
     LEFT JOIN ${TABLES.stock} s ON s.sku = k.sku AND s.location = k.location
     LEFT JOIN ${TABLES.locations} l ON l.id = k.location
 ),
+ids AS (SELECT DISTINCT unnest(${eventIds}) AS event_id),
 applied_before AS (
-  SELECT event_id FROM ${TABLES.appliedEvents} WHERE event_id = ANY(${b.bind(batch.eventIds, 'text[]')})
+  SELECT a.event_id FROM ids JOIN ${TABLES.appliedEvents} a ON a.event_id = ids.event_id
 ),
 violation AS (
   (SELECT 1 FROM old
     WHERE guarded AND old_unit IS NOT NULL
-      AND (old_level_as_of > guard_at OR old_unit <> coalesce(guard_unit, old_unit)
-           OR EXISTS (SELECT 1 FROM jsonb_each_text(guard_sequences) g
-                       WHERE (old_marks -> g.key ->> 0) COLLATE "C" >= g.value COLLATE "C"))
+      AND (old_level_as_of > guard_at OR old_unit <> coalesce(guard_unit, old_unit))
     LIMIT 1)
   UNION ALL
   (SELECT 1 FROM applied_before LIMIT 1)
 ),
 pos AS (
   UPDATE ${TABLES.positions}
-     SET next_offset = ${b.bind(String(batch.next), 'bigint')}, published_offset = ${b.bind(String(batch.published), 'bigint')},
-         updated_at = now()
-   WHERE group_id = ${b.bind(groupId, 'text')} AND topic = ${b.bind(topic, 'text')}
-     AND kafka_partition = ${b.bind(partition, 'integer')} AND next_offset = ${b.bind(String(batch.expectedNext), 'bigint')}
+     SET next_offset = ${fence.next}, published_offset = ${fence.published}, updated_at = now()
+   WHERE group_id = ${fence.groupId} AND topic = ${fence.topic} AND kafka_partition = ${fence.partition}
+     AND next_offset = ${fence.expectedNext}
      AND NOT EXISTS (SELECT 1 FROM violation)
   RETURNING 1
 ),
@@ -155,15 +123,14 @@ new AS (
 ),
 up_stock AS (
   INSERT INTO ${TABLES.stock} AS s (sku, location, on_hand, unit, version, level_as_of, last_event_at, last_event_id,
-                                   negative, source_marks, updated_at)
-  SELECT sku, location, new_on_hand, unit, applied, coalesce(level_at, old_level_as_of),
-         coalesce(last_at, old_last_at), coalesce(last_id, old_last_id), new_on_hand < 0,
-         (coalesce(old_marks, '{}') || marks)::text, now()
+                                   negative, updated_at)
+  SELECT sku, location, new_on_hand, unit, applied, coalesce(level_at, old_level_as_of), last_at, last_id,
+         new_on_hand < 0, now()
     FROM new ORDER BY sku, location
   ON CONFLICT (sku, location) DO UPDATE SET
     on_hand = excluded.on_hand, unit = excluded.unit, version = s.version + excluded.version,
     level_as_of = excluded.level_as_of, last_event_at = excluded.last_event_at, last_event_id = excluded.last_event_id,
-    negative = excluded.negative, source_marks = excluded.source_marks, updated_at = excluded.updated_at
+    negative = excluded.negative, updated_at = excluded.updated_at
   RETURNING s.*
 ),
 contrib AS (
@@ -171,44 +138,23 @@ contrib AS (
          new_on_hand - coalesce(old_on_hand, 0) AS d_on_hand,
          CASE WHEN old_unit IS NULL THEN 1 ELSE 0 END AS d_locations,
          CASE WHEN new_on_hand < 0 THEN 1 ELSE 0 END - CASE WHEN old_on_hand < 0 THEN 1 ELSE 0 END AS d_negative
-    FROM new WHERE applied > 0
+    FROM new
 ),
 ${totalsUpsert('up_totals', TABLES.totals, [])},
 ${totalsUpsert('up_region', TABLES.totalsByRegion, ['region'])},
 ${totalsUpsert('up_kind', TABLES.totalsByKind, ['location_kind'])},
 up_applied AS (
   INSERT INTO ${TABLES.appliedEvents} (event_id, applied_at)
-  SELECT unnest(${b.bind(batch.eventIds, 'text[]')}), now() WHERE (SELECT ok FROM go)
+  SELECT event_id, now() FROM ids WHERE (SELECT ok FROM go)
   ON CONFLICT (event_id) DO NOTHING
   RETURNING 1
 ),
 up_rejected AS (
   INSERT INTO ${TABLES.rejectedEvents}
          (group_id, topic, kafka_partition, kafka_offset, message_key, event_id, reason, message_value, message_headers, rejected_at)
-  SELECT ${b.bind(groupId, 'text')}, ${b.bind(topic, 'text')}, ${b.bind(partition, 'integer')}, r.*, now()
-    FROM unnest(
-      ${b.bind(
-        rj((r) => r.offset),
-        'bigint[]',
-      )}, ${b.bind(
-        rj((r) => r.key),
-        'text[]',
-      )}, ${b.bind(
-        rj((r) => r.eventId),
-        'text[]',
-      )},
-      ${b.bind(
-        rj((r) => r.reason),
-        'text[]',
-      )}, ${b.bind(
-        rj((r) => r.value),
-        'text[]',
-      )},
-      ${b.bind(
-        rj((r) => JSON.stringify(r.headers)),
-        'text[]',
-      )}
-    ) AS r(kafka_offset, message_key, event_id, reason, message_value, message_headers)
+  SELECT ${fence.groupId}, ${fence.topic}, ${fence.partition}, r.*, now()
+    FROM unnest(${r.offset}, ${r.key}, ${r.eventId}, ${r.reason}, ${r.value}, ${r.headers})
+      AS r(kafka_offset, message_key, event_id, reason, message_value, message_headers)
    WHERE (SELECT ok FROM go)
   ON CONFLICT (group_id, topic, kafka_partition, kafka_offset) DO NOTHING
   RETURNING 1
@@ -221,25 +167,17 @@ SELECT (SELECT ok FROM go) AS applied,
           'lastEventId', last_event_id, 'updatedAt', ${isoUtc('updated_at')})) FROM up_stock) AS rows,
        CASE WHEN EXISTS (SELECT 1 FROM violation) THEN
          (SELECT json_agg(json_build_object('sku', sku, 'location', location, 'unit', old_unit,
-                   'levelAsOf', ${isoUtc('old_level_as_of')}, 'marks', old_marks)) FROM old)
+                   'levelAsOf', ${isoUtc('old_level_as_of')})) FROM old)
        END AS starts,
        (SELECT json_agg(event_id) FROM applied_before) AS applied_before`;
-  return { sql, bindings: b.values as Knex.RawBinding[] };
+  return { sql, bindings: b.values };
 }
 
 interface ApplyRow {
   applied: boolean;
   violated: boolean;
   rows: StockRow[] | null;
-  starts:
-    | {
-        sku: string;
-        location: string;
-        unit: string | null;
-        levelAsOf: string | null;
-        marks: Record<string, string[]> | null;
-      }[]
-    | null;
+  starts: { sku: string; location: string; unit: string | null; levelAsOf: string | null }[] | null;
   applied_before: string[] | null;
 }
 
@@ -258,12 +196,7 @@ function totalsUpsert(name: string, table: string, by: string[]): string {
 
 function startsOf(starts: NonNullable<ApplyRow['starts']>): Map<string, KeyStart> {
   const result = new Map<string, KeyStart>();
-  for (const r of starts) {
-    const sources = new Map<string, SourceMark>();
-    for (const [system, [sequence, ...ids]] of Object.entries(r.marks ?? {}))
-      sources.set(system, { sequence: sequence!, ids });
-    result.set(stockKey(r.sku, r.location), { unit: r.unit, levelAsOf: r.levelAsOf, sources });
-  }
+  for (const r of starts) result.set(stockKey(r.sku, r.location), { unit: r.unit, levelAsOf: r.levelAsOf });
   return result;
 }
 

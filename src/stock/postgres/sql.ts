@@ -1,13 +1,20 @@
+import type { Knex } from 'knex';
+
 /** Small helpers for the hand-written PostgreSQL statements. */
 
-/** Collects positional bindings in the order the statement text mentions them. */
+/**
+ * Named parameters (knex turns each `:pN` into a positional one), so a statement may mention a
+ * parameter where it reads best, and more than once.
+ */
 export class Bindings {
-  readonly values: unknown[] = [];
+  readonly values: Record<string, Knex.Value> = {};
+  private count = 0;
 
   /** A parameter with an explicit cast, so that arrays and NULLs have a type. */
   bind(value: unknown, type: string): string {
-    this.values.push(value);
-    return `?::${type}`;
+    const name = `p${this.count++}`;
+    this.values[name] = value as Knex.Value;
+    return `:${name}::${type}`;
   }
 }
 

@@ -28,7 +28,7 @@ export function postgresStockStore(db: Knex): StockStore {
         const row = await db(TABLES.positions)
           .first<{ next_offset: string; published_offset: string }>('next_offset', 'published_offset')
           .where(where);
-        return { next: BigInt(row!.next_offset), published: BigInt(row!.published_offset) };
+        return { next: BigInt(row.next_offset), published: BigInt(row.published_offset) };
       } catch (e) {
         throw stockDbError('reading the stored position', e, { ...partition });
       }
@@ -62,7 +62,7 @@ export function postgresStockStore(db: Knex): StockStore {
                'text[]',
              )}) AS k(sku, location)
              JOIN ${TABLES.stock} s ON s.sku = k.sku AND s.location = k.location`,
-          b.values as Knex.RawBinding[],
+          b.values,
         );
         return rows.map(normalizeRow);
       } catch (e) {
