@@ -49,7 +49,8 @@ const WORKERS = args.workers.split(',').map(Number);
 type Distribution = 'uniform' | 'skewed';
 const LOCATIONS = 5;
 
-const run = `B${randomBytes(3).toString('hex')}`;
+// A recognisable prefix: the rows of an interrupted run can be found and removed.
+const run = `BENCH${randomBytes(3).toString('hex')}`;
 const config = loadConfig();
 const log = createLogger({ level: 'warn' });
 

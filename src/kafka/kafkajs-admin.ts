@@ -1,4 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
+import pRetry from 'p-retry';
 import { RemoteError } from '../errors.js';
 import { createKafkaLogCreator } from './kafkajs-logging.js';
 import type { KafkaAdmin, KafkaConnection } from './port.js';
@@ -46,15 +47,20 @@ export function createKafkaAdmin(connection: KafkaConnection): KafkaAdmin {
     },
     async createTopics(topics) {
       await ready();
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: topics.map((t) => ({
-          topic: t.topic,
-          numPartitions: t.partitions ?? 1,
-          replicationFactor: t.replicationFactor ?? 1,
-          configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-      });
+      // A topic created a moment ago may not be known to every metadata request yet.
+      await pRetry(
+        () =>
+          admin.createTopics({
+            waitForLeaders: true,
+            topics: topics.map((t) => ({
+              topic: t.topic,
+              numPartitions: t.partitions ?? 1,
+              replicationFactor: t.replicationFactor ?? 1,
+              configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
+            })),
+          }),
+        { retries: 5, minTimeout: 300 },
+      );
     },
     async deleteTopics(topics) {
       await ready();

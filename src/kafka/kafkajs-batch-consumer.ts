@@ -1,3 +1,4 @@
+import pRetry from 'p-retry';
 import type { Batch, Kafka } from 'kafkajs';
 import { RemoteError } from '../errors.js';
 import { connectOrExplain } from './kafkajs-admin.js';
@@ -51,7 +52,10 @@ export function kafkajsBatchConsumer(
         if (!event.payload.restart) options.onCrash(event.payload.error);
       });
       await connectOrExplain(connection, () => c.connect());
-      await c.subscribe({ topics: [options.topic], fromBeginning: true });
+      await pRetry(() => c.subscribe({ topics: [options.topic], fromBeginning: true }), {
+        retries: 5,
+        minTimeout: 300,
+      });
       await c.run({
         partitionsConsumedConcurrently: settings.concurrency ?? 1,
         autoCommit: false,

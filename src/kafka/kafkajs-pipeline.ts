@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Consumer, Producer } from 'kafkajs';
+import pRetry from 'p-retry';
 import { connectOrExplain, kafkajsClient } from './kafkajs-admin.js';
 import { toBufferHeaders } from './kafkajs-reader.js';
 import type { KafkaConnection, KafkaPipelineFactory, PipelineOptions, RunningPipeline } from './port.js';
@@ -23,7 +24,11 @@ export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelin
       });
       await connectOrExplain(connection, () => producer.connect());
       await connectOrExplain(connection, () => consumer.connect());
-      await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
+      // Topics created just before (by this process or another role) may not be in every broker's metadata yet.
+      await pRetry(
+        () => consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning }),
+        { retries: 5, minTimeout: 300 },
+      );
 
       let failed!: (e: unknown) => void;
       let finished!: () => void;
