@@ -60,13 +60,16 @@ export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelin
           try {
             const byTopic = new Map<string, typeof out>();
             for (const r of out) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
-            if (byTopic.size > 0) {
-              await transaction.sendBatch({
-                topicMessages: [...byTopic].map(([topic, messages]) => ({
+            // Bounded sends: one request per whole batch can exceed the broker's message.max.bytes.
+            for (const [topic, messages] of byTopic) {
+              for (let i = 0; i < messages.length; i += 500) {
+                await transaction.send({
                   topic,
-                  messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-                })),
-              });
+                  messages: messages
+                    .slice(i, i + 500)
+                    .map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+                });
+              }
             }
             const next = (BigInt(batch.lastOffset()) + 1n).toString();
             await transaction.sendOffsets({
