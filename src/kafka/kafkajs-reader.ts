@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { KafkaMessage } from 'kafkajs';
 import { RemoteError } from '../errors.js';
 import { connectOrExplain, createKafkaAdmin, kafkajsClient } from './kafkajs-admin.js';
 import type { KafkaConnection, KafkaReader, KafkaRecord } from './port.js';
@@ -31,6 +32,19 @@ async function waitForTopics(
   } finally {
     await admin.close();
   }
+}
+
+/** A kafkajs message as the port's record. */
+export function toKafkaRecord(topic: string, partition: number, message: KafkaMessage): KafkaRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    timestamp: message.timestamp,
+    key: message.key,
+    value: message.value,
+    headers: toBufferHeaders(message.headers),
+  };
 }
 
 type KafkajsHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
@@ -74,15 +88,7 @@ export function createKafkaReader(connection: KafkaConnection): KafkaReader {
           autoCommit: false,
           eachMessage: async ({ topic, partition, message }) => {
             if (stopped) return;
-            const record: KafkaRecord = {
-              topic,
-              partition,
-              offset: message.offset,
-              timestamp: message.timestamp,
-              key: message.key,
-              value: message.value,
-              headers: toBufferHeaders(message.headers),
-            };
+            const record = toKafkaRecord(topic, partition, message);
             try {
               if ((await onRecord(record)) === false) {
                 stopped = true;

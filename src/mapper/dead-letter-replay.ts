@@ -1,6 +1,6 @@
 import type { StocklineConfig } from '../config/schema.js';
 import { connectOrExplain, createKafkaAdmin, kafkajsClient } from '../kafka/kafkajs-admin.js';
-import { createKafkaReader, toBufferHeaders } from '../kafka/kafkajs-reader.js';
+import { createKafkaReader, toBufferHeaders, toKafkaRecord } from '../kafka/kafkajs-reader.js';
 import type { KafkaRecord } from '../kafka/port.js';
 import { DLQ_HEADERS } from './dead-letter.js';
 
@@ -143,15 +143,7 @@ export async function replayDeadLetters(
           checkDone();
           return;
         }
-        const record: KafkaRecord = {
-          topic,
-          partition,
-          offset: message.offset,
-          timestamp: message.timestamp,
-          key: message.key,
-          value: message.value,
-          headers: toBufferHeaders(message.headers),
-        };
+        const record = toKafkaRecord(topic, partition, message);
         const summary = summarize(record);
         if (options.mapping && summary.mapping !== options.mapping) skipped++;
         else {
