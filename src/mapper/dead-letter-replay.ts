@@ -1,6 +1,6 @@
 import type { StocklineConfig } from '../config/schema.js';
 import { connectOrExplain, createKafkaAdmin, kafkajsClient } from '../kafka/kafkajs-admin.js';
-import { createKafkaReader, toBufferHeaders, toKafkaRecord } from '../kafka/kafkajs-reader.js';
+import { createKafkaReader, toKafkaRecord } from '../kafka/kafkajs-reader.js';
 import type { KafkaRecord } from '../kafka/port.js';
 import { DLQ_HEADERS } from './dead-letter.js';
 
