@@ -1,9 +1,12 @@
 import { hostname } from 'node:os';
-import type { Consumer, Producer } from 'kafkajs';
+import type { Consumer, Message, Producer } from 'kafkajs';
 import pRetry from 'p-retry';
 import { connectOrExplain, kafkajsClient } from './kafkajs-admin.js';
 import { toBufferHeaders } from './kafkajs-reader.js';
 import type { KafkaConnection, KafkaPipelineFactory, PipelineOptions, RunningPipeline } from './port.js';
+
+/** Records per produce request inside a transaction. */
+const SEND_CHUNK = 2000;
 
 export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelineFactory {
   return {
@@ -58,18 +61,18 @@ export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelin
           const out = await options.process({ topic: batch.topic, partition: batch.partition, records });
           const transaction = await producer.transaction();
           try {
-            const byTopic = new Map<string, typeof out>();
-            for (const r of out) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
-            // Bounded sends: one request per whole batch can exceed the broker's message.max.bytes.
-            for (const [topic, messages] of byTopic) {
-              for (let i = 0; i < messages.length; i += 500) {
-                await transaction.send({
-                  topic,
-                  messages: messages
-                    .slice(i, i + 500)
-                    .map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-                });
+            // Bounded requests: one request for a whole batch can exceed the broker's
+            // message.max.bytes; a chunk spreads over the topic's partitions, each well under it.
+            for (let i = 0; i < out.length; i += SEND_CHUNK) {
+              const byTopic = new Map<string, Message[]>();
+              for (const r of out.slice(i, i + SEND_CHUNK)) {
+                let messages = byTopic.get(r.topic);
+                if (!messages) byTopic.set(r.topic, (messages = []));
+                messages.push({ key: r.key, value: r.value, headers: r.headers });
               }
+              await transaction.sendBatch({
+                topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+              });
             }
             const next = (BigInt(batch.lastOffset()) + 1n).toString();
             await transaction.sendOffsets({
