@@ -24,6 +24,10 @@ export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelin
         idempotent: true,
         maxInFlightRequests: 1,
         transactionTimeout: 60000,
+        // Back-to-back transactions meet CONCURRENT_TRANSACTIONS while the coordinator still
+        // writes the last one's markers; kafkajs would wait its default 300 ms before each retry
+        // (tulios/kafkajs#304). The Java client retries this after 20 ms (KAFKA-5477).
+        retry: { initialRetryTime: 20, maxRetryTime: 1000, retries: 10 },
       });
       await connectOrExplain(connection, () => producer.connect());
       await connectOrExplain(connection, () => consumer.connect());
