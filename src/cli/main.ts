@@ -5,6 +5,7 @@ import { registerConfigCommands } from './commands/config.js';
 import { registerConnectorCommands } from './commands/connectors.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerDeadLetterCommands } from './commands/deadletters.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerMappingCommands } from './commands/mappings.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSimulateCommand } from './commands/simulate.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerDeadLetterCommands(program);
   registerSimulateCommand(program);
   registerVerifyCommand(program);
+  registerDemoCommand(program);
   registerStackCommands(program);
   registerConnectorCommands(program);
   registerTailCommand(program);

@@ -1,0 +1,149 @@
+// Consumer lag of a group, the way Kafka's own tools compute it: per partition, the topic's end
+// offset minus the offset the group committed. The arithmetic is pure (tested beside this file);
+// reading the offsets uses the kafkajs admin client.
+import type { Admin } from 'kafkajs';
+import type { Knex } from 'knex';
+import { TABLES } from '../stock/tables.js';
+
+/** Offsets per topic and partition (Kafka offsets are 64-bit: bigint). */
+export type TopicOffsets = Map<string, Map<number, bigint>>;
+
+export interface TopicLag {
+  topic: string;
+  /** Records between the committed offset and the end, over every partition. */
+  lag: bigint;
+  /** Partitions without a committed offset (the group has not read them yet). */
+  uncommitted: number;
+}
+
+export interface GroupLag {
+  total: bigint;
+  topics: TopicLag[];
+}
+
+/**
+ * End offsets minus committed offsets, per topic. A partition without a committed offset
+ * counts from the start of the topic (`starts`, 0 when unknown): a group that reads from the
+ * beginning has all of it still to read. A committed offset beyond the end (a topic recreated)
+ * counts as no lag rather than a negative one.
+ */
+export function groupLag(
+  ends: TopicOffsets,
+  committed: TopicOffsets,
+  starts: TopicOffsets = new Map(),
+): GroupLag {
+  const topics: TopicLag[] = [];
+  let total = 0n;
+  for (const [topic, partitions] of [...ends].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    let lag = 0n;
+    let uncommitted = 0;
+    for (const [partition, end] of partitions) {
+      const done = committed.get(topic)?.get(partition);
+      if (done === undefined) uncommitted++;
+      const from = done ?? starts.get(topic)?.get(partition) ?? 0n;
+      if (end > from) lag += end - from;
+    }
+    topics.push({ topic, lag, uncommitted });
+    total += lag;
+  }
+  return { total, topics };
+}
+
+/** Sums a group's lag over the topics that `classify` puts in the same bucket (e.g. per source). */
+export function lagBy<K extends string>(
+  lag: GroupLag,
+  classify: (topic: string) => K | undefined,
+): Map<K, bigint> {
+  const sums = new Map<K, bigint>();
+  for (const t of lag.topics) {
+    const key = classify(t.topic);
+    if (key !== undefined) sums.set(key, (sums.get(key) ?? 0n) + t.lag);
+  }
+  return sums;
+}
+
+export interface TopicEnds {
+  /** The offset the next record of each partition gets. */
+  ends: TopicOffsets;
+  /** The first offset still kept. */
+  starts: TopicOffsets;
+}
+
+/** End and start offsets of the topics (those that do not exist are left out). */
+export async function readTopicEnds(admin: Admin, topics: readonly string[]): Promise<TopicEnds> {
+  const ends: TopicOffsets = new Map();
+  const starts: TopicOffsets = new Map();
+  await Promise.all(
+    topics.map(async (topic) => {
+      const offsets = await admin.fetchTopicOffsets(topic).catch(() => undefined);
+      if (!offsets) return;
+      ends.set(topic, new Map(offsets.map((o) => [o.partition, BigInt(o.high)])));
+      starts.set(topic, new Map(offsets.map((o) => [o.partition, BigInt(o.low)])));
+    }),
+  );
+  return { ends, starts };
+}
+
+/**
+ * The offsets a group committed on the topics. kafkajs asks for named topics only (an empty
+ * list returns nothing); "-1" (nothing committed) is left out. Never pass `resolveOffsets`:
+ * kafkajs would then write the group's offsets.
+ */
+export async function readCommitted(
+  admin: Admin,
+  groupId: string,
+  topics: readonly string[],
+): Promise<TopicOffsets> {
+  const committed: TopicOffsets = new Map();
+  if (topics.length === 0) return committed;
+  const answer = await admin.fetchOffsets({ groupId, topics: [...topics] });
+  for (const { topic, partitions } of answer) {
+    const map = new Map<number, bigint>();
+    for (const p of partitions) if (Number(p.offset) >= 0) map.set(p.partition, BigInt(p.offset));
+    committed.set(topic, map);
+  }
+  return committed;
+}
+
+/** One group's lag over the topics it reads, from Kafka. */
+export async function fetchGroupLag(
+  admin: Admin,
+  groupId: string,
+  topics: readonly string[],
+): Promise<GroupLag> {
+  const { ends, starts } = await readTopicEnds(admin, topics);
+  const committed = await readCommitted(admin, groupId, [...ends.keys()]);
+  return groupLag(ends, committed, starts);
+}
+
+/**
+ * Where the materializer really is: the next offset per partition that it stores in the stock
+ * database with each batch (src/materializer/README.md, "Operating it"). Its Kafka commits are
+ * for lag tools only, at most once a second, and stop a transaction marker short of the end;
+ * the stored position does neither.
+ */
+export async function readMaterializerPositions(
+  db: Knex,
+  groupId: string,
+  topic: string,
+): Promise<TopicOffsets> {
+  const rows = await db(TABLES.positions)
+    .where({ group_id: groupId, topic })
+    .select<{ kafka_partition: number; next_offset: string | number }[]>('kafka_partition', 'next_offset');
+  return new Map([[topic, new Map(rows.map((r) => [r.kafka_partition, BigInt(r.next_offset)]))]]);
+}
+
+/** Per partition, the furthest of two views of a group's position (partitions of either). */
+export function furthest(a: TopicOffsets, b: TopicOffsets): TopicOffsets {
+  const merged: TopicOffsets = new Map();
+  for (const source of [a, b])
+    for (const [topic, partitions] of source) {
+      const into = merged.get(topic) ?? new Map<number, bigint>();
+      for (const [partition, offset] of partitions) {
+        const known = into.get(partition);
+        if (known === undefined || offset > known) into.set(partition, offset);
+      }
+      merged.set(topic, into);
+    }
+  return merged;
+}
