@@ -72,8 +72,9 @@ export function columns(rows: readonly (readonly string[])[], right: readonly bo
   );
 }
 
+/** The sum over the sources; undefined when no source has the figure. */
 const sum = (rows: readonly SourceRow[], pick: (r: SourceRow) => number | undefined) =>
-  rows.reduce((total, r) => total + (pick(r) ?? 0), 0);
+  rows.some((r) => pick(r) !== undefined) ? rows.reduce((total, r) => total + (pick(r) ?? 0), 0) : undefined;
 
 function lagText(lag: bigint | undefined, problem: string | undefined): string {
   if (lag !== undefined) return count(lag);
@@ -147,8 +148,8 @@ export function plainLine(s: DemoSnapshot): string {
   const sources = s.sources
     .map((r) => `${SOURCE_LABELS[r.source]} ${count(r.writtenPerSecond)}/s`)
     .join(', ');
-  const written = sum(s.sources, (r) => r.written);
-  const rate = sum(s.sources, (r) => r.writtenPerSecond);
+  const written = sum(s.sources, (r) => r.written) ?? 0;
+  const rate = sum(s.sources, (r) => r.writtenPerSecond) ?? 0;
   const mapper = s.mapper ? `mapper ${count(s.mapper.inPerSecond)}/s in, ` : '';
   const lag = `mapper lag ${lagText(s.mapperLag, s.lagProblem)}, materializer lag ${lagText(s.materializerLag, s.lagProblem)}`;
   const top = s.popular[0];
