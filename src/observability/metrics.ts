@@ -30,6 +30,13 @@ export const metrics = {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   }),
+  eventAge: new Histogram({
+    name: 'stockline_materializer_event_age_seconds',
+    help: "from an event's time in its source (occurredAt) to the commit of its batch in the stock table, by source system: how fresh the stock view is",
+    labelNames: ['system'] as const,
+    buckets: [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1, 1.25, 1.5, 2, 3, 5, 10, 30, 60, 300, 3600],
+    registers: [registry],
+  }),
   consumerLag: new Gauge({
     name: 'stockline_consumer_lag',
     help: 'records behind the end of the partition',

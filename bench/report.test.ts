@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { chart, markdown, TARGETS, type BenchResults } from './report.js';
+
+const results: BenchResults = {
+  startedAt: '2026-11-25T12:00:00.000Z',
+  machine: { cpus: 2, cpuModel: 'test cpu', memoryGiB: 24, node: '20.20.2' },
+  events: 1_000_000,
+  targets: TARGETS,
+  ceiling: [{ client: 'kafkajs', messages: 1_000_000, seconds: 5, messagesPerSecond: 200_000 }],
+  mapper: [
+    {
+      client: 'kafkajs',
+      events: 1_000_000,
+      seconds: 20,
+      eventsPerSecond: 50_000,
+      produced: 1_000_000,
+      deadLettered: 0,
+      peakRssMb: 300,
+      ratioOfCeiling: 0.25,
+    },
+  ],
+  materializer: { events: 1_000_000, seconds: 10, eventsPerSecond: 100_000, peakRssMb: 600 },
+  endToEnd: {
+    client: 'kafkajs',
+    highestSustainedRate: 5000,
+    peakRssMb: { mapper: 200 },
+    steps: [
+      {
+        targetRate: 5000,
+        achievedRate: 5000,
+        events: 200_000,
+        seconds: 40,
+        lag: [],
+        maxLag: { mapper: 100, materializer: 200 },
+        drainSeconds: 1.5,
+        verified: 'matched',
+        differences: 0,
+        latencySeconds: { p50: 0.2, p95: 0.5, p99: 0.9, samples: 1000 },
+        keepsUp: true,
+      },
+    ],
+  },
+  memory: [{ stage: 'end to end', role: 'materializer', peakRssMb: 600 }],
+  failures: [],
+};
+
+describe('bench: report', () => {
+  it('puts each figure against its target in the Markdown tables', () => {
+    const md = markdown(results);
+    expect(md).to.include('| mapper | kafkajs | 50,000 | 0.25 | 100,000 | missed |');
+    expect(md).to.include('| materializer | kafkajs | 100,000 | | 50,000 | met |');
+    expect(md).to.include(
+      '| 300,000 | 300,000 | 200,000 | 100 | 200 | 1.5 s | matched | 200 ms | 500 ms | 900 ms | yes |',
+    );
+    expect(md).to.include('Highest sustained rate: 300,000 per minute');
+    expect(md).to.include('| end to end | materializer | 600 MB | 512 MB | missed |');
+  });
+
+  it('renders the chart as SVG', async () => {
+    const svg = await chart(results);
+    expect(svg).to.match(/^<svg/);
+    expect(svg).to.include('mapper (kafkajs)');
+  });
+});

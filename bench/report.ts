@@ -1,0 +1,211 @@
+// The benchmark's outputs: results.json (everything measured), results.md (the tables for the
+// README and the closing note) and results.svg (throughput against the targets, and latency
+// per rate step).
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { E2eResult } from './e2e-stage.js';
+import type { KafkaClientName, MapperResult } from './mapper-stage.js';
+import type { MaterializerResult } from './materializer-stage.js';
+
+export const TARGETS = {
+  mapperEventsPerSecond: 100_000,
+  materializerEventsPerSecond: 50_000,
+  endToEndPerMinute: 1_000_000,
+  p99Seconds: 1,
+  rssMb: 512,
+};
+
+export interface CeilingResult {
+  client: KafkaClientName;
+  messages: number;
+  seconds: number;
+  messagesPerSecond: number;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt?: string;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
+  events: number;
+  targets: typeof TARGETS;
+  ceiling: CeilingResult[];
+  mapper: (MapperResult & { ratioOfCeiling: number | null })[];
+  materializer: MaterializerResult | null;
+  endToEnd: E2eResult | null;
+  memory: { stage: string; role: string; peakRssMb: number }[];
+  failures: { stage: string; message: string }[];
+}
+
+const n = (x: number) => Math.round(x).toLocaleString('en-US');
+const ms = (s: number | null) => (s === null ? '–' : `${n(s * 1000)} ms`);
+const mark = (ok: boolean) => (ok ? 'met' : 'missed');
+
+export function markdown(r: BenchResults): string {
+  const lines: string[] = [];
+  const out = (s = '') => lines.push(s);
+  out(`# stockline benchmark, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC`);
+  out();
+  out(
+    `${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; Kafka, Connect, PostgreSQL and MariaDB on the same machine. ${n(r.events)} preloaded events per throughput stage.`,
+  );
+  out();
+  out('## Throughput');
+  out();
+  out("| stage | client | events/s | ratio of the client's ceiling | target | |");
+  out('|---|---|---:|---:|---:|---|');
+  for (const c of r.ceiling)
+    out(`| bare consume loop (ceiling) | ${c.client} | ${n(c.messagesPerSecond)} | 1.00 | | |`);
+  for (const m of r.mapper)
+    out(
+      `| mapper | ${m.client} | ${n(m.eventsPerSecond)} | ${m.ratioOfCeiling === null ? '–' : m.ratioOfCeiling.toFixed(2)} | ${n(TARGETS.mapperEventsPerSecond)} | ${mark(m.eventsPerSecond >= TARGETS.mapperEventsPerSecond)} |`,
+    );
+  if (r.materializer)
+    out(
+      `| materializer | kafkajs | ${n(r.materializer.eventsPerSecond)} | | ${n(TARGETS.materializerEventsPerSecond)} | ${mark(r.materializer.eventsPerSecond >= TARGETS.materializerEventsPerSecond)} |`,
+    );
+  if (r.endToEnd) {
+    const e = r.endToEnd;
+    out();
+    out(`## End to end (mapper on ${e.client})`);
+    out();
+    out(
+      "Latency: from the store change's source time to the commit of its batch in the stock table, over the store changes (PostgreSQL and MariaDB through Debezium), from the materializer's histogram. The simulator commits its writes up to 100 ms after their source time, so the figures include that.",
+    );
+    out();
+    out(
+      '| target /min | achieved /min | events | max lag mapper | max lag materializer | drained in | stock table | p50 | p95 | p99 | keeps up |',
+    );
+    out('|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|');
+    for (const s of e.steps)
+      out(
+        `| ${n(s.targetRate * 60)} | ${n(s.achievedRate * 60)} | ${n(s.events)} | ${n(s.maxLag.mapper)} | ${n(s.maxLag.materializer)} | ${s.drainSeconds.toFixed(1)} s | ${s.verified}${s.differences ? ` (${s.differences} differ)` : ''} | ${ms(s.latencySeconds.p50)} | ${ms(s.latencySeconds.p95)} | ${ms(s.latencySeconds.p99)} | ${s.keepsUp ? 'yes' : 'no'} |`,
+      );
+    out();
+    out(
+      `Highest sustained rate: ${e.highestSustainedRate === null ? 'none of the steps' : `${n(e.highestSustainedRate * 60)} per minute`} (target ${n(TARGETS.endToEndPerMinute)}, p99 ≤ ${TARGETS.p99Seconds} s).`,
+    );
+  }
+  out();
+  out('## Memory (peak RSS)');
+  out();
+  out('| stage | role | peak RSS | target | |');
+  out('|---|---|---:|---:|---|');
+  for (const m of r.memory)
+    out(
+      `| ${m.stage} | ${m.role} | ${n(m.peakRssMb)} MB | ${TARGETS.rssMb} MB | ${mark(m.peakRssMb < TARGETS.rssMb)} |`,
+    );
+  if (r.failures.length > 0) {
+    out();
+    out('## Stages that failed');
+    out();
+    for (const f of r.failures) out(`- ${f.stage}: ${f.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function chart(r: BenchResults): Promise<string> {
+  const throughput = [
+    ...r.ceiling.map((c) => ({ stage: `ceiling (${c.client})`, rate: c.messagesPerSecond, target: null })),
+    ...r.mapper.map((m) => ({
+      stage: `mapper (${m.client})`,
+      rate: m.eventsPerSecond,
+      target: TARGETS.mapperEventsPerSecond,
+    })),
+    ...(r.materializer
+      ? [
+          {
+            stage: 'materializer',
+            rate: r.materializer.eventsPerSecond,
+            target: TARGETS.materializerEventsPerSecond,
+          },
+        ]
+      : []),
+    ...(r.endToEnd?.highestSustainedRate
+      ? [
+          {
+            stage: 'end to end, sustained',
+            rate: r.endToEnd.highestSustainedRate,
+            target: TARGETS.endToEndPerMinute / 60,
+          },
+        ]
+      : []),
+  ];
+  const latency = (r.endToEnd?.steps ?? []).flatMap((s) =>
+    (['p50', 'p95', 'p99'] as const).map((q) => ({
+      perMinute: s.achievedRate * 60,
+      quantile: q,
+      ms: s.latencySeconds[q] === null ? null : s.latencySeconds[q] * 1000,
+    })),
+  );
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    background: 'white',
+    vconcat: [
+      {
+        title: 'events per second (bars) and targets (ticks)',
+        data: { values: throughput },
+        width: 480,
+        layer: [
+          {
+            mark: 'bar',
+            encoding: {
+              y: { field: 'stage', type: 'nominal', sort: null, title: null },
+              x: { field: 'rate', type: 'quantitative', title: 'events/s' },
+            },
+          },
+          {
+            mark: { type: 'tick', color: 'firebrick', thickness: 3 },
+            encoding: {
+              y: { field: 'stage', type: 'nominal', sort: null },
+              x: { field: 'target', type: 'quantitative' },
+            },
+          },
+        ],
+      },
+      ...(latency.length > 0
+        ? [
+            {
+              title: 'end to end: source change to stock row, by achieved rate',
+              data: { values: latency },
+              width: 480,
+              layer: [
+                {
+                  mark: { type: 'line' as const, point: true },
+                  encoding: {
+                    x: {
+                      field: 'perMinute',
+                      type: 'quantitative' as const,
+                      title: 'source events per minute',
+                    },
+                    y: { field: 'ms', type: 'quantitative' as const, title: 'latency (ms)' },
+                    color: { field: 'quantile', type: 'nominal' as const },
+                  },
+                },
+                {
+                  data: { values: [{ ms: TARGETS.p99Seconds * 1000 }] },
+                  mark: { type: 'rule' as const, color: 'firebrick', strokeDash: [4, 4] },
+                  encoding: { y: { field: 'ms', type: 'quantitative' as const } },
+                },
+              ],
+            },
+          ]
+        : []),
+    ],
+  };
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  return view.toSVG();
+}
+
+export async function writeReport(dir: string, r: BenchResults): Promise<string[]> {
+  const files = {
+    json: path.join(dir, 'results.json'),
+    md: path.join(dir, 'results.md'),
+    svg: path.join(dir, 'results.svg'),
+  };
+  writeFileSync(files.json, `${JSON.stringify(r, null, 2)}\n`);
+  writeFileSync(files.md, markdown(r));
+  writeFileSync(files.svg, await chart(r));
+  return Object.values(files);
+}
