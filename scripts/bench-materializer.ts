@@ -1,4 +1,6 @@
-// npm run bench:materializer [-- --events 200000 --keys 200000 --sizes 100,1000,5000 --workers 1,3 --e2e | --e2e-only]
+// npm run bench:materializer [-- --events 200000 --keys 200000 --sizes 100,1000,5000 --workers 1,3
+//                                --e2e | --e2e-only [--e2e-sizes 5000] [--distributions uniform,skewed]
+//                                [--json result.json]]
 //
 // Events per second the materializer applies to the stack's PostgreSQL, per batch size.
 // "apply": decode + per-key plan + the one-statement write (stock rows, three totals, applied
@@ -6,15 +8,21 @@
 // steady state; `workers` partitions applied at the same time, as the role does.
 // Keys are drawn uniformly (every event of a batch on another row: the worst case) and skewed
 // (log-uniform ranks: a few hot SKUs, a long tail, as sales are).
-// "end to end" (--e2e): the materializer role in this process, reading a 6-partition topic
-// from Kafka, writing PostgreSQL and publishing to the stock topic.
-// Rows, positions and topics the benchmark creates are removed at the end.
+// "end to end" (--e2e): the materializer role in this process, reading a topic of
+// mapper.canonicalPartitions partitions (preloaded, not measured) from Kafka, writing PostgreSQL
+// and publishing to the stock topic; per distribution and maxBatchEvents (default: the
+// configured one). --json writes the first end-to-end result as JSON:
+// { events, seconds, eventsPerSecond, keys, batchSizes, peakRssMb, ... }, e.g.
+//   tsx scripts/bench-materializer.ts --e2e-only --events 1000000 --json out.json
+// Rows, positions, applied event ids and topics the benchmark creates are removed at the end.
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
+import type { Producer } from 'kafkajs';
 import type { Knex } from 'knex';
-import { toKafkaMessage } from '../src/canonical/cloudevents-kafka.js';
+import { toKafkaMessage, type CanonicalMessage } from '../src/canonical/cloudevents-kafka.js';
 import { LEVEL, MOVEMENT, type CanonicalEvent } from '../src/canonical/event.js';
 import { eventId, sortable, stockKey } from '../src/canonical/identity.js';
 import { loadConfig } from '../src/config/load.js';
@@ -23,12 +31,12 @@ import { createKafkaAdmin, kafkajsClient } from '../src/kafka/kafkajs-admin.js';
 import { decodeCanonical } from '../src/materializer/decode.js';
 import type { MaterializerEvent, RawMessage } from '../src/materializer/event.js';
 import { planBatch } from '../src/materializer/plan.js';
-import { startMaterializer } from '../src/materializer/service.js';
+import { startMaterializerRole } from '../src/materializer/service.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createStockDb } from '../src/stock/db.js';
 import { migrateStockDb } from '../src/stock/migrate.js';
 import type { RejectedMessage } from '../src/stock/model.js';
-import { postgresStockStore } from '../src/stock/postgres/stock-store.js';
+import { forgetEventIds, postgresStockStore } from '../src/stock/postgres/stock-store.js';
 import type { StockStore } from '../src/stock/store.js';
 import { TABLES } from '../src/stock/tables.js';
 
@@ -40,6 +48,9 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '1,3' },
     e2e: { type: 'boolean', default: false },
     'e2e-only': { type: 'boolean', default: false },
+    'e2e-sizes': { type: 'string' },
+    distributions: { type: 'string' },
+    json: { type: 'string' },
   },
 });
 const EVENTS = Number(args.events);
@@ -47,12 +58,19 @@ const KEYS = Number(args.keys);
 const SIZES = args.sizes.split(',').map(Number);
 const WORKERS = args.workers.split(',').map(Number);
 type Distribution = 'uniform' | 'skewed';
+const DISTRIBUTIONS = (args.distributions ?? 'uniform,skewed').split(',') as Distribution[];
+if (DISTRIBUTIONS.some((d) => d !== 'uniform' && d !== 'skewed'))
+  throw new Error('--distributions takes uniform and/or skewed');
 const LOCATIONS = 5;
 
 // A recognisable prefix: the rows of an interrupted run can be found and removed.
 const run = `BENCH${randomBytes(3).toString('hex')}`;
 const config = loadConfig();
 const log = createLogger({ level: 'warn' });
+/** The role as configured (maxBatchEvents), unless --e2e-sizes says otherwise. */
+const E2E_SIZES = (args['e2e-sizes'] ?? String(config.materializer.maxBatchEvents)).split(',').map(Number);
+/** Uniform keys (every event on another row) are the worst case; the default end to end. */
+const E2E_DISTRIBUTIONS = (args.distributions ?? 'uniform').split(',') as Distribution[];
 
 /** Random movements (1% levels) over KEYS keys, in source order per system. */
 function* events(
@@ -75,8 +93,7 @@ function* events(
     const sequence = sortable(seed * 10_000_000 + i);
     const occurredAt = new Date(start + seed * 86_400_000 + i * 10).toISOString();
     yield {
-      // Ids derive from the source position; the run id keeps runs from passing for re-deliveries.
-      id: eventId('bench', 'bench.sale_lines', `${run}/${sequence}`, 'bench', 0),
+      id: benchEventId(seed, i),
       source: '/stockline/bench/bench.sale_lines',
       type: level ? LEVEL : MOVEMENT,
       time: occurredAt,
@@ -97,8 +114,15 @@ function* events(
   }
 }
 
-/** Every event id the benchmark made, to remove them from the applied ids at the end. */
+/** Ids derive from the source position; the run id keeps runs from passing for re-deliveries. */
+function benchEventId(seed: number, i: number): string {
+  return eventId('bench', 'bench.sale_lines', `${run}/${sortable(seed * 10_000_000 + i)}`, 'bench', 0);
+}
+
+/** Event ids the apply benchmark made, to remove them from the applied ids at the end. */
 const benchIds: string[] = [];
+/** The end-to-end runs' ids are made again from their seeds at the end (a million strings weigh). */
+const e2eIdSeeds: { seed: number; count: number }[] = [];
 
 function rawMessages(list: Iterable<CanonicalEvent>): RawMessage[] {
   let offset = 0;
@@ -193,7 +217,7 @@ async function benchApply(db: Knex): Promise<void> {
     ],
   });
   let partition = 0;
-  for (const distribution of ['uniform', 'skewed'] as const) {
+  for (const distribution of DISTRIBUTIONS) {
     for (const size of SIZES) {
       for (const workers of WORKERS) {
         // Small batches take long per event; fewer of them say as much.
@@ -236,10 +260,58 @@ function hash(text: string): number {
   return h;
 }
 
-async function benchEndToEnd(db: Knex): Promise<void> {
-  const table = new Table({
-    head: ['keys drawn', 'maxBatchEvents', 'events', 'seconds (first commit to caught up)', 'events/s'],
-  });
+interface EndToEndResult {
+  distribution: Distribution;
+  maxBatchEvents: number;
+  events: number;
+  /** From the first commit to the last partition caught up: the rate of the role at work. */
+  seconds: number;
+  eventsPerSecond: number;
+  /** From starting the role to its first commit (group join, position reads). */
+  startupSeconds: number;
+  preloadSeconds: number;
+  batches: number;
+  /** Where the role's time went, in seconds summed over the partitions applied at once. */
+  phases: { decode: number; plan: number; store: number; publish: number };
+}
+
+/** Partition of a key on the benchmark's topic: stable per key, like Kafka's partitioner. */
+const partitionCache = new Map<string, number>();
+function partitionOf(key: string, partitions: number): number {
+  let p = partitionCache.get(key);
+  if (p === undefined) partitionCache.set(key, (p = hash(key) % partitions));
+  return p;
+}
+
+/**
+ * Writes `count` events to a new topic, generated and sent in bounded chunks (a million events
+ * never sit in memory at once); each key on one partition, in generation order.
+ */
+async function preload(
+  producer: Producer,
+  topic: string,
+  partitions: number,
+  count: number,
+  seed: number,
+  distribution: Distribution,
+): Promise<void> {
+  // ~1,000 messages per partition and request: under the broker's 1 MiB per record batch.
+  const chunk = 1000 * partitions;
+  let messages: (CanonicalMessage & { partition: number })[] = [];
+  const flush = async () => {
+    if (messages.length > 0) await producer.send({ topic, acks: -1, messages });
+    messages = [];
+  };
+  for (const e of events(count, seed, distribution)) {
+    const m = toKafkaMessage(e);
+    messages.push({ ...m, partition: partitionOf(m.key, partitions) });
+    if (messages.length >= chunk) await flush();
+  }
+  await flush();
+}
+
+async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
+  const results: EndToEndResult[] = [];
   const admin = createKafkaAdmin({ brokers: config.kafka.brokers, clientId: 'stockline-bench' });
   const producer = kafkajsClient({ brokers: config.kafka.brokers, clientId: 'stockline-bench' }).producer({
     idempotent: true,
@@ -247,17 +319,21 @@ async function benchEndToEnd(db: Knex): Promise<void> {
     retry: { retries: Number.MAX_SAFE_INTEGER },
   });
   await producer.connect();
+  const partitions = config.mapper.canonicalPartitions;
+  const topics: string[] = [];
   try {
     let seed = 100;
-    for (const distribution of ['uniform', 'skewed'] as const)
-      for (const size of SIZES) {
+    for (const distribution of E2E_DISTRIBUTIONS)
+      for (const size of E2E_SIZES) {
         const topic = `bench.e2e.${run}.${distribution}.${size}`;
         const groupId = `bench-e2e-${run}-${distribution}-${size}`;
-        await admin.createTopics([{ topic, partitions: 6 }]);
-        const list = [...events(EVENTS, ++seed, distribution)];
-        for (const e of list) benchIds.push(e.id);
-        for (let j = 0; j < list.length; j += 5000)
-          await producer.send({ topic, acks: -1, messages: list.slice(j, j + 5000).map(toKafkaMessage) });
+        await admin.createTopics([{ topic, partitions }]);
+        topics.push(topic);
+        const preloadStarted = Date.now();
+        e2eIdSeeds.push({ seed: ++seed, count: EVENTS });
+        await preload(producer, topic, partitions, EVENTS, seed, distribution);
+        const preloadSeconds = (Date.now() - preloadStarted) / 1000;
+        console.log(`  preloaded ${EVENTS} events in ${preloadSeconds.toFixed(1)} s`);
         const ends = await admin.endOffsets(topic);
         const total = [...ends.values()].reduce((a, b) => a + b, 0n);
         const roleConfig: StocklineConfig = {
@@ -270,38 +346,71 @@ async function benchEndToEnd(db: Knex): Promise<void> {
             maxBatchEvents: size,
           },
         };
-        const role = await startMaterializer(roleConfig, log);
+        const started = Date.now();
+        const role = await startMaterializerRole(roleConfig, log);
         let first: number | undefined;
-        for (;;) {
-          const rows = await db(TABLES.positions)
-            .sum<{ s: string | null }[]>('next_offset as s')
-            .where({ group_id: groupId, topic });
-          const done = BigInt(rows[0]?.s ?? 0);
-          if (done > 0n) first ??= Date.now();
-          if (done >= total) break;
-          await sleep(10);
+        try {
+          for (;;) {
+            const rows = await db(TABLES.positions)
+              .sum<{ s: string | null }[]>('next_offset as s')
+              .where({ group_id: groupId, topic });
+            const done = BigInt(rows[0]?.s ?? 0);
+            if (done > 0n) first ??= Date.now();
+            if (done >= total) break;
+            await Promise.race([sleep(10), role.done]);
+          }
+        } finally {
+          await role.stop();
         }
         const seconds = (Date.now() - first!) / 1000;
-        await role.stop();
-        table.push([
+        const stats = role.stats();
+        const toSeconds = (ms: number) => Math.round(ms) / 1000;
+        results.push({
           distribution,
-          size,
-          EVENTS,
-          seconds.toFixed(2),
-          Math.round(EVENTS / seconds).toLocaleString('en'),
-        ]);
+          maxBatchEvents: size,
+          events: EVENTS,
+          seconds,
+          eventsPerSecond: Math.round(EVENTS / seconds),
+          startupSeconds: (first! - started) / 1000,
+          preloadSeconds,
+          batches: stats.batches,
+          phases: {
+            decode: toSeconds(stats.ms.decode),
+            plan: toSeconds(stats.ms.plan),
+            store: toSeconds(stats.ms.store),
+            publish: toSeconds(stats.ms.publish),
+          },
+        });
         console.log(
-          `  end to end, ${distribution}, maxBatchEvents ${size}: ${Math.round(EVENTS / seconds)} events/s`,
+          `  end to end, ${distribution}, maxBatchEvents ${size}: ${Math.round(EVENTS / seconds)} events/s; ` +
+            `phases (s, summed over partitions): ${JSON.stringify(results[results.length - 1]!.phases)}`,
         );
         await admin.deleteTopics([topic]);
+        topics.pop();
       }
-    await admin.deleteTopics([`bench.stock.${run}`]);
   } finally {
     await producer.disconnect();
+    const created = new Set(await admin.listTopics());
+    const leftover = [...topics, `bench.stock.${run}`].filter((t) => created.has(t));
+    if (leftover.length > 0) await admin.deleteTopics(leftover);
     await admin.close();
   }
-  console.log('\nend to end (Kafka -> materializer role in this process -> PostgreSQL + stock topic):');
+  const table = new Table({
+    head: ['keys drawn', 'maxBatchEvents', 'events', 'seconds (first commit to caught up)', 'events/s'],
+  });
+  for (const r of results)
+    table.push([
+      r.distribution,
+      r.maxBatchEvents,
+      r.events,
+      r.seconds.toFixed(2),
+      r.eventsPerSecond.toLocaleString('en'),
+    ]);
+  console.log(
+    `\nend to end (Kafka, ${partitions} partitions -> materializer role in this process -> PostgreSQL + stock topic), ${KEYS} keys:`,
+  );
   console.log(table.toString());
+  return results;
 }
 
 const pgVersion = async (db: Knex) =>
@@ -315,18 +424,55 @@ async function cleanUp(db: Knex): Promise<void> {
   for (const t of [TABLES.stock, TABLES.totals, TABLES.totalsByRegion, TABLES.totalsByKind])
     await db(t).whereLike('sku', like).delete();
   await db(TABLES.positions).whereLike('group_id', `bench-%${run}%`).delete();
-  for (let i = 0; i < benchIds.length; i += 10_000)
-    await db(TABLES.appliedEvents)
-      .whereIn('event_id', benchIds.slice(i, i + 10_000))
-      .delete();
+  const ids = (function* () {
+    yield* benchIds;
+    for (const { seed, count } of e2eIdSeeds) for (let i = 0; i < count; i++) yield benchEventId(seed, i);
+  })();
+  for (let chunk = [...take(ids, 50_000)]; chunk.length > 0; chunk = [...take(ids, 50_000)])
+    await forgetEventIds(db, chunk);
+}
+
+function* take<T>(items: Iterator<T>, n: number): Generator<T> {
+  for (let i = 0; i < n; i++) {
+    const next = items.next();
+    if (next.done) return;
+    yield next.value;
+  }
 }
 
 const db = createStockDb(config, { applicationName: 'stockline-bench' });
 try {
   await migrateStockDb(db);
   if (!args['e2e-only']) await benchApply(db);
-  if (args.e2e || args['e2e-only']) await benchEndToEnd(db);
+  if (args.e2e || args['e2e-only']) {
+    const results = await benchEndToEnd(db);
+    const first = results[0];
+    if (args.json && first) {
+      const json = {
+        events: first.events,
+        seconds: first.seconds,
+        eventsPerSecond: first.eventsPerSecond,
+        keys: KEYS,
+        batchSizes: {
+          maxBatchEvents: first.maxBatchEvents,
+          batches: first.batches,
+          meanEvents: Math.round(first.events / Math.max(1, first.batches)),
+        },
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        distribution: first.distribution,
+        concurrency: config.materializer.concurrency,
+        startupSeconds: first.startupSeconds,
+        preloadSeconds: first.preloadSeconds,
+        phases: first.phases,
+        runs: results,
+      };
+      await writeFile(args.json, `${JSON.stringify(json, null, 2)}\n`);
+      console.log(`result written to ${args.json}`);
+    }
+  }
 } finally {
+  const started = Date.now();
   await cleanUp(db);
+  console.log(`cleaned up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   await db.destroy();
 }

@@ -97,6 +97,13 @@ export const ConfigSchema = Type.Object(
             'how long the ids of applied events are kept to recognise re-deliveries; a duplicate arriving later than this would apply again',
           default: 168,
         }),
+        concurrency: Type.Integer({
+          minimum: 1,
+          maximum: 32,
+          description:
+            'partitions applied at the same time by one process (each in order, each on its own database connection; at most stockDb.poolMax)',
+          default: 3,
+        }),
       },
       { additionalProperties: false },
     ),

@@ -8,19 +8,13 @@ import { createStockDb } from '../stock/db.js';
 import { migrateStockDb } from '../stock/migrate.js';
 import { postgresStockStore } from '../stock/postgres/stock-store.js';
 import { TABLES } from '../stock/tables.js';
-import { BatchApplier } from './batch-applier.js';
+import { BatchApplier, type ApplierStats } from './batch-applier.js';
 import { createStockPublisher } from './stock-publisher.js';
 
 const STATS_INTERVAL_MS = 10000;
 const PURGE_INTERVAL_MS = 3600_000;
 /** Kafka's committed offsets are for lag tools only; once a second per partition is plenty. */
 const KAFKA_COMMIT_INTERVAL_MS = 1000;
-/**
- * Partitions applied at the same time. One batch statement keeps one PostgreSQL backend busy
- * on one core; measured on 2 cores, two or three partitions at once nearly double the rate.
- * Each partition stays in order, and batches lock rows in key order, so they do not deadlock.
- */
-const CONCURRENT_PARTITIONS = 3;
 
 /** Creates the canonical topic (if the mapper has not yet) and the compacted stock topic. */
 async function ensureTopics(connection: KafkaConnection, config: Readonly<StocklineConfig>): Promise<void> {
@@ -42,7 +36,12 @@ async function ensureTopics(connection: KafkaConnection, config: Readonly<Stockl
  * `stockline run --role materializer`: canonical topic -> stock tables (exactly once) -> stock
  * topic. See README.md beside this file for the semantics.
  */
-export const startMaterializer: StartRole = async (config, log): Promise<RoleHandle> => {
+export const startMaterializer: StartRole = (config, log) => startMaterializerRole(config, log);
+
+/** The role with its applier's counters (the benchmark reads them). */
+export async function startMaterializerRole(
+  ...[config, log]: Parameters<StartRole>
+): Promise<RoleHandle & { stats: () => ApplierStats }> {
   const topic = config.mapper.canonicalTopic;
   const { groupId, stockTopic, maxBatchEvents } = config.materializer;
   const connection: KafkaConnection = {
@@ -67,6 +66,7 @@ export const startMaterializer: StartRole = async (config, log): Promise<RoleHan
         await cleanup().catch((e: unknown) => log.warn({ err: e }, 'while stopping'));
     })());
 
+  let stats!: ApplierStats;
   try {
     await migrateStockDb(db, log);
     await ensureTopics(connection, config);
@@ -74,7 +74,10 @@ export const startMaterializer: StartRole = async (config, log): Promise<RoleHan
     const publisher = await createStockPublisher(kafka, stockTopic, log);
     cleanups.push(() => publisher.close());
     const consumer = kafkajsBatchConsumer(kafka, connection, {
-      concurrency: Math.min(CONCURRENT_PARTITIONS, config.stockDb.poolMax),
+      // Partitions applied at the same time (materializer.concurrency): one batch statement keeps
+      // one PostgreSQL backend busy on one core. Each partition stays in order, and batches lock
+      // rows in key order, so they do not deadlock.
+      concurrency: Math.min(config.materializer.concurrency, config.stockDb.poolMax),
     });
     cleanups.push(() => consumer.stop());
 
@@ -96,16 +99,17 @@ export const startMaterializer: StartRole = async (config, log): Promise<RoleHan
       log,
       signal: stopping.signal,
     });
+    stats = applier.stats;
 
     const failRole = (e: unknown) => {
       log.error({ err: e }, `materializer stops: ${describeError(e)}`);
       void shutdown().finally(() => fail(e));
     };
-    const stats = setInterval(() => {
+    const statsTimer = setInterval(() => {
       const s = { ...applier.stats };
       if (s.events > 0) log.info(s, 'materializer progress (since start)');
     }, STATS_INTERVAL_MS);
-    stats.unref();
+    statsTimer.unref();
     // Re-deliveries come within minutes of a connector restart; ids older than the window go.
     const purge = setInterval(() => {
       db(TABLES.appliedEvents)
@@ -117,7 +121,7 @@ export const startMaterializer: StartRole = async (config, log): Promise<RoleHan
     purge.unref();
     cleanups.push(() => {
       clearInterval(purge);
-      clearInterval(stats);
+      clearInterval(statsTimer);
       log.info({ ...applier.stats }, 'materializer stopped');
       return Promise.resolve();
     });
@@ -155,5 +159,6 @@ export const startMaterializer: StartRole = async (config, log): Promise<RoleHan
       finish();
     },
     done,
+    stats: () => structuredClone(stats),
   };
-};
+}

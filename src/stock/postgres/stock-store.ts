@@ -71,3 +71,8 @@ export function postgresStockStore(db: Knex): StockStore {
     },
   };
 }
+
+/** Removes applied event ids (the benchmark's, after a run); a re-delivery of them applies again. */
+export async function forgetEventIds(db: Knex, ids: readonly string[]): Promise<void> {
+  if (ids.length > 0) await db(TABLES.appliedEvents).whereIn('event_id', ids).delete();
+}
