@@ -88,6 +88,8 @@ export async function runDemo(
   // STOCKLINE_LOG_LEVEL; on a terminal its retries would tear the view, so unless asked
   // otherwise only fatal ones show there. The roles' own logs are in the log file.
   if (out.isTTY && process.env.STOCKLINE_LOG_LEVEL === undefined) process.env.STOCKLINE_LOG_LEVEL = 'fatal';
+  // A notice about kafkajs 2's default partitioner, printed once per producer: not news here.
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
   const roles: NamedRole[] = [];
   const stopRoles = async () => {
@@ -140,6 +142,10 @@ export async function runDemo(
   let code = 0;
   try {
     await admin.connect();
+    if (io.stop.aborted) {
+      say('stopped before the simulation started');
+      return 130;
+    }
     const simulatorStop = AbortSignal.any([io.stop, failed.signal]);
     let latest: RunProgress | undefined;
     let sampler: DemoSampler | undefined;
