@@ -333,7 +333,9 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
         e2eIdSeeds.push({ seed: ++seed, count: EVENTS });
         await preload(producer, topic, partitions, EVENTS, seed, distribution);
         const preloadSeconds = (Date.now() - preloadStarted) / 1000;
-        console.log(`  preloaded ${EVENTS} events in ${preloadSeconds.toFixed(1)} s`);
+        console.log(
+          `  preloaded ${EVENTS} events in ${preloadSeconds.toFixed(1)} s (peak RSS so far ${peakRssMb()} MB)`,
+        );
         const ends = await admin.endOffsets(topic);
         const total = [...ends.values()].reduce((a, b) => a + b, 0n);
         const roleConfig: StocklineConfig = {
@@ -413,6 +415,8 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
   return results;
 }
 
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
 const pgVersion = async (db: Knex) =>
   (
     (await db.raw<{ rows: { server_version: string }[] }>('SHOW server_version')).rows[0]?.server_version ??
@@ -458,7 +462,7 @@ try {
           batches: first.batches,
           meanEvents: Math.round(first.events / Math.max(1, first.batches)),
         },
-        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        peakRssMb: peakRssMb(),
         distribution: first.distribution,
         concurrency: config.materializer.concurrency,
         startupSeconds: first.startupSeconds,

@@ -3,7 +3,7 @@ import { stockKey } from '../canonical/identity.js';
 import type { BatchControl, FetchedBatch } from '../kafka/batch-consumer.js';
 import type { Logger } from '../observability/logger.js';
 import { StockDbError } from '../stock/errors.js';
-import type { PartitionRef, RejectedMessage, StockKey, StoredPosition } from '../stock/model.js';
+import type { PartitionRef, RejectedMessage, StockKey, StockRow, StoredPosition } from '../stock/model.js';
 import type { StockStore } from '../stock/store.js';
 import { decodeCanonical } from './decode.js';
 import { PositionMismatchError } from './errors.js';
@@ -42,7 +42,7 @@ export interface ApplierStats {
   exactRetries: number;
   fenced: number;
   /** Milliseconds spent per phase (where the time of a batch goes; see README "Throughput"). */
-  ms: { decode: number; plan: number; store: number; publish: number };
+  ms: { decode: number; plan: number; store: number; publish: number; publishWait: number };
 }
 
 /**
@@ -55,13 +55,16 @@ export interface ApplierStats {
  * can make it skip or repeat an event). The store's fence catches the rest: a consumer that
  * lost the partition while applying writes nothing.
  *
- * After each commit the changed rows go to the stock topic. The stored published offset trails
+ * After each commit the changed rows go to the stock topic, while the partition's next batch is
+ * applied (one publish in flight per partition, in order). The stored published offset trails
  * the next offset by what may not have reached the topic; after a crash the applier reads that
  * range again without applying it and publishes the current rows of its keys.
  */
 export class BatchApplier {
   private generation = 0;
   private readonly partitions = new Map<number, PartitionState>();
+  /** The publish in flight per partition; the next one starts after it, so rows stay in order. */
+  private readonly publishing = new Map<number, Promise<void>>();
   readonly stats: ApplierStats = {
     batches: 0,
     events: 0,
@@ -71,7 +74,7 @@ export class BatchApplier {
     rejected: 0,
     exactRetries: 0,
     fenced: 0,
-    ms: { decode: 0, plan: 0, store: 0, publish: 0 },
+    ms: { decode: 0, plan: 0, store: 0, publish: 0, publishWait: 0 },
   };
 
   constructor(private readonly options: BatchApplierOptions) {}
@@ -240,13 +243,50 @@ export class BatchApplier {
       },
       'batch applied',
     );
-    t = performance.now();
-    // Not published (stopping): the stored published offset stays behind, a restart publishes.
-    if (await this.options.publisher.publish(result.rows, this.options.signal, () => control.heartbeat()))
-      state.published = end;
-    ms.publish += performance.now() - t;
+    await this.publishAfter(partition, state, result.rows, end, control);
     await this.options.commitToKafka(partition, end);
     return true;
+  }
+
+  /**
+   * Publishes the rows of a committed batch without waiting for Kafka: the next batch of the
+   * partition is applied meanwhile. Waits only for the partition's previous publish, so at most
+   * one is in flight per partition and the topic gets each key's rows in order. The stored
+   * published offset moves (with the next batch's statement) only once Kafka has the rows; a
+   * crash before that publishes them again from the table.
+   */
+  private async publishAfter(
+    partition: number,
+    state: PartitionState,
+    rows: StockRow[],
+    end: bigint,
+    control: BatchControl,
+  ): Promise<void> {
+    const { ms } = this.stats;
+    const previous = this.publishing.get(partition);
+    if (previous) {
+      const t = performance.now();
+      await previous;
+      ms.publishWait += performance.now() - t;
+    }
+    const t = performance.now();
+    const publishing = this.options.publisher
+      .publish(rows, this.options.signal, () => control.heartbeat())
+      .then((published) => {
+        // Not published (stopping): the stored published offset stays behind, a restart publishes.
+        if (published && state.published < end) state.published = end;
+      })
+      .catch((e: unknown) => this.options.log.warn({ err: e, partition }, 'publishing stock rows failed'))
+      .finally(() => {
+        ms.publish += performance.now() - t;
+        if (this.publishing.get(partition) === publishing) this.publishing.delete(partition);
+      });
+    this.publishing.set(partition, publishing);
+  }
+
+  /** Resolves once every publish in flight has ended (stopping). */
+  async flushPublishes(): Promise<void> {
+    await Promise.all(this.publishing.values());
   }
 
   private async applyWithRetry(

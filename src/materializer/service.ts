@@ -73,6 +73,9 @@ export async function startMaterializerRole(
     const kafka = kafkajsClient(connection);
     const publisher = await createStockPublisher(kafka, stockTopic, log);
     cleanups.push(() => publisher.close());
+    // Rows of committed batches still on their way to the stock topic (after the consumer stopped).
+    let flushPublishes = (): Promise<void> => Promise.resolve();
+    cleanups.push(() => flushPublishes());
     const consumer = kafkajsBatchConsumer(kafka, connection, {
       // Partitions applied at the same time (materializer.concurrency): one batch statement keeps
       // one PostgreSQL backend busy on one core. Each partition stays in order, and batches lock
@@ -100,6 +103,7 @@ export async function startMaterializerRole(
       signal: stopping.signal,
     });
     stats = applier.stats;
+    flushPublishes = () => applier.flushPublishes();
 
     const failRole = (e: unknown) => {
       log.error({ err: e }, `materializer stops: ${describeError(e)}`);

@@ -30,7 +30,8 @@ export async function applyBatchPostgres(db: Knex, batch: StockBatch): Promise<A
   const { sql, bindings } = applyStatement(batch);
   const result = await db.raw<{ rows: ApplyRow[] }>(sql, bindings);
   const row = result.rows[0]!;
-  if (row.applied) return { status: 'applied', rows: (row.rows ?? []).map(normalizeRow) };
+  // on_hand comes as trim_scale(on_hand)::text: "12.5", as formatQuantity writes it.
+  if (row.applied) return { status: 'applied', rows: row.rows ?? [] };
   if (row.violated) {
     return {
       status: 'guard-failed',
@@ -93,12 +94,18 @@ old AS (
   SELECT k.*, s.on_hand AS old_on_hand, s.unit AS old_unit, s.level_as_of AS old_level_as_of,
          coalesce(l.region, '${UNKNOWN}') AS region, coalesce(l.kind, '${UNKNOWN}') AS location_kind
     FROM k
-    LEFT JOIN ${TABLES.stock} s ON s.sku = k.sku AND s.location = k.location
+    LEFT JOIN LATERAL (
+      SELECT s.on_hand, s.unit, s.level_as_of FROM ${TABLES.stock} s WHERE s.sku = k.sku AND s.location = k.location
+      OFFSET 0 -- ${INDEX_PROBES}
+    ) s ON true
     LEFT JOIN ${TABLES.locations} l ON l.id = k.location
 ),
 ids AS (SELECT DISTINCT unnest(${eventIds}) AS event_id),
 applied_before AS (
-  SELECT a.event_id FROM ids JOIN ${TABLES.appliedEvents} a ON a.event_id = ids.event_id
+  SELECT a.event_id FROM ids
+    CROSS JOIN LATERAL (
+      SELECT a.event_id FROM ${TABLES.appliedEvents} a WHERE a.event_id = ids.event_id OFFSET 0 -- ${INDEX_PROBES}
+    ) a
 ),
 violation AS (
   (SELECT 1 FROM old
@@ -162,7 +169,7 @@ up_rejected AS (
 SELECT (SELECT ok FROM go) AS applied,
        EXISTS (SELECT 1 FROM violation) AS violated,
        (SELECT json_agg(json_build_object(
-          'sku', sku, 'location', location, 'onHand', on_hand::text, 'unit', unit, 'version', version::text,
+          'sku', sku, 'location', location, 'onHand', trim_scale(on_hand)::text, 'unit', unit, 'version', version::text,
           'negative', negative, 'levelAsOf', ${isoUtc('level_as_of')}, 'lastEventAt', ${isoUtc('last_event_at')},
           'lastEventId', last_event_id, 'updatedAt', ${isoUtc('updated_at')})) FROM up_stock) AS rows,
        CASE WHEN EXISTS (SELECT 1 FROM violation) THEN
@@ -172,6 +179,14 @@ SELECT (SELECT ok FROM go) AS applied,
        (SELECT json_agg(event_id) FROM applied_before) AS applied_before`;
   return { sql, bindings: b.values };
 }
+
+/**
+ * Why the lookups of a batch's keys and ids are LATERAL subqueries with OFFSET 0: that keeps the
+ * planner from pulling them up into a hash join, which read the whole stock (applied ids) table
+ * for every batch: a cost growing with the table, 60 ms of a 250 ms batch at 200,000 rows.
+ * One index probe per key (id) costs the same at any table size.
+ */
+const INDEX_PROBES = 'one index probe per row, see INDEX_PROBES';
 
 interface ApplyRow {
   applied: boolean;
