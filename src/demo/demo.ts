@@ -201,9 +201,11 @@ export async function runDemo(
       clearInterval(timer);
       await sampling;
     }
+    const { expectation, file, result } = report;
+    // The run's own end, which no progress call reported.
+    latest = result;
     view.close(sampler ? await sampler.sample(latest).catch(() => undefined) : undefined);
 
-    const { expectation, file, result } = report;
     const { run } = expectation;
     say();
     say(

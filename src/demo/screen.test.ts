@@ -29,7 +29,9 @@ describe('demo: the live view', () => {
     expect(writes[0]!.startsWith('\x1b[?25l\x1b[0Jstockline demo')).to.be.true;
     const lines = writes[0]!.split('\n').length - 1;
     expect(writes[1]!.startsWith(`\x1b[${lines}A\r\x1b[0J`)).to.be.true;
-    expect(writes[2]).to.contain('0:03');
+    expect(writes[1]).to.contain('Ctrl-C: stop the simulator');
+    // The last screen stays, without the hint: Ctrl-C has been pressed or the time is up.
+    expect(writes[2]).to.contain('0:03').and.not.contain('Ctrl-C: stop');
     expect(writes[writes.length - 1]).to.equal('\x1b[?25h');
   });
 

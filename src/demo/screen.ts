@@ -14,6 +14,7 @@ const HIDE_CURSOR = '\x1b[?25l';
 const SHOW_CURSOR = '\x1b[?25h';
 const up = (lines: number) => (lines > 0 ? `\x1b[${lines}A\r` : '\r');
 const CLEAR_BELOW = '\x1b[0J';
+const HINT = 'Ctrl-C: stop the simulator, verify the stock table, stop the pipeline';
 
 export function liveView(
   stream: NodeJS.WriteStream = process.stdout,
@@ -27,9 +28,10 @@ export function liveView(
   let closed = false;
   const restore = () => stream.write(SHOW_CURSOR);
 
-  const draw = (snapshot: DemoSnapshot) => {
+  const draw = (snapshot: DemoSnapshot, hint: boolean) => {
     // One column less than the terminal: a full-width line would wrap on some terminals.
-    const lines = renderScreen(snapshot, Math.max(40, (stream.columns || 120) - 1));
+    const width = Math.max(40, (stream.columns || 120) - 1);
+    const lines = [...renderScreen(snapshot, width), ...(hint ? ['', HINT.slice(0, width)] : [])];
     stream.write(`${drawn === 0 ? HIDE_CURSOR : up(drawn)}${CLEAR_BELOW}${lines.join('\n')}\n`);
     drawn = lines.length;
   };
@@ -39,7 +41,7 @@ export function liveView(
     tty,
     show(snapshot) {
       if (closed) return;
-      if (tty) return draw(snapshot);
+      if (tty) return draw(snapshot, true);
       if (now() - lastPlain < plainEveryMs) return;
       lastPlain = now();
       stream.write(`${plainLine(snapshot)}\n`);
@@ -48,7 +50,7 @@ export function liveView(
       if (closed) return;
       closed = true;
       if (tty) {
-        if (last) draw(last);
+        if (last) draw(last, false);
         restore();
         process.removeListener('exit', restore);
       } else if (last) stream.write(`${plainLine(last)}\n`);
