@@ -11,7 +11,7 @@ import { parseSimulateFlags } from '../src/simulator/options.js';
 import { simulate } from '../src/simulator/simulate.js';
 import { awaitStock, stockTableReader } from '../src/simulator/verify.js';
 import { createStockDb } from '../src/stock/db.js';
-import { groupLag } from './lag.js';
+import { mapperLag, materializerLag } from './lag.js';
 import type { KafkaClientName } from './mapper-stage.js';
 import { bucketsOf, quantile } from './percentiles.js';
 import { RoleProcess, type ChildReport } from './protocol.js';
@@ -67,8 +67,13 @@ export async function endToEnd(input: {
     roles.push(await RoleProcess.start('api', { api: { port: 0 } }));
     const [, materializer] = roles as [RoleProcess, RoleProcess, RoleProcess];
     const lagNow = async (): Promise<Omit<LagSample, 'second'>> => ({
-      mapper: await groupLag(admin, config.mapper.groupId),
-      materializer: await groupLag(admin, config.materializer.groupId, [config.mapper.canonicalTopic]),
+      mapper: await mapperLag(admin, config.mapper.groupId),
+      materializer: await materializerLag(
+        admin,
+        db,
+        config.materializer.groupId,
+        config.mapper.canonicalTopic,
+      ),
     });
     await drainBacklog(lagNow, log);
 

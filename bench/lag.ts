@@ -1,19 +1,33 @@
-// How far a consumer group is behind: the end offsets of the topics it reads minus the offsets
-// it committed. The materializer commits to Kafka about once a second (its positions of record
-// live in PostgreSQL), so this can read up to a second's worth high.
+// How far the mapper and materializer groups are behind, as the demo shows it: the mapper from
+// its Kafka commits, the materializer from the positions it stores with each batch (its Kafka
+// commits trail by up to a second).
 import type { Admin } from 'kafkajs';
+import type { Knex } from 'knex';
+import {
+  fetchGroupLag,
+  furthest,
+  groupLag,
+  readCommitted,
+  readMaterializerPositions,
+  readTopicEnds,
+} from '../src/observability/consumer-lag.js';
 
-export async function groupLag(admin: Admin, groupId: string, topics?: string[]): Promise<number> {
-  const committed = await admin.fetchOffsets(topics ? { groupId, topics } : { groupId });
-  let lag = 0;
-  for (const { topic, partitions } of committed) {
-    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
-    for (const p of partitions) {
-      const end = ends.get(p.partition) ?? 0n;
-      // -1: nothing committed yet on that partition, so all of it is still to read.
-      const at = BigInt(p.offset) < 0n ? 0n : BigInt(p.offset);
-      if (end > at) lag += Number(end - at);
-    }
-  }
-  return lag;
+/** Records behind the end over every topic the group has committed offsets on. */
+export async function mapperLag(admin: Admin, groupId: string): Promise<number> {
+  const topics = (await admin.fetchOffsets({ groupId })).map((t) => t.topic);
+  return Number((await fetchGroupLag(admin, groupId, topics)).total);
+}
+
+export async function materializerLag(
+  admin: Admin,
+  db: Knex,
+  groupId: string,
+  topic: string,
+): Promise<number> {
+  const { ends, starts } = await readTopicEnds(admin, [topic]);
+  const at = furthest(
+    await readCommitted(admin, groupId, [topic]),
+    await readMaterializerPositions(db, groupId, topic),
+  );
+  return Number(groupLag(ends, at, starts).total);
 }

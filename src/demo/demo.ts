@@ -30,7 +30,7 @@ import { LocalStack } from '../stack/stack.js';
 import { createStockDb } from '../stock/db.js';
 import { checkRun, differenceRows, ENDINGS, tally } from './check.js';
 import type { DemoOptions } from './options.js';
-import { readMaterializerPositions } from './lag.js';
+import { readMaterializerPositions } from '../observability/consumer-lag.js';
 import { DemoSampler, mapperTopics } from './sampler.js';
 import { liveView } from './screen.js';
 import { columns } from './view.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { furthest, groupLag, lagBy, type TopicOffsets } from './lag.js';
+import { furthest, groupLag, lagBy, type TopicOffsets } from './consumer-lag.js';
 
 const offsets = (entries: Record<string, Record<number, number>>): TopicOffsets =>
   new Map(
