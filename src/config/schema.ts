@@ -32,6 +32,11 @@ export const ConfigSchema = Type.Object(
           default: ['127.0.0.1:19092'],
         }),
         clientId: Type.String({ minLength: 1, description: 'Kafka client id prefix', default: 'stockline' }),
+        client: Type.Union([Type.Literal('kafkajs'), Type.Literal('node-rdkafka')], {
+          description:
+            'Kafka client library of the mapper: kafkajs (pure JavaScript) or node-rdkafka (librdkafka, native addon built at npm install)',
+          default: 'kafkajs',
+        }),
       },
       { additionalProperties: false },
     ),

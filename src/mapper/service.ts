@@ -1,6 +1,6 @@
 import type { StocklineConfig } from '../config/schema.js';
+import { createPipelineFactory } from '../kafka/clients.js';
 import { createKafkaAdmin } from '../kafka/kafkajs-admin.js';
-import { createKafkajsPipeline } from '../kafka/kafkajs-pipeline.js';
 import type { Logger } from '../observability/logger.js';
 import type { RoleHandle, StartRole } from '../service/role.js';
 import { createBatchMapper, emptyStats, type MapperStats } from './mapper.js';
@@ -61,10 +61,7 @@ export async function startMapperWith(config: Readonly<StocklineConfig>, log: Lo
     stats,
     log,
   );
-  const pipeline = await createKafkajsPipeline({
-    brokers: config.kafka.brokers,
-    clientId: `${config.kafka.clientId}-mapper`,
-  }).start({
+  const pipeline = await createPipelineFactory(config.kafka, `${config.kafka.clientId}-mapper`).start({
     groupId: config.mapper.groupId,
     topics: [...topics, ...patterns],
     transactionalIdPrefix: config.mapper.groupId,

@@ -1,3 +1,4 @@
+import { createKafkaAdmin, kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
 import { createKafkaReader } from '../../src/kafka/kafkajs-reader.js';
 import type { KafkaRecord } from '../../src/kafka/port.js';
 
@@ -53,4 +54,93 @@ export async function collectChanges(
     );
   }
   return found;
+}
+
+/** Creates topics of this test (unique names, see uniqueSuffix in config.ts); returns a clean-up that deletes them. */
+export async function createTestTopics(
+  brokers: string[],
+  topics: { topic: string; partitions: number }[],
+): Promise<() => Promise<void>> {
+  const admin = createKafkaAdmin({ brokers, clientId: 'stockline-test' });
+  try {
+    await admin.createTopics(topics.map((t) => ({ topic: t.topic, partitions: t.partitions })));
+  } finally {
+    await admin.close();
+  }
+  return async () => {
+    const cleanup = createKafkaAdmin({ brokers, clientId: 'stockline-test' });
+    try {
+      await cleanup.deleteTopics(topics.map((t) => t.topic));
+    } finally {
+      await cleanup.close();
+    }
+  };
+}
+
+/** Produces plain (non-transactional) records, in order per partition. */
+export async function produceRecords(
+  brokers: string[],
+  topic: string,
+  records: { key: string | null; value: string; partition?: number }[],
+): Promise<void> {
+  const producer = kafkajsClient({ brokers, clientId: 'stockline-test' }).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    retry: { retries: Number.MAX_SAFE_INTEGER },
+  });
+  await producer.connect();
+  try {
+    for (let i = 0; i < records.length; i += 1000) {
+      await producer.send({ topic, messages: records.slice(i, i + 1000) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/**
+ * Reads committed records from the beginning until at least `atLeast` arrived, then `settleMs`
+ * longer (to see duplicates that would follow), or until `timeoutMs`; returns what it saw.
+ */
+export async function readCommitted(
+  brokers: string[],
+  topic: string,
+  { atLeast, settleMs = 1500, timeoutMs = 60000 }: { atLeast: number; settleMs?: number; timeoutMs?: number },
+): Promise<KafkaRecord[]> {
+  const seen: KafkaRecord[] = [];
+  const stop = new AbortController();
+  const deadline = setTimeout(() => stop.abort(), timeoutMs);
+  let settling: NodeJS.Timeout | undefined;
+  try {
+    await createKafkaReader({ brokers, clientId: 'stockline-test', quiet: true }).read({
+      topics: [topic],
+      fromBeginning: true,
+      signal: stop.signal,
+      waitForTopicsMs: timeoutMs,
+      onRecord: (record) => {
+        seen.push(record);
+        if (seen.length >= atLeast && !settling) settling = setTimeout(() => stop.abort(), settleMs);
+      },
+    });
+  } finally {
+    clearTimeout(deadline);
+    clearTimeout(settling);
+  }
+  return seen;
+}
+
+/** The offsets a consumer group committed for a topic, per partition (-1: none). */
+export async function committedOffsets(
+  brokers: string[],
+  groupId: string,
+  topic: string,
+): Promise<Map<number, bigint>> {
+  const admin = kafkajsClient({ brokers, clientId: 'stockline-test' }).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((offsets?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
 }
