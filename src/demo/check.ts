@@ -5,29 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { Expectation } from '../simulator/expectation-file.js';
 import type { StatusLine } from '../simulator/progress.js';
-import {
-  awaitStock,
-  stockTableReader,
-  type AwaitResult,
-  type Comparison,
-  type Difference,
-} from '../simulator/verify.js';
-
-export function tally(c: Comparison): string {
-  const of = (kind: Difference['kind']) => c.differences.filter((d) => d.kind === kind).length;
-  return `${c.matching} match, ${of('differs')} differ, ${of('missing')} missing, ${of('unexpected')} unexpected`;
-}
-
-/** The differences as rows of a table: sku, location, expected, actual, kind. */
-export function differenceRows(c: Comparison): string[][] {
-  return c.differences.map((d) => [
-    d.sku,
-    d.location,
-    d.expected ? `${d.expected.quantity} ${d.expected.unit}` : '(none)',
-    d.actual ? `${d.actual.onHand} ${d.actual.unit}` : '(no row)',
-    d.kind,
-  ]);
-}
+import { awaitStock, stockTableReader, tally, type AwaitResult } from '../simulator/verify.js';
 
 export interface CheckOptions {
   timeoutMs: number;
@@ -59,9 +37,3 @@ export async function checkRun(
     status?.done();
   }
 }
-
-export const ENDINGS: Record<AwaitResult['ending'], string> = {
-  matched: 'all rows match',
-  settled: 'the rows stopped changing',
-  timeout: 'timed out',
-};

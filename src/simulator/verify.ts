@@ -155,3 +155,26 @@ export function stockTableReader(db: Knex, skuPrefix: string): () => Promise<Sto
     }
   };
 }
+
+export function tally(c: Comparison): string {
+  const of = (kind: Difference['kind']) => c.differences.filter((d) => d.kind === kind).length;
+  return `${c.matching} match, ${of('differs')} differ, ${of('missing')} missing, ${of('unexpected')} unexpected`;
+}
+
+/** The differences as rows of a table: sku, location, expected, actual, kind. */
+export function differenceRows(c: Comparison): string[][] {
+  return c.differences.map((d) => [
+    d.sku,
+    d.location,
+    d.expected ? `${d.expected.quantity} ${d.expected.unit}` : '(none)',
+    d.actual ? `${d.actual.onHand} ${d.actual.unit}` : '(no row)',
+    d.kind,
+  ]);
+}
+
+/** Why the wait for the stock table ended, in words. */
+export const ENDINGS: Record<AwaitResult['ending'], string> = {
+  matched: 'all rows match',
+  settled: 'the rows stopped changing',
+  timeout: 'timed out',
+};

@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.js';
 import { displayPath } from '../../shared/display-path.js';
 import { latestExpectationFile, readExpectation } from '../../simulator/expectation-file.js';
 import { statusLine } from '../../simulator/progress.js';
-import { awaitStock, stockTableReader, type Comparison, type Difference } from '../../simulator/verify.js';
+import { awaitStock, differenceRows, ENDINGS, stockTableReader, tally } from '../../simulator/verify.js';
 import { createStockDb } from '../../stock/db.js';
 import { cliContext } from '../context.js';
 import { print, printTable } from '../output.js';
@@ -20,11 +20,6 @@ function seconds(flag: string, text: string): number {
     throw new UsageError(`--${flag} must be a number of seconds, not "${text}"`);
   return n * 1000;
 }
-
-const tally = (c: Comparison) => {
-  const of = (kind: Difference['kind']) => c.differences.filter((d) => d.kind === kind).length;
-  return `${c.matching} match, ${of('differs')} differ, ${of('missing')} missing, ${of('unexpected')} unexpected`;
-};
 
 export function registerVerifyCommand(program: Command): void {
   program
@@ -59,19 +54,8 @@ export function registerVerifyCommand(program: Command): void {
         );
         status.done();
         if (comparison.differences.length > 0)
-          printTable(
-            ['sku', 'location', 'expected', 'actual', 'difference'],
-            comparison.differences.map((d) => [
-              d.sku,
-              d.location,
-              d.expected ? `${d.expected.quantity} ${d.expected.unit}` : '(none)',
-              d.actual ? `${d.actual.onHand} ${d.actual.unit}` : '(no row)',
-              d.kind,
-            ]),
-          );
-        const why = { matched: 'all rows match', settled: 'the rows stopped changing', timeout: 'timed out' }[
-          ending
-        ];
+          printTable(['sku', 'location', 'expected', 'actual', 'difference'], differenceRows(comparison));
+        const why = ENDINGS[ending];
         print(`${expected} expected: ${tally(comparison)} (${why} after ${(waitedMs / 1000).toFixed(1)} s)`);
         if (expectation.run.outcome !== 'complete')
           print(`note: the run ended ${expectation.run.outcome}; the expectation covers what it wrote`);
