@@ -77,11 +77,13 @@ for (const client of KAFKA_CLIENTS) {
     async function startPipeline(
       names: { input: string; group: string },
       process: (batch: PipelineBatch) => Promise<OutgoingRecord[]>,
+      /** Two members in one process need transactional ids of their own. */
+      member = '',
     ): Promise<RunningPipeline> {
       const pipeline = await createPipelineFactory({ brokers, client }, `stockline-test-${client}`).start({
         groupId: names.group,
         topics: [names.input],
-        transactionalIdPrefix: names.group,
+        transactionalIdPrefix: `${names.group}${member}`,
         fromBeginning: true,
         process,
       });
@@ -252,6 +254,49 @@ for (const client of KAFKA_CLIENTS) {
       // The second run started where the first committed.
       const before = new Set(afterStop.map((r) => text(r.value).slice('out:'.length)));
       expect(processedAgain.filter((v) => before.has(v))).to.deep.equal([]);
+    });
+
+    it('hands partitions over between two members of a group (rebalances): nothing lost, nothing twice', async () => {
+      const names = await setUp(6);
+      const produced: string[] = [];
+      const produceMore = async (n: number) => {
+        const values = Array.from({ length: n }, (_, i) => `v${produced.length + i}`);
+        await produceRecords(
+          brokers,
+          names.input,
+          values.map((value, i) => ({ key: `k${(produced.length + i) % 23}`, value })),
+        );
+        produced.push(...values);
+      };
+      const processed = { a: 0, b: 0 };
+      const slow = (member: 'a' | 'b') => async (b: PipelineBatch) => {
+        processed[member] += b.records.length;
+        await sleep(2 * b.records.length);
+        return b.records.map((r) => echo(names.output, r));
+      };
+      await produceMore(300);
+      const a = await startPipeline(names, slow('a'), '-a');
+      await readCommitted(brokers, names.output, { atLeast: 1, settleMs: 0 });
+      // A second member joins while records keep coming: the group rebalances.
+      await startPipeline(names, slow('b'), '-b');
+      for (let waited = 0; processed.b === 0 && waited < 60000; waited += 300) {
+        await produceMore(30);
+        await sleep(300);
+      }
+      // The first leaves while records still flow: its partitions move to the second.
+      await produceMore(100);
+      await stopPipeline(a);
+      await produceMore(100);
+      expectExactlyOnce(
+        await readCommitted(brokers, names.output, {
+          atLeast: produced.length,
+          settleMs: 3000,
+          timeoutMs: 120000,
+        }),
+        produced,
+      );
+      expect(processed.a, 'records the first member processed').to.be.greaterThan(0);
+      expect(processed.b, 'records the second member processed').to.be.greaterThan(0);
     });
 
     it('reads a topic from the beginning and stops when onRecord returns false', async () => {
