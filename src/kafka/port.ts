@@ -1,7 +1,8 @@
 /**
  * The Kafka client port. The service talks to Kafka only through these interfaces so that
- * the client library can vary (kafkajs today; node-rdkafka is the next adapter), and one
- * conformance suite can run against every adapter.
+ * the client library can vary (kafkajs-*.ts and rdkafka-*.ts; clients.ts picks one from the
+ * `kafka.client` setting), and one conformance suite (test/integration/kafka-port.test.ts)
+ * runs against every adapter.
  */
 export interface KafkaRecord {
   topic: string;
