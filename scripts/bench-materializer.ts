@@ -17,6 +17,7 @@
 // Rows, positions, applied event ids and topics the benchmark creates are removed at the end.
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
     'e2e-sizes': { type: 'string' },
     distributions: { type: 'string' },
     json: { type: 'string' },
+    'cpu-profile': { type: 'string' },
   },
 });
 const EVENTS = Number(args.events);
@@ -271,8 +273,11 @@ interface EndToEndResult {
   startupSeconds: number;
   preloadSeconds: number;
   batches: number;
+  /** CPU seconds of this process (the role, and the benchmark's polling) from start to stop. */
+  cpuSeconds: number;
+  peakMbWhileApplying: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
   /** Where the role's time went, in seconds summed over the partitions applied at once. */
-  phases: { decode: number; plan: number; store: number; publish: number };
+  phases: { decode: number; plan: number; store: number; publish: number; publishWait: number };
 }
 
 /** Partition of a key on the benchmark's topic: stable per key, like Kafka's partitioner. */
@@ -349,6 +354,19 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
           },
         };
         const started = Date.now();
+        const memory = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+        const sampler = setInterval(() => {
+          const m = process.memoryUsage();
+          for (const k of Object.keys(memory) as (keyof typeof memory)[])
+            memory[k] = Math.max(memory[k], Math.round(m[k] / 2 ** 20));
+        }, 200);
+        const cpuBefore = process.cpuUsage();
+        const profiler = args['cpu-profile'] ? new Session() : undefined;
+        if (profiler) {
+          profiler.connect();
+          await profiler.post('Profiler.enable');
+          await profiler.post('Profiler.start');
+        }
         const role = await startMaterializerRole(roleConfig, log);
         let first: number | undefined;
         try {
@@ -363,7 +381,19 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
           }
         } finally {
           await role.stop();
+          clearInterval(sampler);
+          if (profiler) {
+            // --cpu-profile: the role's run only (not the preload), for Chrome DevTools or speedscope.
+            const { profile } = await profiler.post('Profiler.stop');
+            await writeFile(
+              `${args['cpu-profile']}.${distribution}.${size}.cpuprofile`,
+              JSON.stringify(profile),
+            );
+            profiler.disconnect();
+          }
         }
+        const cpu = process.cpuUsage(cpuBefore);
+        const cpuSeconds = Math.round((cpu.user + cpu.system) / 1e4) / 100;
         const seconds = (Date.now() - first!) / 1000;
         const stats = role.stats();
         const toSeconds = (ms: number) => Math.round(ms) / 1000;
@@ -376,16 +406,20 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
           startupSeconds: (first! - started) / 1000,
           preloadSeconds,
           batches: stats.batches,
+          cpuSeconds,
+          peakMbWhileApplying: memory,
           phases: {
             decode: toSeconds(stats.ms.decode),
             plan: toSeconds(stats.ms.plan),
             store: toSeconds(stats.ms.store),
             publish: toSeconds(stats.ms.publish),
+            publishWait: toSeconds(stats.ms.publishWait),
           },
         });
         console.log(
           `  end to end, ${distribution}, maxBatchEvents ${size}: ${Math.round(EVENTS / seconds)} events/s; ` +
-            `phases (s, summed over partitions): ${JSON.stringify(results[results.length - 1]!.phases)}`,
+            `phases (s, summed over partitions): ${JSON.stringify(results[results.length - 1]!.phases)}; ` +
+            `peak MB while applying: ${JSON.stringify(memory)}; CPU of this process: ${cpuSeconds} s`,
         );
         await admin.deleteTopics([topic]);
         topics.pop();

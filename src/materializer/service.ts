@@ -15,6 +15,12 @@ const STATS_INTERVAL_MS = 10000;
 const PURGE_INTERVAL_MS = 3600_000;
 /** Kafka's committed offsets are for lag tools only; once a second per partition is plenty. */
 const KAFKA_COMMIT_INTERVAL_MS = 1000;
+/**
+ * Bytes fetched per partition: 2 MiB hold ~1,500 canonical messages (~1.3 KB each with their
+ * CloudEvents headers). Measured end to end (200,000 events, 3 partitions at a time): 4 and
+ * 8 MiB applied no faster but raised the role's peak RSS from ~420 to ~530 and ~610 MB.
+ */
+const FETCH_BYTES_PER_PARTITION = 2 * 1024 * 1024;
 
 /** Creates the canonical topic (if the mapper has not yet) and the compacted stock topic. */
 async function ensureTopics(connection: KafkaConnection, config: Readonly<StocklineConfig>): Promise<void> {
@@ -81,6 +87,7 @@ export async function startMaterializerRole(
       // one PostgreSQL backend busy on one core. Each partition stays in order, and batches lock
       // rows in key order, so they do not deadlock.
       concurrency: Math.min(config.materializer.concurrency, config.stockDb.poolMax),
+      maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
     });
     cleanups.push(() => consumer.stop());
 
