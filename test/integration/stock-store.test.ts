@@ -79,6 +79,45 @@ describe('stock store on PostgreSQL (integration)', function () {
     expect(await store.claimPosition(partition, 0n)).to.deep.equal({ next: 10n, published: 10n });
   });
 
+  it('returns the changed rows exactly as they are stored (what the stock topic gets)', async () => {
+    const other = { ...partition, partition: 1 };
+    await store.claimPosition(other, 0n);
+    const level = change('R', 'S1', '0.25', {
+      level: { quantity: '12.5', asOf: '2024-05-01T09:30:00.123400Z' },
+      last: { eventId: `${run}-R-level`, occurredAt: '2024-05-01T09:45:00.000001Z' },
+    });
+    const applied = await store.applyBatch({
+      ...batch(0n, 2n, [level, change('R', 'S2', '-3')]),
+      partition: other,
+    });
+    const later = await store.applyBatch({
+      ...batch(2n, 3n, [
+        change('R', 'S1', '-20', {
+          last: { eventId: `${run}-R-late`, occurredAt: '2024-05-02T00:00:00.000000Z' },
+        }),
+      ]),
+      partition: other,
+    });
+    if (applied.status !== 'applied' || later.status !== 'applied') expect.fail('not applied');
+    const stored = await store.readRows([
+      { sku: `${run}-R`, location: `${run}S1` },
+      { sku: `${run}-R`, location: `${run}S2` },
+    ]);
+    const byKey = (rows: { location: string }[]) =>
+      [...rows].sort((a, b) => a.location.localeCompare(b.location));
+    expect(later.rows).to.deep.equal(stored.filter((r) => r.location === `${run}S1`));
+    expect(later.rows[0]).to.deep.include({
+      onHand: '-7.25',
+      negative: true,
+      version: '2',
+      levelAsOf: '2024-05-01T09:30:00.123400Z',
+    });
+    expect(byKey(applied.rows).map((r) => [r.onHand, r.levelAsOf, r.lastEventAt])).to.deep.equal([
+      ['12.75', '2024-05-01T09:30:00.123400Z', '2024-05-01T09:45:00.000001Z'],
+      ['-3', null, '2024-05-01T10:00:00.000000Z'],
+    ]);
+  });
+
   it('refuses an optimistic batch whose guard fails and returns the stored state instead', async () => {
     // The row is in EA; this plan assumed KG.
     const guarded = change('A', 'S1', '1', {

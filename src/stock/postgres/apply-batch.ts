@@ -30,8 +30,7 @@ export async function applyBatchPostgres(db: Knex, batch: StockBatch): Promise<A
   const { sql, bindings } = applyStatement(batch);
   const result = await db.raw<{ rows: ApplyRow[] }>(sql, bindings);
   const row = result.rows[0]!;
-  // on_hand comes as trim_scale(on_hand)::text: "12.5", as formatQuantity writes it.
-  if (row.applied) return { status: 'applied', rows: row.rows ?? [] };
+  if (row.applied) return { status: 'applied', rows: stockRowsOf(batch, row) };
   if (row.violated) {
     return {
       status: 'guard-failed',
@@ -138,7 +137,7 @@ up_stock AS (
     on_hand = excluded.on_hand, unit = excluded.unit, version = s.version + excluded.version,
     level_as_of = excluded.level_as_of, last_event_at = excluded.last_event_at, last_event_id = excluded.last_event_id,
     negative = excluded.negative, updated_at = excluded.updated_at
-  RETURNING s.*
+  RETURNING s.sku, s.location, s.on_hand, s.version, s.level_as_of
 ),
 contrib AS (
   SELECT sku, region, location_kind,
@@ -168,10 +167,11 @@ up_rejected AS (
 )
 SELECT (SELECT ok FROM go) AS applied,
        EXISTS (SELECT 1 FROM violation) AS violated,
-       (SELECT json_agg(json_build_object(
-          'sku', sku, 'location', location, 'onHand', trim_scale(on_hand)::text, 'unit', unit, 'version', version::text,
-          'negative', negative, 'levelAsOf', ${isoUtc('level_as_of')}, 'lastEventAt', ${isoUtc('last_event_at')},
-          'lastEventId', last_event_id, 'updatedAt', ${isoUtc('updated_at')})) FROM up_stock) AS rows,
+       -- Only what the batch does not know already: unit, last event and updated_at (now(), the
+       -- same for the statement) are filled in from the batch (stockRowsOf).
+       (SELECT json_agg(json_build_array(sku, location, trim_scale(on_hand)::text, version::text, level_as_of))
+          FROM up_stock) AS rows,
+       ${isoUtc('now()')} AS updated_at,
        CASE WHEN EXISTS (SELECT 1 FROM violation) THEN
          (SELECT json_agg(json_build_object('sku', sku, 'location', location, 'unit', old_unit,
                    'levelAsOf', ${isoUtc('old_level_as_of')})) FROM old)
@@ -191,7 +191,9 @@ const INDEX_PROBES = 'one index probe per row, see INDEX_PROBES';
 interface ApplyRow {
   applied: boolean;
   violated: boolean;
-  rows: StockRow[] | null;
+  /** [sku, location, on hand (trim_scale: "12.5" as formatQuantity writes it), version, level_as_of (JSON)]. */
+  rows: [string, string, string, string, string | null][] | null;
+  updated_at: string;
   starts: { sku: string; location: string; unit: string | null; levelAsOf: string | null }[] | null;
   applied_before: string[] | null;
 }
@@ -207,6 +209,47 @@ function totalsUpsert(name: string, table: string, by: string[]): string {
     negative_locations = t.negative_locations + excluded.negative_locations, updated_at = excluded.updated_at
   RETURNING 1
 )`;
+}
+
+/**
+ * The changed rows as the stock topic shows them: what the statement returned, completed from the
+ * batch (a row's unit and last event are the change's; updated_at is the statement's now()).
+ * Building whole rows as JSON in the statement (to_char of three timestamps per row) cost up to a
+ * sixth of its time.
+ */
+function stockRowsOf(batch: StockBatch, row: ApplyRow): StockRow[] {
+  const changes = new Map(batch.changes.map((c) => [stockKey(c.sku, c.location), c]));
+  return (row.rows ?? []).map(([sku, location, onHand, version, levelAsOf]) => {
+    const change = changes.get(stockKey(sku, location))!;
+    return {
+      sku,
+      location,
+      onHand,
+      unit: change.unit,
+      version,
+      negative: onHand.startsWith('-'),
+      levelAsOf: levelAsOf === null ? null : isoFromJson(levelAsOf),
+      lastEventAt: change.last.occurredAt,
+      lastEventId: change.last.eventId,
+      updatedAt: row.updated_at,
+    };
+  });
+}
+
+/**
+ * A timestamptz as PostgreSQL writes it in JSON ("2024-05-01T10:00:00.12+00:00", fraction
+ * trimmed, offset of the session's time zone) in the form instants take in the code
+ * ("2024-05-01T10:00:00.120000Z").
+ */
+export function isoFromJson(text: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?([+-]\d{2}(?::\d{2}){0,2})$/.exec(text);
+  if (!m) throw new Error(`unexpected timestamp ${text} from PostgreSQL`);
+  const [, seconds, fraction = '', offset] = m as unknown as [string, string, string | undefined, string];
+  const micros = fraction.padEnd(6, '0');
+  if (offset === '+00' || offset === '+00:00') return `${seconds}.${micros}Z`;
+  // Sessions run in UTC (db.ts); any other offset is converted, keeping the microseconds.
+  const utc = new Date(`${seconds}${offset.length === 3 ? `${offset}:00` : offset}`).toISOString();
+  return `${utc.slice(0, 19)}.${micros}Z`;
 }
 
 function startsOf(starts: NonNullable<ApplyRow['starts']>): Map<string, KeyStart> {
