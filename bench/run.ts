@@ -1,0 +1,181 @@
+// npm run bench [-- --events 1000000 --stages ceiling,mapper,materializer,e2e
+//                   --clients kafkajs,node-rdkafka --rates 5000,10000,16667,25000 --step-seconds 40]
+//
+// Measures, in one go on this machine, against the local stack (started if it is not up):
+//   1. ceiling: a bare consume loop over the preloaded raw topic, per Kafka client;
+//   2. mapper: the mapper role over the same preloaded Debezium events, per client, and the
+//      ratio to that client's ceiling;
+//   3. materializer: the materializer role over canonical events (scripts/bench-materializer.ts);
+//   4. end to end: simulator -> Debezium -> mapper -> materializer at rising rates;
+//   5. peak RSS of each role, each in a process of its own.
+// Writes bench/results/<time>/results.{json,md,svg} and copies them to bench/results/latest/.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/load.js';
+import { kafkajsClient } from '../src/kafka/kafkajs-admin.js';
+import { consumeCeiling } from './consume-ceiling.js';
+import { endToEnd } from './e2e-stage.js';
+import { mapperThroughput, type KafkaClientName } from './mapper-stage.js';
+import { materializerThroughput } from './materializer-stage.js';
+import { captureTemplate, preload } from './preload.js';
+import { TARGETS, writeReport, type BenchResults } from './report.js';
+
+const STAGES = ['ceiling', 'mapper', 'materializer', 'e2e'] as const;
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    stages: { type: 'string', default: STAGES.join(',') },
+    clients: { type: 'string', default: 'kafkajs,node-rdkafka' },
+    rates: { type: 'string', default: '5000,10000,16667,25000' },
+    'step-seconds': { type: 'string', default: '40' },
+    items: { type: 'string', default: '2000' },
+    'e2e-client': { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+const events = Number(args.events);
+const stages = new Set(args.stages.split(','));
+const clients = args.clients.split(',') as KafkaClientName[];
+for (const s of stages)
+  if (!(STAGES as readonly string[]).includes(s))
+    throw new Error(`unknown stage ${s}; stages: ${STAGES.join(', ')}`);
+for (const c of clients)
+  if (c !== 'kafkajs' && c !== 'node-rdkafka')
+    throw new Error(`unknown client ${String(c)}: kafkajs or node-rdkafka`);
+
+const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+const cli = (...argv: string[]) => {
+  const r = spawnSync(process.execPath, ['bin/stockline.js', ...argv], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error(`stockline ${argv.join(' ')} failed (${r.status})`);
+};
+
+const startedAt = new Date();
+const stamp = startedAt.toISOString().slice(0, 19).replace(/[:T]/g, '-');
+const outDir = args.out ?? path.join('bench', 'results', stamp);
+const results: BenchResults = {
+  startedAt: startedAt.toISOString(),
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.versions.node,
+  },
+  events,
+  targets: TARGETS,
+  ceiling: [],
+  mapper: [],
+  materializer: null,
+  endToEnd: null,
+  memory: [],
+  failures: [],
+};
+
+async function stage(name: string, body: () => Promise<void>): Promise<void> {
+  const t = performance.now();
+  say(`${name} ...`);
+  try {
+    await body();
+    say(`${name}: done in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    results.failures.push({ stage: name, message });
+    say(`${name}: FAILED: ${message}`);
+  }
+}
+
+say('stack up, connectors applied');
+cli('stack', 'up');
+cli('connectors', 'apply', '--wait');
+const config = loadConfig();
+const kafka = kafkajsClient({ brokers: config.kafka.brokers, clientId: 'stockline-bench' });
+const admin = kafka.admin();
+await admin.connect();
+const run = `bench-${stamp}`;
+const rawTopic = `${run}.raw.sale_lines`;
+
+try {
+  if (stages.has('ceiling') || stages.has('mapper')) {
+    await stage(`preload ${events.toLocaleString('en-US')} Debezium events onto ${rawTopic}`, async () => {
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: rawTopic, numPartitions: 6 }] });
+      const template = await captureTemplate(config.kafka.brokers);
+      let shown = 0;
+      await preload(kafka, rawTopic, template, events, (written) => {
+        if (written - shown >= 250_000) say(`  ${(shown = written).toLocaleString('en-US')} written`);
+      });
+    });
+    if (stages.has('ceiling'))
+      for (const client of clients)
+        await stage(`ceiling: bare consume loop, ${client}`, async () => {
+          const c = await consumeCeiling(client, {
+            brokers: config.kafka.brokers,
+            topic: rawTopic,
+            count: events,
+          });
+          results.ceiling.push({ client, ...c, messagesPerSecond: c.messages / c.seconds });
+          say(`  ${Math.round(c.messages / c.seconds).toLocaleString('en-US')} messages/s`);
+        });
+    if (stages.has('mapper'))
+      for (const client of clients)
+        await stage(`mapper: ${client}`, async () => {
+          const m = await mapperThroughput({ admin, run, rawTopic, events, client });
+          const ceiling = results.ceiling.find((c) => c.client === client);
+          results.mapper.push({
+            ...m,
+            ratioOfCeiling: ceiling ? m.eventsPerSecond / ceiling.messagesPerSecond : null,
+          });
+          results.memory.push({
+            stage: 'mapper throughput',
+            role: `mapper (${client})`,
+            peakRssMb: m.peakRssMb,
+          });
+          say(
+            `  ${Math.round(m.eventsPerSecond).toLocaleString('en-US')} events/s, peak RSS ${Math.round(m.peakRssMb)} MB`,
+          );
+        });
+    await admin.deleteTopics({ topics: [rawTopic] }).catch(() => undefined);
+  }
+
+  if (stages.has('materializer'))
+    await stage('materializer', async () => {
+      const m = await materializerThroughput(events);
+      results.materializer = m;
+      results.memory.push({ stage: 'materializer throughput', role: 'materializer', peakRssMb: m.peakRssMb });
+      say(
+        `  ${Math.round(m.eventsPerSecond).toLocaleString('en-US')} events/s, peak RSS ${Math.round(m.peakRssMb)} MB`,
+      );
+    });
+
+  if (stages.has('e2e'))
+    await stage('end to end', async () => {
+      const fastest = [...results.mapper].sort((a, b) => b.eventsPerSecond - a.eventsPerSecond)[0]?.client;
+      const client = (args['e2e-client'] as KafkaClientName | undefined) ?? fastest ?? 'kafkajs';
+      const e = await endToEnd({
+        config,
+        admin,
+        client,
+        rates: args.rates.split(',').map(Number),
+        stepSeconds: Number(args['step-seconds']),
+        items: Number(args.items),
+        log: say,
+      });
+      results.endToEnd = e;
+      for (const [role, peakRssMb] of Object.entries(e.peakRssMb))
+        results.memory.push({ stage: 'end to end', role, peakRssMb });
+    });
+} finally {
+  await admin.disconnect();
+}
+
+results.finishedAt = new Date().toISOString();
+mkdirSync(outDir, { recursive: true });
+const files = await writeReport(outDir, results);
+const latest = path.join('bench', 'results', 'latest');
+rmSync(latest, { recursive: true, force: true });
+cpSync(outDir, latest, { recursive: true });
+say(`results: ${files.join(', ')} (and ${latest}/)`);
+process.exit(results.failures.length > 0 ? 1 : 0);
