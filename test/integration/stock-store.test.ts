@@ -103,7 +103,7 @@ describe('stock store on PostgreSQL (integration)', function () {
       { sku: `${run}-R`, location: `${run}S1` },
       { sku: `${run}-R`, location: `${run}S2` },
     ]);
-    const byKey = (rows: { location: string }[]) =>
+    const byKey = <R extends { location: string }>(rows: R[]) =>
       [...rows].sort((a, b) => a.location.localeCompare(b.location));
     expect(later.rows).to.deep.equal(stored.filter((r) => r.location === `${run}S1`));
     expect(later.rows[0]).to.deep.include({
