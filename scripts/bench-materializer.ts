@@ -11,12 +11,14 @@
 // "end to end" (--e2e): the materializer role in this process, reading a topic of
 // mapper.canonicalPartitions partitions (preloaded, not measured) from Kafka, writing PostgreSQL
 // and publishing to the stock topic; per distribution and maxBatchEvents (default: the
-// configured one). --json writes the first end-to-end result as JSON:
+// configured one); --role-process runs the role as its own process (`stockline run`) and reports
+// that process's peak RSS. --json writes the first end-to-end result as JSON:
 // { events, seconds, eventsPerSecond, keys, batchSizes, peakRssMb, ... }, e.g.
 //   tsx scripts/bench-materializer.ts --e2e-only --events 1000000 --json out.json
 // Rows, positions, applied event ids and topics the benchmark creates are removed at the end.
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -32,6 +34,7 @@ import { createKafkaAdmin, kafkajsClient } from '../src/kafka/kafkajs-admin.js';
 import { decodeCanonical } from '../src/materializer/decode.js';
 import type { MaterializerEvent, RawMessage } from '../src/materializer/event.js';
 import { planBatch } from '../src/materializer/plan.js';
+import type { ApplierStats } from '../src/materializer/batch-applier.js';
 import { startMaterializerRole } from '../src/materializer/service.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createStockDb } from '../src/stock/db.js';
@@ -53,6 +56,7 @@ const { values: args } = parseArgs({
     distributions: { type: 'string' },
     json: { type: 'string' },
     'cpu-profile': { type: 'string' },
+    'role-process': { type: 'boolean', default: false },
   },
 });
 const EVENTS = Number(args.events);
@@ -275,6 +279,8 @@ interface EndToEndResult {
   batches: number;
   /** CPU seconds of this process (the role, and the benchmark's polling) from start to stop. */
   cpuSeconds: number;
+  /** Whether the role ran as its own process (--role-process): then rss is that process's peak. */
+  roleProcess: boolean;
   peakMbWhileApplying: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
   /** Where the role's time went, in seconds summed over the partitions applied at once. */
   phases: { decode: number; plan: number; store: number; publish: number; publishWait: number };
@@ -361,14 +367,15 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
             memory[k] = Math.max(memory[k], Math.round(m[k] / 2 ** 20));
         }, 200);
         const cpuBefore = process.cpuUsage();
-        const profiler = args['cpu-profile'] ? new Session() : undefined;
+        const profiler = args['cpu-profile'] && !args['role-process'] ? new Session() : undefined;
         if (profiler) {
           profiler.connect();
           await profiler.post('Profiler.enable');
           await profiler.post('Profiler.start');
         }
-        const role = await startMaterializerRole(roleConfig, log);
+        const role = args['role-process'] ? spawnRole(roleConfig) : await inProcessRole(roleConfig);
         let first: number | undefined;
+        let ended: Awaited<ReturnType<RunningRole['stop']>>;
         try {
           for (;;) {
             const rows = await db(TABLES.positions)
@@ -380,7 +387,7 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
             await Promise.race([sleep(10), role.done]);
           }
         } finally {
-          await role.stop();
+          ended = await role.stop();
           clearInterval(sampler);
           if (profiler) {
             // --cpu-profile: the role's run only (not the preload), for Chrome DevTools or speedscope.
@@ -392,10 +399,10 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
             profiler.disconnect();
           }
         }
+        const stats = ended.stats;
         const cpu = process.cpuUsage(cpuBefore);
-        const cpuSeconds = Math.round((cpu.user + cpu.system) / 1e4) / 100;
+        const cpuSeconds = ended.cpuSeconds ?? Math.round((cpu.user + cpu.system) / 1e4) / 100;
         const seconds = (Date.now() - first!) / 1000;
-        const stats = role.stats();
         const toSeconds = (ms: number) => Math.round(ms) / 1000;
         results.push({
           distribution,
@@ -407,7 +414,8 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
           preloadSeconds,
           batches: stats.batches,
           cpuSeconds,
-          peakMbWhileApplying: memory,
+          peakMbWhileApplying: ended.peakRssMb === undefined ? memory : { ...memory, rss: ended.peakRssMb },
+          roleProcess: Boolean(args['role-process']),
           phases: {
             decode: toSeconds(stats.ms.decode),
             plan: toSeconds(stats.ms.plan),
@@ -419,7 +427,8 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
         console.log(
           `  end to end, ${distribution}, maxBatchEvents ${size}: ${Math.round(EVENTS / seconds)} events/s; ` +
             `phases (s, summed over partitions): ${JSON.stringify(results[results.length - 1]!.phases)}; ` +
-            `peak MB while applying: ${JSON.stringify(memory)}; CPU of this process: ${cpuSeconds} s`,
+            `peak MB while applying: ${JSON.stringify(results[results.length - 1]!.peakMbWhileApplying)}; ` +
+            `CPU of the role's process: ${cpuSeconds} s`,
         );
         await admin.deleteTopics([topic]);
         topics.pop();
@@ -443,13 +452,81 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
       r.eventsPerSecond.toLocaleString('en'),
     ]);
   console.log(
-    `\nend to end (Kafka, ${partitions} partitions -> materializer role in this process -> PostgreSQL + stock topic), ${KEYS} keys:`,
+    `\nend to end (Kafka, ${partitions} partitions -> materializer role ${args['role-process'] ? 'as its own process' : 'in this process'} -> PostgreSQL + stock topic), ${KEYS} keys:`,
   );
   console.log(table.toString());
   return results;
 }
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+interface RunningRole {
+  /** Rejects when the role fails. */
+  done: Promise<unknown>;
+  stop(): Promise<{ stats: ApplierStats; peakRssMb?: number; cpuSeconds?: number }>;
+}
+
+async function inProcessRole(roleConfig: StocklineConfig): Promise<RunningRole> {
+  const role = await startMaterializerRole(roleConfig, log);
+  return {
+    done: role.done,
+    async stop() {
+      await role.stop();
+      return { stats: role.stats() };
+    },
+  };
+}
+
+/**
+ * --role-process: `stockline run --role materializer` as a child process, as it runs in
+ * production; its peak RSS (VmHWM) and CPU come from /proc, its stats from its last log line.
+ */
+function spawnRole(roleConfig: StocklineConfig): RunningRole {
+  const m = roleConfig.materializer;
+  const child = spawn(process.execPath, ['bin/stockline.js', 'run', '--role', 'materializer'], {
+    env: {
+      ...process.env,
+      STOCKLINE__LOG__LEVEL: 'info',
+      STOCKLINE__MAPPER__CANONICALTOPIC: roleConfig.mapper.canonicalTopic,
+      STOCKLINE__MATERIALIZER__GROUPID: m.groupId,
+      STOCKLINE__MATERIALIZER__STOCKTOPIC: m.stockTopic,
+      STOCKLINE__MATERIALIZER__MAXBATCHEVENTS: String(m.maxBatchEvents),
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stats: ApplierStats | undefined;
+  let partial = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines)
+      if (line.includes('"materializer stopped"')) stats = JSON.parse(line) as ApplierStats;
+      else if (line.includes('"level":50')) console.error(line);
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const done = exited.then(() => {
+    throw new Error('the materializer process ended by itself');
+  });
+  done.catch(() => undefined);
+  return {
+    done,
+    async stop() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8').catch(() => '');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, at 100 Hz
+      child.kill('SIGTERM');
+      await exited;
+      if (!stats) throw new Error('the materializer process logged no stats when it stopped');
+      return {
+        stats,
+        peakRssMb: hwm === undefined ? undefined : Math.round(Number(hwm) / 1024),
+        cpuSeconds: Number.isFinite(ticks) ? ticks / 100 : undefined,
+      };
+    },
+  };
+}
 
 const pgVersion = async (db: Knex) =>
   (
@@ -497,6 +574,7 @@ try {
           meanEvents: Math.round(first.events / Math.max(1, first.batches)),
         },
         peakRssMb: peakRssMb(),
+        ...(first.roleProcess ? { rolePeakRssMb: first.peakMbWhileApplying.rss } : {}),
         distribution: first.distribution,
         concurrency: config.materializer.concurrency,
         startupSeconds: first.startupSeconds,
