@@ -1,5 +1,5 @@
 import { logLevel, type LogEntry } from 'kafkajs';
-import { createLogger } from '../observability/logger.js';
+import { createLogger, type Logger } from '../observability/logger.js';
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -8,10 +8,38 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * Broker answers that kafkajs retries by itself, and that are routine: a group coordinator
+ * still loading at start, a transaction coordinator still writing the last transaction's
+ * markers (every back-to-back transaction meets it). kafkajs logs each at ERROR; when the
+ * retries run out, the error reaches our code, which logs it with its context.
+ */
+const ROUTINE_RETRIES = [
+  'The group coordinator is not available',
+  'This is not the correct coordinator for this group',
+  'The coordinator is loading and hence can',
+  'another concurrent operation on the same transaction was ongoing',
+  'There is no leader for this topic-partition',
+  'This server does not host this topic-partition',
+];
+
+/** The level a kafkajs log entry gets in the service's log. */
+export function levelOf(entry: Pick<LogEntry, 'level' | 'log'>): 'error' | 'warn' | 'info' | 'debug' {
+  const level = levels[entry.level] ?? 'info';
+  if (level !== 'error') return level;
+  const error = (entry.log as { error?: unknown }).error;
+  const text = `${entry.log.message} ${typeof error === 'string' ? error : ''}`;
+  return ROUTINE_RETRIES.some((routine) => text.includes(routine)) ? 'debug' : level;
+}
+
 /** kafkajs logs through pino like the rest of the service, as JSON with secrets redacted. */
 export function createKafkaLogCreator(): (entry: LogEntry) => void {
-  const log = createLogger({ name: 'kafkajs' });
-  return ({ level, namespace, log: { message, ...extra } }) => {
-    log[levels[level] ?? 'info']({ namespace, ...extra }, message);
+  const log: Logger = createLogger({ name: 'kafkajs' });
+  return (entry) => {
+    const {
+      namespace,
+      log: { message, ...extra },
+    } = entry;
+    log[levelOf(entry)]({ namespace, ...extra }, message);
   };
 }
