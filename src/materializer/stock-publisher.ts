@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { ICustomPartitioner, Kafka, Producer } from 'kafkajs';
 import { stockKey } from '../canonical/identity.js';
 import type { Logger } from '../observability/logger.js';
 import type { StockRow } from '../stock/model.js';
@@ -50,7 +50,7 @@ export async function createStockPublisher(
   // kafkajs gives up after its maxRetryTime (30 s) anyway; publish() then retries on its own.
   const producer: Producer = kafka.producer({
     // Java's partitioner (murmur2), so any client finds a key on the same partition.
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: javaCompatiblePartitioner,
     idempotent: true,
     maxInFlightRequests: 1,
     retry: { retries: Number.MAX_SAFE_INTEGER },
@@ -101,3 +101,46 @@ export async function createStockPublisher(
     },
   };
 }
+
+/**
+ * Kafka's murmur2 (Java client, Utils.murmur2) in 32-bit arithmetic. kafkajs computes the same
+ * hash with 64-bit Long objects: 4 µs a key, a fifth of the time of publishing a row.
+ * stock-publisher.test.ts checks it against kafkajs's.
+ */
+export function murmur2(data: Uint8Array): number {
+  const m = 0x5bd1e995;
+  const length = data.length;
+  let h = 0x9747b28c ^ length;
+  const length4 = length >>> 2;
+  for (let i = 0; i < length4; i++) {
+    const i4 = i * 4;
+    let k = data[i4]! | (data[i4 + 1]! << 8) | (data[i4 + 2]! << 16) | (data[i4 + 3]! << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m) ^ k;
+  }
+  const tail = length & ~3;
+  const rest = length & 3;
+  if (rest > 0) {
+    if (rest === 3) h ^= data[tail + 2]! << 16;
+    if (rest >= 2) h ^= data[tail + 1]! << 8;
+    h ^= data[tail]!;
+    h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+/** The Java client's default partitioner for keyed messages: positive murmur2 modulo partitions. */
+export const javaCompatiblePartitioner: ICustomPartitioner =
+  () =>
+  ({ partitionMetadata, message }) => {
+    if (message.partition !== undefined && message.partition !== null) return message.partition;
+    if (message.key === null || message.key === undefined)
+      throw new Error('stock messages are keyed: a message without a key cannot be placed');
+    const key = typeof message.key === 'string' ? Buffer.from(message.key, 'utf8') : message.key;
+    return (murmur2(key) & 0x7fffffff) % partitionMetadata.length;
+  };
