@@ -324,12 +324,6 @@ async function preload(
 async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
   const results: EndToEndResult[] = [];
   const admin = createKafkaAdmin({ brokers: config.kafka.brokers, clientId: 'stockline-bench' });
-  const producer = kafkajsClient({ brokers: config.kafka.brokers, clientId: 'stockline-bench' }).producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    retry: { retries: Number.MAX_SAFE_INTEGER },
-  });
-  await producer.connect();
   const partitions = config.mapper.canonicalPartitions;
   const topics: string[] = [];
   try {
@@ -342,7 +336,22 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
         topics.push(topic);
         const preloadStarted = Date.now();
         e2eIdSeeds.push({ seed: ++seed, count: EVENTS });
-        await preload(producer, topic, partitions, EVENTS, seed, distribution);
+        // A producer per topic: one that outlived a deleted topic refreshed its metadata and the
+        // broker (auto.create.topics.enable) created the topic again.
+        const producer = kafkajsClient({
+          brokers: config.kafka.brokers,
+          clientId: 'stockline-bench',
+        }).producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          retry: { retries: Number.MAX_SAFE_INTEGER },
+        });
+        await producer.connect();
+        try {
+          await preload(producer, topic, partitions, EVENTS, seed, distribution);
+        } finally {
+          await producer.disconnect();
+        }
         const preloadSeconds = (Date.now() - preloadStarted) / 1000;
         console.log(
           `  preloaded ${EVENTS} events in ${preloadSeconds.toFixed(1)} s (peak RSS so far ${peakRssMb()} MB)`,
@@ -434,7 +443,6 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
         topics.pop();
       }
   } finally {
-    await producer.disconnect();
     const created = new Set(await admin.listTopics());
     const leftover = [...topics, `bench.stock.${run}`].filter((t) => created.has(t));
     if (leftover.length > 0) await admin.deleteTopics(leftover);
