@@ -6,8 +6,7 @@ import type { KafkaConnection } from '../kafka/port.js';
 import type { RoleHandle, StartRole } from '../service/role.js';
 import { createStockDb } from '../stock/db.js';
 import { migrateStockDb } from '../stock/migrate.js';
-import { postgresStockStore } from '../stock/postgres/stock-store.js';
-import { TABLES } from '../stock/tables.js';
+import { postgresStockStore, purgeAppliedEvents } from '../stock/postgres/stock-store.js';
 import { BatchApplier, type ApplierStats } from './batch-applier.js';
 import { createStockPublisher } from './stock-publisher.js';
 
@@ -121,13 +120,16 @@ export async function startMaterializerRole(
       if (s.events > 0) log.info(s, 'materializer progress (since start)');
     }, STATS_INTERVAL_MS);
     statsTimer.unref();
-    // Re-deliveries come within minutes of a connector restart; ids older than the window go.
+    // Ids older than the dedup window go (see README: the window covers upstream replays).
+    let purging = false;
     const purge = setInterval(() => {
-      db(TABLES.appliedEvents)
-        .where('applied_at', '<', new Date(Date.now() - config.materializer.dedupWindowHours * 3600_000))
-        .delete()
+      if (purging) return; // the last purge is still going
+      purging = true;
+      const before = new Date(Date.now() - config.materializer.dedupWindowHours * 3600_000);
+      purgeAppliedEvents(db, before, { signal: stopping.signal })
         .then((n) => n > 0 && log.info({ ids: n }, 'forgot applied event ids older than the dedup window'))
-        .catch((e: unknown) => log.warn({ err: e }, 'purging old applied event ids failed; retrying later'));
+        .catch((e: unknown) => log.warn({ err: e }, 'purging old applied event ids failed; retrying later'))
+        .finally(() => (purging = false));
     }, PURGE_INTERVAL_MS);
     purge.unref();
     cleanups.push(() => {

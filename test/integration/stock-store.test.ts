@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { createStockDb } from '../../src/stock/db.js';
 import { migrateStockDb } from '../../src/stock/migrate.js';
 import type { StockBatch, StockChange } from '../../src/stock/model.js';
-import { postgresStockStore } from '../../src/stock/postgres/stock-store.js';
+import { postgresStockStore, purgeAppliedEvents } from '../../src/stock/postgres/stock-store.js';
 import { upsertLocations } from '../../src/stock/reference-data.js';
 import type { StockStore } from '../../src/stock/store.js';
 import { ensureStack, STACK_TIMEOUT_MS } from '../support/stack.js';
@@ -139,6 +139,29 @@ describe('stock store on PostgreSQL (integration)', function () {
     if (result.status !== 'guard-failed') return;
     expect([...result.appliedBefore]).to.deep.equal([`${run}-A-5`]);
     expect(await onHand('A', 'S1')).to.equal('5.000000');
+  });
+
+  it('forgets applied event ids older than the window, in chunks, and keeps the newer ones', async () => {
+    // Times long past: no other test's or process's ids are that old.
+    const old = Array.from({ length: 25 }, (_, i) => ({
+      event_id: `${run}-old-${i}`,
+      applied_at: new Date(Date.UTC(1999, 11, 31, 0, i)),
+    }));
+    const newer = { event_id: `${run}-newer`, applied_at: new Date(Date.UTC(2000, 0, 2)) };
+    await db('stock_applied_events').insert([...old, newer]);
+    try {
+      expect(await purgeAppliedEvents(db, new Date(Date.UTC(2000, 0, 1)), { chunk: 10 })).to.equal(25);
+      const left = await db('stock_applied_events')
+        .whereLike('event_id', `${run}-%`)
+        .whereIn(
+          'event_id',
+          [...old, newer].map((r) => r.event_id),
+        )
+        .pluck<string[]>('event_id');
+      expect(left).to.deep.equal([newer.event_id]);
+    } finally {
+      await db('stock_applied_events').where('event_id', newer.event_id).delete();
+    }
   });
 
   it('keeps totals per SKU, region and kind; registering a location moves its stock out of "unknown"', async () => {

@@ -76,3 +76,32 @@ export function postgresStockStore(db: Knex): StockStore {
 export async function forgetEventIds(db: Knex, ids: readonly string[]): Promise<void> {
   if (ids.length > 0) await db(TABLES.appliedEvents).whereIn('event_id', ids).delete();
 }
+
+/**
+ * Forgets the applied event ids older than `before` (the dedup window), in chunks of `chunk`
+ * ids, each its own short statement: one DELETE of an hour of ids (millions at high rates) held
+ * its locks and wrote its WAL in one transaction beside the batches. Uses the applied_at index.
+ */
+export async function purgeAppliedEvents(
+  db: Knex,
+  before: Date,
+  options: { chunk?: number; signal?: AbortSignal } = {},
+): Promise<number> {
+  const chunk = options.chunk ?? 10_000;
+  let total = 0;
+  try {
+    while (!options.signal?.aborted) {
+      const oldest = db(TABLES.appliedEvents)
+        .select('event_id')
+        .where('applied_at', '<', before)
+        .orderBy('applied_at')
+        .limit(chunk);
+      const deleted = await db(TABLES.appliedEvents).whereIn('event_id', oldest).delete();
+      total += deleted;
+      if (deleted < chunk) break;
+    }
+    return total;
+  } catch (e) {
+    throw stockDbError('forgetting applied event ids', e, { forgotten: total });
+  }
+}
