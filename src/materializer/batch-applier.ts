@@ -348,13 +348,14 @@ function observeBatch(events: MaterializerEvent[], plan: BatchPlan, ms: number):
   metrics.batchSize.observe(plan.counts.events);
   metrics.batchDuration.observe(ms / 1000);
   const now = Date.now();
-  // One histogram child per system: labels() looks it up by hashing, so once per system.
-  const bySystem = new Map<string, (seconds: number) => void>();
+  // One histogram child per system and reason: labels() looks it up by hashing, so once each.
+  const children = new Map<string, (seconds: number) => void>();
   for (const e of events) {
-    let observe = bySystem.get(e.system);
+    const label = `${e.system}\u0000${e.reason}`;
+    let observe = children.get(label);
     if (!observe) {
-      const child = metrics.eventAge.labels(e.system);
-      bySystem.set(e.system, (observe = (seconds) => child.observe(seconds)));
+      const child = metrics.eventAge.labels(e.system, e.reason);
+      children.set(label, (observe = (seconds) => child.observe(seconds)));
     }
     observe((now - Date.parse(e.occurredAt)) / 1000);
   }

@@ -22,6 +22,8 @@ export interface MaterializerEvent {
   occurredAt: string;
   system: string;
   sequence: string;
+  /** sale, receipt, count... (canonical `reason`), for the freshness metric by kind of change. */
+  reason: string;
   /** The message it came from, kept for a rejection (original bytes, key and headers). */
   raw: RawMessage;
 }

@@ -32,8 +32,8 @@ export const metrics = {
   }),
   eventAge: new Histogram({
     name: 'stockline_materializer_event_age_seconds',
-    help: "from an event's time in its source (occurredAt) to the commit of its batch in the stock table, by source system: how fresh the stock view is",
-    labelNames: ['system'] as const,
+    help: "from an event's time in its source (occurredAt) to the commit of its batch in the stock table, by source system and reason: how fresh the stock view is (for sales, occurredAt is the till's time; a transfer's receipt or a count carries an older business time)",
+    labelNames: ['system', 'reason'] as const,
     buckets: [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1, 1.25, 1.5, 2, 3, 5, 10, 30, 60, 300, 3600],
     registers: [registry],
   }),

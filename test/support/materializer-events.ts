@@ -39,6 +39,7 @@ function event(
     occurredAt: `2024-05-01T${at}:00.000000Z`,
     system: 'pos',
     sequence,
+    reason: type === 'level' ? 'count' : 'sale',
     raw: { offset: String(n), key: null, value: null, headers: {} },
     ...extra,
   };
