@@ -1,5 +1,5 @@
 // npm run bench [-- --events 1000000 --stages ceiling,mapper,materializer,e2e
-//                   --clients kafkajs,node-rdkafka --rates 5000,10000,16667,25000 --step-seconds 40]
+//                   --clients kafkajs,node-rdkafka --rates 2000,5000,10000,16667 --step-seconds 40]
 //
 // Measures, in one go on this machine, against the local stack (started if it is not up):
 //   1. ceiling: a bare consume loop over the preloaded raw topic, per Kafka client;
@@ -29,7 +29,7 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '1000000' },
     stages: { type: 'string', default: STAGES.join(',') },
     clients: { type: 'string', default: 'kafkajs,node-rdkafka' },
-    rates: { type: 'string', default: '5000,10000,16667,25000' },
+    rates: { type: 'string', default: '2000,5000,10000,16667' },
     'step-seconds': { type: 'string', default: '40' },
     items: { type: 'string', default: '2000' },
     'e2e-client': { type: 'string' },
