@@ -93,6 +93,8 @@ export function createRdkafkaPipeline(connection: KafkaConnection): KafkaPipelin
           'session.timeout.ms': 30000,
           'heartbeat.interval.ms': 3000,
           'max.partition.fetch.bytes': 4 * 1024 * 1024,
+          // Memory: librdkafka pre-fetches up to 64 MB by default; 16 MB keeps a batch ahead.
+          'queued.max.messages.kbytes': 16 * 1024,
           // Eager protocol: a revoke takes all partitions, then an assign hands out the new set.
           'partition.assignment.strategy': 'range,roundrobin',
           rebalance_cb: (err: Rdkafka.LibrdKafkaError | undefined, assignment: Rdkafka.Assignment[]) => {
@@ -124,6 +126,8 @@ export function createRdkafkaPipeline(connection: KafkaConnection): KafkaPipelin
           'enable.idempotence': true,
           'transaction.timeout.ms': 60000,
           'linger.ms': 5,
+          // Memory: 100,000 messages by default; a full queue makes produceAll wait for deliveries.
+          'queue.buffering.max.messages': 20000,
         },
         // Java's and kafkajs's partitioner: a key lands on the same partition whichever client wrote it.
         { partitioner: 'murmur2_random' },
