@@ -77,11 +77,11 @@ export async function createTestTopics(
   };
 }
 
-/** Produces plain (non-transactional) records, in order per partition. */
+/** Produces plain (non-transactional) records, in order per partition, every write acknowledged by all replicas. */
 export async function produceRecords(
   brokers: string[],
   topic: string,
-  records: { key: string | null; value: string; partition?: number }[],
+  records: { key: string | null; value: string; partition?: number; headers?: Record<string, string> }[],
 ): Promise<void> {
   const producer = kafkajsClient({ brokers, clientId: 'stockline-test' }).producer({
     idempotent: true,
@@ -91,7 +91,7 @@ export async function produceRecords(
   await producer.connect();
   try {
     for (let i = 0; i < records.length; i += 1000) {
-      await producer.send({ topic, messages: records.slice(i, i + 1000) });
+      await producer.send({ topic, acks: -1, messages: records.slice(i, i + 1000) });
     }
   } finally {
     await producer.disconnect();

@@ -9,6 +9,7 @@ import type { CanonicalEvent } from '../../src/canonical/event.js';
 import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
 import { createKafkaReader } from '../../src/kafka/kafkajs-reader.js';
 import type { ExpectedRow } from './canonical-stream.js';
+import { produceRecords } from './kafka.js';
 
 const BIN = path.resolve('bin/stockline.js');
 
@@ -60,19 +61,7 @@ export async function produceEvents(
   topic: string,
   events: readonly CanonicalEvent[],
 ): Promise<void> {
-  const producer = kafkajsClient({ brokers, clientId: 'stockline-test' }).producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    retry: { retries: Number.MAX_SAFE_INTEGER },
-  });
-  await producer.connect();
-  try {
-    for (let i = 0; i < events.length; i += 5000) {
-      await producer.send({ topic, acks: -1, messages: events.slice(i, i + 5000).map(toKafkaMessage) });
-    }
-  } finally {
-    await producer.disconnect();
-  }
+  await produceRecords(brokers, topic, events.map(toKafkaMessage));
 }
 
 export async function endOffsets(brokers: string[], topic: string): Promise<Map<number, bigint>> {
