@@ -74,6 +74,18 @@ for (const client of KAFKA_CLIENTS) {
       return names;
     }
 
+    /** Topics of their own, and `count` unkeyed values v0, v1... on the input topic. */
+    async function setUpWithValues(partitions: number, count: number) {
+      const names = await setUp(partitions);
+      const inputs = Array.from({ length: count }, (_, i) => `v${i}`);
+      await produceRecords(
+        brokers,
+        names.input,
+        inputs.map((v) => ({ key: null, value: v })),
+      );
+      return { names, inputs };
+    }
+
     async function startPipeline(
       names: { input: string; group: string },
       process: (batch: PipelineBatch) => Promise<OutgoingRecord[]>,
@@ -122,13 +134,7 @@ for (const client of KAFKA_CLIENTS) {
     });
 
     it('re-delivers a batch whose process throws, and read_committed readers never see its output', async () => {
-      const names = await setUp(1);
-      const inputs = Array.from({ length: 20 }, (_, i) => `v${i}`);
-      await produceRecords(
-        brokers,
-        names.input,
-        inputs.map((v) => ({ key: null, value: v })),
-      );
+      const { names, inputs } = await setUpWithValues(1, 20);
       let failing = true;
       const attempts: string[][] = [];
       await startPipeline(names, (b) => {
@@ -149,13 +155,7 @@ for (const client of KAFKA_CLIENTS) {
     });
 
     it('fails for good on a Kafka error inside the transaction: done rejects, none of it is visible, a new start does the batch again', async () => {
-      const names = await setUp(1);
-      const inputs = Array.from({ length: 20 }, (_, i) => `v${i}`);
-      await produceRecords(
-        brokers,
-        names.input,
-        inputs.map((v) => ({ key: null, value: v })),
-      );
+      const { names, inputs } = await setUpWithValues(1, 20);
       let poisoned = true;
       const process = (b: PipelineBatch) => {
         const out = b.records.map((r) => echo(names.output, r));
