@@ -4,18 +4,23 @@
 import type { Admin } from 'kafkajs';
 import type { Knex } from 'knex';
 import {
-  fetchGroupLag,
   furthest,
   groupLag,
   readCommitted,
   readMaterializerPositions,
   readTopicEnds,
+  type TopicOffsets,
 } from '../src/observability/consumer-lag.js';
 
-/** Records behind the end over every topic the group has committed offsets on. */
+/** Records behind the end over every topic the group has committed offsets on (one offsets request). */
 export async function mapperLag(admin: Admin, groupId: string): Promise<number> {
-  const topics = (await admin.fetchOffsets({ groupId })).map((t) => t.topic);
-  return Number((await fetchGroupLag(admin, groupId, topics)).total);
+  const committed: TopicOffsets = new Map();
+  for (const { topic, partitions } of await admin.fetchOffsets({ groupId })) {
+    const done = partitions.filter((p) => Number(p.offset) >= 0);
+    committed.set(topic, new Map(done.map((p) => [p.partition, BigInt(p.offset)])));
+  }
+  const { ends, starts } = await readTopicEnds(admin, [...committed.keys()]);
+  return Number(groupLag(ends, committed, starts).total);
 }
 
 export async function materializerLag(

@@ -28,6 +28,11 @@ async function start(name: string, config: Readonly<StocklineConfig>): Promise<R
   }
 }
 
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 async function report(): Promise<ChildReport> {
   const metrics = await registry.getMetricsAsJSON();
   const mapper = (handle as MapperHandle | undefined)?.stats;
@@ -35,7 +40,7 @@ async function report(): Promise<ChildReport> {
     role,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     rssMb: process.memoryUsage().rss / 2 ** 20,
-    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    cpuSeconds: cpuSeconds(),
     mapped: mapper
       ? { consumed: mapper.consumed, produced: mapper.produced, deadLettered: mapper.deadLettered }
       : null,

@@ -31,15 +31,14 @@ import { eventId, sortable, stockKey } from '../src/canonical/identity.js';
 import { loadConfig } from '../src/config/load.js';
 import type { StocklineConfig } from '../src/config/schema.js';
 import { createKafkaAdmin, kafkajsClient } from '../src/kafka/kafkajs-admin.js';
-import { decodeCanonical } from '../src/materializer/decode.js';
-import type { MaterializerEvent, RawMessage } from '../src/materializer/event.js';
+import { decodeBatch } from '../src/materializer/decode.js';
+import type { RawMessage } from '../src/materializer/event.js';
 import { planBatch } from '../src/materializer/plan.js';
 import type { ApplierStats } from '../src/materializer/batch-applier.js';
 import { startMaterializerRole } from '../src/materializer/service.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createStockDb } from '../src/stock/db.js';
 import { migrateStockDb } from '../src/stock/migrate.js';
-import type { RejectedMessage } from '../src/stock/model.js';
 import { forgetEventIds, postgresStockStore } from '../src/stock/postgres/stock-store.js';
 import type { StockStore } from '../src/stock/store.js';
 import { TABLES } from '../src/stock/tables.js';
@@ -157,13 +156,7 @@ async function applyAll(
   for (let i = 0; i < messages.length; i += size) {
     const started = process.hrtime.bigint();
     const chunk = messages.slice(i, i + size);
-    const decoded: MaterializerEvent[] = [];
-    const rejected: RejectedMessage[] = [];
-    for (const m of chunk) {
-      const d = decodeCanonical(m);
-      if ('event' in d) decoded.push(d.event);
-      else rejected.push(d.rejected);
-    }
+    const { events: decoded, rejected } = decodeBatch(chunk);
     let plan = planBatch(decoded, rejected);
     const end = next + BigInt(chunk.length);
     const batch = () => ({ partition: ref, expectedNext: next, next: end, published: end, ...plan });

@@ -4,9 +4,9 @@ import type { BatchControl, FetchedBatch } from '../kafka/batch-consumer.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
 import { StockDbError } from '../stock/errors.js';
-import type { PartitionRef, RejectedMessage, StockKey, StockRow, StoredPosition } from '../stock/model.js';
+import type { PartitionRef, StockKey, StockRow, StoredPosition } from '../stock/model.js';
 import type { StockStore } from '../stock/store.js';
-import { decodeCanonical } from './decode.js';
+import { decodeBatch } from './decode.js';
 import { PositionMismatchError } from './errors.js';
 import type { MaterializerEvent, RawMessage } from './event.js';
 import { planBatch, type BatchPlan } from './plan.js';
@@ -160,10 +160,7 @@ export class BatchApplier {
     control: BatchControl,
   ): Promise<boolean> {
     const keys = new Map<string, StockKey>();
-    for (const m of replay) {
-      const decoded = decodeCanonical(m);
-      if ('event' in decoded) keys.set(stockKey(decoded.event.sku, decoded.event.location), decoded.event);
-    }
+    for (const e of decodeBatch(replay).events) keys.set(stockKey(e.sku, e.location), e);
     const rows = await this.options.store.readRows([...keys.values()]);
     if (!(await this.options.publisher.publish(rows, this.options.signal, () => control.heartbeat())))
       return false;
@@ -186,13 +183,7 @@ export class BatchApplier {
   ): Promise<boolean> {
     const { ms } = this.stats;
     const started = performance.now();
-    const events: MaterializerEvent[] = [];
-    const rejected: RejectedMessage[] = [];
-    for (const m of messages) {
-      const decoded = decodeCanonical(m);
-      if ('event' in decoded) events.push(decoded.event);
-      else rejected.push(decoded.rejected);
-    }
+    const { events, rejected } = decodeBatch(messages);
     let t = performance.now();
     ms.decode += t - started;
     let plan = planBatch(events, rejected);

@@ -73,6 +73,21 @@ export function decodeCanonical(message: RawMessage): Decoded {
 }
 
 /** A message that cannot be applied, with its original key, bytes (as UTF-8 text) and headers. */
+/** A batch's messages in order: the events to apply, and what cannot be applied with its reason. */
+export function decodeBatch(messages: readonly RawMessage[]): {
+  events: MaterializerEvent[];
+  rejected: RejectedMessage[];
+} {
+  const events: MaterializerEvent[] = [];
+  const rejected: RejectedMessage[] = [];
+  for (const m of messages) {
+    const decoded = decodeCanonical(m);
+    if ('event' in decoded) events.push(decoded.event);
+    else rejected.push(decoded.rejected);
+  }
+  return { events, rejected };
+}
+
 export function rejection(message: RawMessage, reason: string, eventId: string | null): RejectedMessage {
   return {
     offset: message.offset,

@@ -72,6 +72,16 @@ function isolation(name: string) {
     },
   };
 }
+
+/** The generated stream of one test: EVENTS events over its own SKUs and locations. */
+function streamFor(t: ReturnType<typeof isolation>): CanonicalEvent[] {
+  return generateStream({
+    seed: t.seed,
+    events: EVENTS,
+    skus: t.skus,
+    locations: t.locations.map((l) => l.id),
+  });
+}
 type Isolation = ReturnType<typeof isolation>;
 
 describe('materializer (integration)', function () {
@@ -202,12 +212,7 @@ describe('materializer (integration)', function () {
 
   it('applies 100,000 events exactly once across three SIGKILLs; totals and the stock topic agree', async () => {
     const t = isolation('k');
-    const events = generateStream({
-      seed: t.seed,
-      events: EVENTS,
-      skus: t.skus,
-      locations: t.locations.map((l) => l.id),
-    });
+    const events = streamFor(t);
     await createTopic(brokers, t.topic, PARTITIONS);
     await produceEvents(brokers, t.topic, events);
     // Three locations known from the start; two registered while the materializer runs, which
@@ -226,12 +231,7 @@ describe('materializer (integration)', function () {
 
   it('gives the same result when every event is delivered twice (re-deliveries, SIGKILLs)', async () => {
     const t = isolation('d');
-    const events = generateStream({
-      seed: t.seed,
-      events: EVENTS,
-      skus: t.skus,
-      locations: t.locations.map((l) => l.id),
-    });
+    const events = streamFor(t);
     // Like Debezium after a connector restart: each stretch of changes arrives, then again.
     const twice: CanonicalEvent[] = [];
     for (let i = 0; i < events.length; i += 500)
@@ -247,12 +247,7 @@ describe('materializer (integration)', function () {
 
   it('shares the partitions between two processes of one group and still gives the exact result', async () => {
     const t = isolation('s');
-    const events = generateStream({
-      seed: t.seed,
-      events: EVENTS,
-      skus: t.skus,
-      locations: t.locations.map((l) => l.id),
-    });
+    const events = streamFor(t);
     await createTopic(brokers, t.topic, PARTITIONS);
     await upsertLocations(db, t.locations);
     const half = events.length / 2;
