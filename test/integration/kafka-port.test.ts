@@ -133,6 +133,25 @@ for (const client of KAFKA_CLIENTS) {
       expect(o.headers.from?.toString()).to.match(/^\d:\d+$/);
     });
 
+    it("produces a batch's outputs exactly once when they outnumber the client's send queue", async () => {
+      // node-rdkafka queues at most 20,000 messages and waits for deliveries when full; kafkajs
+      // sends requests of 2,000. 30 outputs per input: any batch of 700 inputs or more overflows.
+      const { names, inputs } = await setUpWithValues(1, 3000);
+      const fanOut = 30;
+      await startPipeline(names, (b) =>
+        Promise.resolve(
+          b.records.flatMap((r) =>
+            Array.from({ length: fanOut }, (_, k) => ({
+              ...echo(names.output, r),
+              value: `out:${text(r.value)}#${k}`,
+            })),
+          ),
+        ),
+      );
+      const expected = inputs.flatMap((v) => Array.from({ length: fanOut }, (_, k) => `${v}#${k}`));
+      expectExactlyOnce(await readCommitted(brokers, names.output, { atLeast: expected.length }), expected);
+    });
+
     it('re-delivers a batch whose process throws, and read_committed readers never see its output', async () => {
       const { names, inputs } = await setUpWithValues(1, 20);
       let failing = true;
