@@ -39,7 +39,7 @@ import { startMaterializerRole } from '../src/materializer/service.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createStockDb } from '../src/stock/db.js';
 import { migrateStockDb } from '../src/stock/migrate.js';
-import { forgetEventIds, postgresStockStore } from '../src/stock/postgres/stock-store.js';
+import { forgetLedger, postgresStockStore } from '../src/stock/postgres/stock-store.js';
 import type { StockStore } from '../src/stock/store.js';
 import { TABLES } from '../src/stock/tables.js';
 
@@ -85,7 +85,8 @@ function* events(
 ): Generator<CanonicalEvent> {
   let x = seed;
   const rand = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  const start = Date.parse('2024-05-01T00:00:00Z');
+  // Recent: events older than the ledger's horizon (materializer.ledgerHorizonDays) are not applied.
+  const start = Date.now() - 15 * 86_400_000;
   for (let i = 0; i < count; i++) {
     // Skewed: rank r with probability ~ 1/r, spread over the keys by a multiplicative hash.
     const k =
@@ -124,15 +125,9 @@ function benchEventId(seed: number, i: number): string {
   return eventId('bench', 'bench.sale_lines', `${run}/${sortable(seed * 10_000_000 + i)}`, 'bench', 0);
 }
 
-/** Event ids the apply benchmark made, to remove them from the applied ids at the end. */
-const benchIds: string[] = [];
-/** The end-to-end runs' ids are made again from their seeds at the end (a million strings weigh). */
-const e2eIdSeeds: { seed: number; count: number }[] = [];
-
 function rawMessages(list: Iterable<CanonicalEvent>): RawMessage[] {
   let offset = 0;
   return [...list].map((e) => {
-    benchIds.push(e.id);
     const m = toKafkaMessage(e);
     return {
       offset: String(offset++),
@@ -328,7 +323,7 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
         await admin.createTopics([{ topic, partitions }]);
         topics.push(topic);
         const preloadStarted = Date.now();
-        e2eIdSeeds.push({ seed: ++seed, count: EVENTS });
+        ++seed;
         // A producer per topic: one that outlived a deleted topic refreshed its metadata and the
         // broker (auto.create.topics.enable) created the topic again.
         const producer = kafkajsClient({
@@ -540,20 +535,7 @@ async function cleanUp(db: Knex): Promise<void> {
   for (const t of [TABLES.stock, TABLES.totals, TABLES.totalsByRegion, TABLES.totalsByKind])
     await db(t).whereLike('sku', like).delete();
   await db(TABLES.positions).whereLike('group_id', `bench-%${run}%`).delete();
-  const ids = (function* () {
-    yield* benchIds;
-    for (const { seed, count } of e2eIdSeeds) for (let i = 0; i < count; i++) yield benchEventId(seed, i);
-  })();
-  for (let chunk = [...take(ids, 50_000)]; chunk.length > 0; chunk = [...take(ids, 50_000)])
-    await forgetEventIds(db, chunk);
-}
-
-function* take<T>(items: Iterator<T>, n: number): Generator<T> {
-  for (let i = 0; i < n; i++) {
-    const next = items.next();
-    if (next.done) return;
-    yield next.value;
-  }
+  await forgetLedger(db, `${run}-`);
 }
 
 const db = createStockDb(config, { applicationName: 'stockline-bench' });

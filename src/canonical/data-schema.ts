@@ -36,8 +36,18 @@ export const InventoryEventDataSchema = Type.Object(
           description: 'source system, e.g. store-pg, store-maria, sap, mainframe-wh',
         }),
         entity: Type.String({ minLength: 1, description: 'table or queue that changed' }),
-        position: Type.String({ minLength: 1, description: 'source position identifying the change' }),
+        position: Type.String({
+          minLength: 1,
+          description:
+            'what identifies the change at the source: the row key of an inserted row, the key and log position of an update or delete, a message id; the same change read again (snapshot, replay) has the same position and event id',
+        }),
         sequence: Type.String({ minLength: 1, description: 'sorts in source order within one system' }),
+        snapshot: Type.Optional(
+          Type.Boolean({
+            description:
+              'true when the change was read by a snapshot (initial, re-snapshot, incremental) rather than from the log',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),

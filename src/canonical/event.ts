@@ -25,10 +25,15 @@ export interface EventSource {
   system: string;
   /** What in the source changed, e.g. "store.public.sale_lines" or a queue name. */
   entity: string;
-  /** The source position that identifies the change (LSN, binlog file/position/row, MQ message id). */
+  /**
+   * What identifies the change at the source (the event id derives from it): the row key of an
+   * inserted row, the key and log position of an update or delete, an MQ message id.
+   */
   position: string;
   /** A string that sorts in source order within one system (fixed-width numbers). */
   sequence: string;
+  /** Read by a snapshot (initial, re-snapshot, incremental), not from the log; absent otherwise. */
+  snapshot?: boolean;
 }
 
 export interface InventoryEventData {

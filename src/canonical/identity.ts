@@ -32,18 +32,19 @@ export function uuidV5(name: string): string {
 }
 
 /**
- * Event ids are UUID v5 of the source system, entity, position, mapping and the index of the
- * emitted event: a replay of the same source change gives the same ids, so duplicates are
- * recognised downstream.
+ * Event ids are UUID v5 of the source system, entity, the identity of the change (what the
+ * business change is, never the message that carried it: see sources/debezium/position.ts),
+ * mapping and the index of the emitted event: the stream, a snapshot, a re-snapshot or a replay
+ * of the same source change give the same ids, so duplicates are recognised downstream.
  */
 export function eventId(
   system: string,
   entity: string,
-  position: string,
+  change: string,
   mapping: string,
   emitIndex: number,
 ): string {
-  return uuidV5(`${system}|${entity}|${position}|${mapping}|${emitIndex}`);
+  return uuidV5(`${system}|${entity}|${change}|${mapping}|${emitIndex}`);
 }
 
 /** Fixed-width decimal so that positions sort as strings in numeric order. */

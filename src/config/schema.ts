@@ -96,11 +96,11 @@ export const ConfigSchema = Type.Object(
           description: 'most events applied in one database transaction',
           default: 5000,
         }),
-        dedupWindowHours: Type.Integer({
-          minimum: 1,
+        ledgerHorizonDays: Type.Integer({
+          minimum: 0,
           description:
-            'how long the ids of applied events are kept to recognise re-deliveries; a duplicate arriving later than this would apply again',
-          default: 168,
+            "how far back (by the time they occurred) the materializer remembers movements applied since their key's last count, to recognise replays and re-snapshots and to apply late counts exactly; older months are dropped whole, and an event that occurred before the horizon is not applied (a snapshot read of it is skipped, a change from the log kept in stock_rejected_events). Size it to the oldest change a source can still deliver: the retention of the source tables a re-snapshot reads and of the raw topics, and the longest a store can stay offline. 0: never forget",
+          default: 35,
         }),
         concurrency: Type.Integer({
           minimum: 1,

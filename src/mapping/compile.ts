@@ -10,7 +10,13 @@ import {
 } from '../canonical/event.js';
 import { eventId, stockKey } from '../canonical/identity.js';
 import { classifyDebezium, type DebeziumOp } from '../sources/debezium/envelope.js';
-import { debeziumPosition, type ChangePosition } from '../sources/debezium/position.js';
+import {
+  debeziumPosition,
+  UnidentifiableChange,
+  type ChangePosition,
+  type IdentityRule,
+} from '../sources/debezium/position.js';
+import type { DebeziumChange } from '../sources/debezium/envelope.js';
 import type { RecordDecoder } from '../sources/mainframe/record.js';
 import { scaleQuantity } from './decimal-functions.js';
 import { MappingError } from './errors.js';
@@ -88,7 +94,9 @@ interface CompiledEmit {
   toBaseUnit?: (sku: string, unit: string) => { base_unit: string; factor: string };
 }
 
-type Decoded = { context: MappingContext; position: ChangePosition; op?: DebeziumOp } | { skip: string };
+type Decoded =
+  | { context: MappingContext; position?: ChangePosition; change?: DebeziumChange; op?: DebeziumOp }
+  | { skip: string };
 
 const headerText = (headers: Record<string, Buffer | undefined>): Record<string, string> =>
   Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v === undefined ? '' : v.toString('utf8')]));
@@ -154,7 +162,13 @@ export function compileMapping(
   if (debezium && (source.position || source.record))
     problems.push({
       path: '/source',
-      message: 'debezium-json takes its position from the change event; remove "position"/"record"',
+      message:
+        'debezium-json takes its position from the change event; remove "position"/"record" (say what identifies a change with "identity")',
+    });
+  if (!debezium && source.identity !== undefined)
+    problems.push({
+      path: '/source/identity',
+      message: `identity applies to debezium-json; format ${source.format} is identified by "position"`,
     });
   if (source.format === 'fixed-width' && !ctx.recordDecoder)
     problems.push({
@@ -164,6 +178,16 @@ export function compileMapping(
   if (!debezium && mapping.ops) problems.push({ path: '/ops', message: 'ops apply to debezium-json only' });
 
   const positionValue = compile('/source/position', source.position);
+  const identityValue =
+    source.identity !== undefined && source.identity !== 'row'
+      ? compile('/source/identity', source.identity)
+      : undefined;
+  const identityRule = (value?: string): IdentityRule =>
+    source.identity === 'row'
+      ? { kind: 'row' }
+      : value !== undefined
+        ? { kind: 'value', value }
+        : { kind: 'default' };
   const sequenceValue = compile('/source/sequence', source.sequence);
   const filter = compile('/filter', mapping.filter);
   const ops = new Set<string>(mapping.ops ?? ['c', 'r']);
@@ -220,7 +244,7 @@ export function compileMapping(
       const key = parseJson(input.key, 'key');
       return {
         op: message.op,
-        position: debeziumPosition(message, key),
+        change: message,
         context: {
           op: message.op,
           before: message.before,
@@ -237,14 +261,56 @@ export function compileMapping(
     const context: MappingContext = { key: input.key?.toString('utf8') ?? null, headers, topic: input.topic };
     if (source.format === 'json') context.value = parseJson(input.value, 'value');
     else context.record = ctx.recordDecoder!.decode(input.value);
+    return { context };
+  };
+
+  /** What identifies the change (the event ids derive from it), where it was read, its order. */
+  const identify = async (
+    decoded: Extract<Decoded, { context: MappingContext }>,
+    topic: string,
+  ): Promise<ChangePosition> => {
+    const { context, change } = decoded;
+    if (change) {
+      const value = identityValue
+        ? requireText(
+            await settle(evaluate(identityValue, context, 'source.identity')),
+            'source.identity',
+            identityValue.text,
+          )
+        : undefined;
+      try {
+        const position = debeziumPosition(change, context.key, identityRule(value));
+        return {
+          ...position,
+          system: source.system ?? position.system,
+          entity: source.entity ?? position.entity,
+        };
+      } catch (e) {
+        if (e instanceof UnidentifiableChange)
+          throw new MappingError(`the change cannot be identified: ${e.message}`, {
+            mapping: mapping.name,
+            field: 'source',
+          });
+        throw e;
+      }
+    }
+    const change_ = requireText(
+      await settle(evaluate(positionValue!, context, 'source.position')),
+      'source.position',
+      positionValue!.text,
+    );
     return {
-      context,
-      position: {
-        system: source.system ?? input.topic,
-        entity: source.entity ?? input.topic,
-        position: '',
-        sequence: '',
-      },
+      system: source.system ?? topic,
+      entity: source.entity ?? topic,
+      change: change_,
+      sequence: sequenceValue
+        ? requireText(
+            await settle(evaluate(sequenceValue, context, 'source.sequence')),
+            'source.sequence',
+            sequenceValue.text,
+          )
+        : change_,
+      snapshot: false,
     };
   };
 
@@ -287,21 +353,7 @@ export function compileMapping(
     const decoded = decode(input);
     if ('skip' in decoded) return { kind: 'skipped', reason: decoded.skip };
     const { context } = decoded;
-    const position = { ...decoded.position };
-    if (positionValue) {
-      position.position = requireText(
-        await settle(evaluate(positionValue, context, 'source.position')),
-        'source.position',
-        positionValue.text,
-      );
-      position.sequence = sequenceValue
-        ? requireText(
-            await settle(evaluate(sequenceValue, context, 'source.sequence')),
-            'source.sequence',
-            sequenceValue.text,
-          )
-        : position.position;
-    }
+    const position = await identify(decoded, input.topic);
     if (filter && !(await settle(evaluate(filter, context, 'filter'))))
       return { kind: 'skipped', reason: `filter ${filter.text} is false` };
     const events: CanonicalEvent[] = [];
@@ -364,7 +416,13 @@ export function compileMapping(
         unit,
         reason: text('reason') as Reason,
         occurredAt: text('occurredAt'),
-        source: position,
+        source: {
+          system: position.system,
+          entity: position.entity,
+          position: position.change,
+          sequence: position.sequence,
+          ...(position.snapshot ? { snapshot: true } : {}),
+        },
         mapping: mapping.name,
       };
       if (!validateData(data)) {
@@ -384,7 +442,7 @@ export function compileMapping(
       }
       const subject = stockKey(data.sku, data.location);
       events.push({
-        id: eventId(position.system, position.entity, position.position, mapping.name, i),
+        id: eventId(position.system, position.entity, position.change, mapping.name, i),
         source: `/stockline/${position.system}/${position.entity}`,
         type: emit.type,
         time: data.occurredAt,

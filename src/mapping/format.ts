@@ -100,6 +100,12 @@ export const SourceSchema = Type.Object(
         'json and fixed-width: ${expression} identifying the change (MQ message id, a sequence number)',
       ),
     ),
+    identity: Type.Optional(
+      Type.String({
+        description:
+          'debezium-json: what identifies a change of the table, so that the stream, a snapshot, a re-snapshot or a replay of the same change give the same event id. Default: an insert or snapshot read is the row itself (its key), an update or delete is a distinct change (key and log position): right for insert-only tables. "row": every event this mapping emits from a row happens once in its life (a transfer ships once and is received once), whichever op carried it. "${expression}": the key and a value of the row that changes with every change (an update time, a version), e.g. ${after.updated_at}',
+      }),
+    ),
     sequence: Type.Optional(
       Template('json and fixed-width: ${expression} that sorts in source order; default: position'),
     ),
@@ -133,9 +139,12 @@ const ExpectedEventSchema = Type.Object(
     unit: Type.Optional(Type.String()),
     reason: Type.Optional(Type.String()),
     occurredAt: Type.Optional(Type.String()),
-    position: Type.Optional(Type.String()),
+    position: Type.Optional(
+      Type.String({ description: 'what identifies the change (data.source.position)' }),
+    ),
     sequence: Type.Optional(Type.String()),
     system: Type.Optional(Type.String()),
+    snapshot: Type.Optional(Type.Boolean({ description: 'read by a snapshot, not from the log' })),
   },
   { additionalProperties: false },
 );
@@ -167,6 +176,18 @@ export const TestCaseSchema = Type.Object(
     ),
     expectError: Type.Optional(Type.String({ description: 'text the mapping error must contain' })),
     expectSkip: Type.Optional(Type.String({ description: 'text the skip reason must contain' })),
+    sameIdsAs: Type.Optional(
+      Type.String({
+        description:
+          'the name of another test of this mapping: both are the same source change (a stream insert and its snapshot read), so their events must have the same ids',
+      }),
+    ),
+    differentIdsFrom: Type.Optional(
+      Type.String({
+        description:
+          'the name of another test of this mapping: two different changes (two updates of a row), so no event id may be shared',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -47,7 +47,7 @@ function differences(expected: Expected, actual: CanonicalEvent): string[] {
   if (actual.type !== type)
     diffs.push(`type: expected ${expected.type}, got ${actual.type === LEVEL ? 'level' : 'movement'}`);
   const d = actual.data;
-  const fields: [keyof Expected, string][] = [
+  const fields: [keyof Expected, string | boolean][] = [
     ['sku', d.sku],
     ['location', d.location],
     ['quantity', d.quantity],
@@ -57,6 +57,7 @@ function differences(expected: Expected, actual: CanonicalEvent): string[] {
     ['position', d.source.position],
     ['sequence', d.source.sequence],
     ['system', d.source.system],
+    ['snapshot', d.source.snapshot ?? false],
   ];
   for (const [field, value] of fields) {
     const want = expected[field];
@@ -78,6 +79,8 @@ const describeEvents = (events: CanonicalEvent[]) =>
 export async function runMappingTest(
   test: MappingTest,
   readRelative: (fromFile: string, ref: string) => Buffer | undefined,
+  /** The other tests, for sameIdsAs / differentIdsFrom. */
+  siblings: readonly MappingTest[] = [],
 ): Promise<TestResult> {
   const result = { mapping: test.mapping.name, file: test.file, line: test.line, name: test.test.name };
   const { expect: expected, expectError, expectSkip } = test.test;
@@ -119,5 +122,109 @@ export async function runMappingTest(
   const diffs = wanted.flatMap((w, i) =>
     differences(w, outcome.events[i]!).map((d) => `event ${i + 1}: ${d}`),
   );
-  return diffs.length > 0 ? fail(diffs.join('; ')) : { ...result, passed: true };
+  if (diffs.length > 0) return fail(diffs.join('; '));
+  const identity = await identityProblems(test, outcome.events, readRelative, siblings);
+  return identity.length > 0 ? fail(identity.join('; ')) : { ...result, passed: true };
+}
+
+type DebeziumValue = { op: string; before?: unknown; after?: unknown; source?: Record<string, unknown> };
+
+/** The test's input as a Debezium change value, or undefined when it is not one. */
+function debeziumValue(test: MappingTest): DebeziumValue | undefined {
+  const v = test.test.input.value;
+  if (test.mapping.format !== 'debezium-json' || typeof v !== 'object' || v === null) return undefined;
+  const value = v as DebeziumValue;
+  return typeof value.op === 'string' ? value : undefined;
+}
+
+/** The same change read at another log position: by a snapshot (op r), or as another change of op `op`. */
+function elsewhere(value: DebeziumValue, op: string): DebeziumValue {
+  const source = { ...(value.source ?? {}) };
+  const shift = (v: unknown) =>
+    typeof v === 'number' || typeof v === 'string' ? Number(BigInt(v) + 1000003n) : v;
+  if (source.lsn !== undefined) {
+    source.lsn = shift(source.lsn);
+    const lsn = String(source.lsn);
+    source.sequence = JSON.stringify([op === 'r' ? null : lsn, lsn]);
+  }
+  if (source.pos !== undefined) source.pos = shift(source.pos);
+  if (op === 'r') source.snapshot = 'true';
+  return op === 'r' ? { op, before: null, after: value.after, source } : { ...value, op, source };
+}
+
+const sameFact = (a: CanonicalEvent, b: CanonicalEvent) =>
+  a.type === b.type &&
+  a.subject === b.subject &&
+  a.data.quantity === b.data.quantity &&
+  a.data.reason === b.data.reason &&
+  a.data.occurredAt === b.data.occurredAt;
+
+/**
+ * What `mappings test` checks of event ids beyond the expected events (docs/mappings.md,
+ * "Identity"): the same change read again gives the same ids, two changes never share one.
+ * - an insert read again by a snapshot: the same ids;
+ * - an update whose row is then read by a snapshot: where the snapshot makes the same event
+ *   (same type, key, quantity, reason and time), the same id;
+ * - with the default identity, an update or delete at another log position: no id shared;
+ * - `sameIdsAs` / `differentIdsFrom` another test of the mapping.
+ */
+async function identityProblems(
+  test: MappingTest,
+  events: CanonicalEvent[],
+  readRelative: (fromFile: string, ref: string) => Buffer | undefined,
+  siblings: readonly MappingTest[],
+): Promise<string[]> {
+  const problems: string[] = [];
+  const base = testInput(test, readRelative);
+  const mapValue = async (value: DebeziumValue) => {
+    const outcome = await test.mapping
+      .map({ ...base, value: Buffer.from(JSON.stringify(value)) })
+      .catch(() => undefined);
+    return outcome?.kind === 'events' ? outcome.events : [];
+  };
+  const value = debeziumValue(test);
+  if (value && (value.op === 'c' || value.op === 'u') && value.after) {
+    const read = await mapValue(elsewhere(value, 'r'));
+    for (const e of events) {
+      const again = read.find((r) => sameFact(r, e));
+      if (again && again.id !== e.id)
+        problems.push(
+          `identity: the ${e.data.reason} ${e.subject} made from op ${value.op} and from a snapshot read of the same row get different ids (${e.id}, ${again.id}): declare source.identity (docs/mappings.md, "Identity")`,
+        );
+    }
+  }
+  if (value && (value.op === 'u' || value.op === 'd') && test.mapping.spec.source.identity === undefined) {
+    const other = await mapValue(elsewhere(value, value.op));
+    const ids = new Set(events.map((e) => e.id));
+    if (other.some((e) => ids.has(e.id)))
+      problems.push(
+        `identity: two ${value.op === 'u' ? 'updates' : 'deletes'} of one row at different log positions share an event id`,
+      );
+  }
+  const against = async (name: string) => {
+    const sibling = siblings.find((t) => t.mapping.name === test.mapping.name && t.test.name === name);
+    if (!sibling) {
+      problems.push(`identity: no test named "${name}" in mapping ${test.mapping.name}`);
+      return undefined;
+    }
+    const outcome = await sibling.mapping.map(testInput(sibling, readRelative)).catch(() => undefined);
+    return outcome?.kind === 'events' ? outcome.events.map((e) => e.id) : [];
+  };
+  const ids = events.map((e) => e.id);
+  if (test.test.sameIdsAs !== undefined) {
+    const theirs = await against(test.test.sameIdsAs);
+    if (theirs && JSON.stringify(theirs) !== JSON.stringify(ids))
+      problems.push(
+        `identity: expected the same event ids as "${test.test.sameIdsAs}" (${theirs.join(', ')}), got ${ids.join(', ')}`,
+      );
+  }
+  if (test.test.differentIdsFrom !== undefined) {
+    const theirs = await against(test.test.differentIdsFrom);
+    const shared = theirs?.filter((id) => ids.includes(id)) ?? [];
+    if (shared.length > 0)
+      problems.push(
+        `identity: expected no event id shared with "${test.test.differentIdsFrom}", both have ${shared.join(', ')}`,
+      );
+  }
+  return problems;
 }

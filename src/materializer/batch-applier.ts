@@ -39,6 +39,7 @@ export interface ApplierStats {
   applied: number;
   duplicates: number;
   beforeLevel: number;
+  beforeHorizon: number;
   rejected: number;
   exactRetries: number;
   fenced: number;
@@ -66,12 +67,15 @@ export class BatchApplier {
   private readonly partitions = new Map<number, PartitionState>();
   /** The publish in flight per partition; the next one starts after it, so rows stay in order. */
   private readonly publishing = new Map<number, Promise<void>>();
+  /** The ledger's horizon as last read; it only moves forward (a batch that sees it moved re-plans). */
+  private horizon: string | null | undefined;
   readonly stats: ApplierStats = {
     batches: 0,
     events: 0,
     applied: 0,
     duplicates: 0,
     beforeLevel: 0,
+    beforeHorizon: 0,
     rejected: 0,
     exactRetries: 0,
     fenced: 0,
@@ -184,21 +188,24 @@ export class BatchApplier {
     const { ms } = this.stats;
     const started = performance.now();
     const { events, rejected } = decodeBatch(messages);
+    this.horizon ??= await this.options.store.ledgerHorizon();
     let t = performance.now();
     ms.decode += t - started;
-    let plan = planBatch(events, rejected);
+    let plan = planBatch(events, rejected, undefined, this.horizon);
     let fresh = events;
     ms.plan += performance.now() - t;
     t = performance.now();
     let result = await this.applyWithRetry(partition, state, plan, end, control);
     ms.store += performance.now() - t;
     if (result?.status === 'guard-failed') {
-      // Some events were applied before (a re-delivery), or a stored level bars some: plan again
-      // without the first and from the rows read.
+      // Some movements were applied before (a re-delivery, a replay), a stored level bars some
+      // events, a level arrived after movements that occurred after it, or the ledger's horizon
+      // moved: plan again without the first, from the rows and ledger read.
       this.stats.exactRetries++;
       const { appliedBefore } = result;
+      this.horizon = result.horizon;
       fresh = events.filter((e) => !appliedBefore.has(e.id));
-      plan = planBatch(fresh, rejected, result.starts);
+      plan = planBatch(fresh, rejected, result.starts, this.horizon);
       plan.counts.duplicates += events.length - fresh.length;
       plan.counts.events += events.length - fresh.length;
       t = performance.now();
@@ -299,7 +306,8 @@ export class BatchApplier {
           published: state.published,
           changes: plan.changes,
           rejected: plan.rejected,
-          eventIds: plan.eventIds,
+          ledger: plan.ledger,
+          earliestEventAt: plan.earliestEventAt,
         });
       } catch (e) {
         if (!(e instanceof StockDbError) || !e.retriable) throw e;
@@ -320,6 +328,7 @@ export class BatchApplier {
     this.stats.applied += plan.counts.applied;
     this.stats.duplicates += plan.counts.duplicates;
     this.stats.beforeLevel += plan.counts.beforeLevel;
+    this.stats.beforeHorizon += plan.counts.beforeHorizon;
     this.stats.rejected += plan.counts.rejected;
   }
 

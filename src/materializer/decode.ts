@@ -65,6 +65,7 @@ export function decodeCanonical(message: RawMessage): Decoded {
       occurredAt,
       system: source.system,
       sequence: source.sequence,
+      snapshot: (source as { snapshot?: unknown }).snapshot === true,
       // Only for metrics: the stock effect follows from type and signed quantity alone.
       reason: typeof data.reason === 'string' ? data.reason : 'unknown',
       raw: message,

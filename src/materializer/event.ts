@@ -22,6 +22,8 @@ export interface MaterializerEvent {
   occurredAt: string;
   system: string;
   sequence: string;
+  /** Read by a source snapshot (data.source.snapshot): such a read of history is no late event. */
+  snapshot: boolean;
   /** sale, receipt, count... (canonical `reason`), for the freshness metric by kind of change. */
   reason: string;
   /** The message it came from, kept for a rejection (original bytes, key and headers). */

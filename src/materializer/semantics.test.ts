@@ -32,19 +32,50 @@ describe('materializer semantics (one key)', () => {
     expect(onHand('7', fold)).to.equal('96');
   });
 
-  it('a level is a barrier: movements that occurred before it are not added again', () => {
+  it('a level is a barrier: movements that occurred before it or at its time are not added again', () => {
     const fold = foldKeyEvents(EMPTY_START, [
       level('100', '09:00'),
       movement('-5', '08:59', { system: 'sap' }), // late: the count already includes it
-      movement('-1', '09:00'), // at the level's time: added
+      movement('-1', '09:00'), // at the level's time: the count includes it too
       movement('2', '09:10'),
     ]);
-    expect(fold.beforeLevel).to.equal(1);
-    expect(onHand(null, fold)).to.equal('101');
+    expect(fold.beforeLevel).to.equal(2);
+    expect(onHand(null, fold)).to.equal('102');
+    expect(fold.ledger.map((e) => e.quantity.toFixed())).to.deep.equal(['2']);
+  });
+
+  it('a late level sets the stock as of its time: movements that occurred after it stay on top, whichever arrived first', () => {
+    // In one batch: movements of 09:05 and 08:50 arrived before the count of 09:00.
+    const fold = foldKeyEvents(EMPTY_START, [
+      movement('-3', '09:05', { id: 'after' }),
+      movement('-4', '08:50', { id: 'before' }),
+      level('100', '09:00'),
+      movement('1', '09:10', { id: 'later' }),
+    ]);
+    expect(onHand('55', fold)).to.equal('98');
+    expect(fold.ledger.map((e) => e.id)).to.deep.equal(['after', 'later']);
+    // Across batches: the stored ledger holds what was applied after the stored barrier.
+    const start: KeyStart = {
+      unit: 'EA',
+      levelAsOf: '2024-05-01T08:00:00.000000Z',
+      ledger: [
+        { eventId: 'm1', occurredAt: '2024-05-01T08:30:00.000000Z', quantity: '-7' },
+        { eventId: 'm2', occurredAt: '2024-05-01T09:30:00.000000Z', quantity: '-2.5' },
+      ],
+    };
+    const late = foldKeyEvents(start, [level('40', '09:00')]);
+    expect(onHand('123', late)).to.equal('37.5');
+  });
+
+  it('a level equal to the one applied, or older, is a no-op', () => {
+    const start: KeyStart = { unit: 'EA', levelAsOf: '2024-05-01T09:00:00.000000Z', ledger: [] };
+    const fold = foldKeyEvents(start, [level('100', '09:00'), level('90', '08:00')]);
+    expect(fold.applied).to.equal(0);
+    expect(fold.beforeLevel).to.equal(2);
   });
 
   it('the stored barrier bars older movements and older levels of a later batch', () => {
-    const start: KeyStart = { unit: 'EA', levelAsOf: '2024-05-01T09:00:00.000000Z' };
+    const start: KeyStart = { unit: 'EA', levelAsOf: '2024-05-01T09:00:00.000000Z', ledger: [] };
     const fold = foldKeyEvents(start, [movement('-5', '08:30'), level('1', '08:45'), movement('2', '09:05')]);
     expect(fold.beforeLevel).to.equal(2);
     expect(fold.level).to.equal(null);
@@ -70,7 +101,7 @@ describe('materializer semantics (one key)', () => {
   });
 
   it('a movement in another unit than the row is rejected; a level may restate the unit', () => {
-    const start: KeyStart = { unit: 'EA', levelAsOf: null };
+    const start: KeyStart = { unit: 'EA', levelAsOf: null, ledger: [] };
     const fold = foldKeyEvents(start, [
       movement('1', '08:00', { unit: 'KG' }),
       level('2', '08:10', { unit: 'KG' }),

@@ -7,18 +7,22 @@ import type { MaterializerEvent } from './event.js';
  * partition order. Pure: the state before the batch comes in as `start`.
  *
  * - An event already applied changes nothing. That is decided before the fold, by event id
- *   (planBatch within a batch, the stock_applied_events table across batches): the events of
- *   one key come from several tables and raw partitions, so their source sequences do not
- *   arrive in order and cannot tell a re-delivery from a late event.
- * - A level sets the quantity as of its occurredAt and becomes the barrier: a movement (or an
- *   older level) that occurred before the barrier is not applied.
+ *   (planBatch within a batch, the ledger across batches) and by the barrier below.
+ * - A level sets the quantity as of its occurredAt and becomes the barrier: on hand = the level
+ *   + every movement that occurred after it, whichever arrived first (the ledger keeps the
+ *   movements applied after the barrier, with their times, for a level that arrives late). A
+ *   movement or a level that occurred at or before the barrier is not applied: the count
+ *   includes it (a level equal to the one applied is a no-op).
  * - A movement adds its signed quantity; one in another unit than the row's is rejected
  *   (a level may change the unit: it restates the stock).
  */
 export interface FoldResult<E extends MaterializerEvent> {
   /** The last level applied in the batch: on hand = level + delta. */
   level: { quantity: Quantity; asOf: string } | null;
-  /** Movements applied after that level, or all applied movements when there is none. */
+  /**
+   * With a level: the movements that occurred after it (stored in the ledger or in this batch).
+   * Without: the movements applied in this batch, added to the stored on hand.
+   */
   delta: Quantity;
   /** The row's unit after the batch. */
   unit: string | null;
@@ -31,9 +35,13 @@ export interface FoldResult<E extends MaterializerEvent> {
   assumedUnit: string | null;
   beforeLevel: number;
   rejected: { event: E; reason: string }[];
+  /** The batch's movements applied after the final barrier: what the ledger must record. */
+  ledger: E[];
+  /** Every movement the fold applied (a level of the batch may have covered some since). */
+  movements: E[];
 }
 
-export const EMPTY_START: KeyStart = { unit: null, levelAsOf: null };
+export const EMPTY_START: KeyStart = { unit: null, levelAsOf: null, ledger: [] };
 
 export function foldKeyEvents<E extends MaterializerEvent>(
   start: KeyStart,
@@ -48,18 +56,25 @@ export function foldKeyEvents<E extends MaterializerEvent>(
     assumedUnit: null,
     beforeLevel: 0,
     rejected: [],
+    ledger: [],
+    movements: [],
   };
   let barrier = start.levelAsOf;
+  let stored = start.ledger;
+  let moved: E[] = [];
   for (const e of events) {
-    if (barrier !== null && e.occurredAt < barrier) {
+    if (barrier !== null && e.occurredAt <= barrier) {
       r.beforeLevel++;
       continue;
     }
     if (e.type === 'level') {
       r.level = { quantity: e.quantity, asOf: e.occurredAt };
-      r.delta = new Quantity(0);
       r.unit = e.unit;
       barrier = e.occurredAt;
+      // What occurred after the count stays on top of it, whether it arrived before or after.
+      const after = (m: { occurredAt: string }) => m.occurredAt > e.occurredAt;
+      moved = moved.filter(after);
+      stored = stored.filter(after);
     } else {
       if (r.unit === null) {
         // No row unit known and no level applied yet: this movement's unit is the assumption.
@@ -69,11 +84,17 @@ export function foldKeyEvents<E extends MaterializerEvent>(
         r.rejected.push({ event: e, reason: `unit ${e.unit} differs from the stock row's unit ${r.unit}` });
         continue;
       }
-      r.delta = r.delta.plus(e.quantity);
+      moved.push(e);
+      r.movements.push(e);
     }
     r.applied++;
     r.last = { id: e.id, occurredAt: e.occurredAt };
   }
+  let delta = new Quantity(0);
+  for (const m of moved) delta = delta.plus(m.quantity);
+  if (r.level) for (const m of stored) delta = delta.plus(new Quantity(m.quantity));
+  r.delta = delta;
+  r.ledger = moved;
   return r;
 }
 

@@ -6,12 +6,13 @@ import type { KafkaConnection } from '../kafka/port.js';
 import type { RoleHandle, StartRole } from '../service/role.js';
 import { createStockDb } from '../stock/db.js';
 import { migrateStockDb } from '../stock/migrate.js';
-import { postgresStockStore, purgeAppliedEvents } from '../stock/postgres/stock-store.js';
+import { advanceLedgerHorizon } from '../stock/postgres/ledger.js';
+import { postgresStockStore } from '../stock/postgres/stock-store.js';
 import { BatchApplier, type ApplierStats } from './batch-applier.js';
 import { createStockPublisher } from './stock-publisher.js';
 
 const STATS_INTERVAL_MS = 10000;
-const PURGE_INTERVAL_MS = 3600_000;
+const HORIZON_INTERVAL_MS = 3600_000;
 /** Kafka's committed offsets are for lag tools only; once a second per partition is plenty. */
 const KAFKA_COMMIT_INTERVAL_MS = 1000;
 /**
@@ -120,17 +121,25 @@ export async function startMaterializerRole(
       if (s.events > 0) log.info(s, 'materializer progress (since start)');
     }, STATS_INTERVAL_MS);
     statsTimer.unref();
-    // Ids older than the dedup window go (see README: the window covers upstream replays).
-    let purging = false;
+    // The ledger forgets whole months older than its horizon (README, "Duplicates and late events").
+    const horizonDays = config.materializer.ledgerHorizonDays;
+    const advanceHorizon = async () => {
+      if (horizonDays === 0) return;
+      const { horizon, dropped } = await advanceLedgerHorizon(
+        db,
+        new Date(Date.now() - horizonDays * 86_400_000),
+      );
+      if (dropped.length > 0) log.info({ horizon, dropped }, 'ledger months older than the horizon dropped');
+    };
+    await advanceHorizon();
+    let advancing = false;
     const purge = setInterval(() => {
-      if (purging) return; // the last purge is still going
-      purging = true;
-      const before = new Date(Date.now() - config.materializer.dedupWindowHours * 3600_000);
-      purgeAppliedEvents(db, before, { signal: stopping.signal })
-        .then((n) => n > 0 && log.info({ ids: n }, 'forgot applied event ids older than the dedup window'))
-        .catch((e: unknown) => log.warn({ err: e }, 'purging old applied event ids failed; retrying later'))
-        .finally(() => (purging = false));
-    }, PURGE_INTERVAL_MS);
+      if (advancing) return;
+      advancing = true;
+      advanceHorizon()
+        .catch((e: unknown) => log.warn({ err: e }, 'advancing the ledger horizon failed; retrying later'))
+        .finally(() => (advancing = false));
+    }, HORIZON_INTERVAL_MS);
     purge.unref();
     cleanups.push(() => {
       clearInterval(purge);

@@ -41,7 +41,8 @@ export class ExpectedLedger {
       };
       this.keys.set(key, state);
     }
-    if (state.levelAsOf !== null && effect.occurredAt < state.levelAsOf) return;
+    // A count includes what occurred up to its time (and a level equal to it changes nothing).
+    if (state.levelAsOf !== null && effect.occurredAt <= state.levelAsOf) return;
     if (effect.type === 'level') {
       state.quantity = new Exact(effect.quantity);
       state.levelAsOf = effect.occurredAt;

@@ -22,11 +22,30 @@ export interface StockRow extends StockKey {
   updatedAt: string;
 }
 
-/** What the semantics need to know of a key before a batch: the barrier and the unit. */
+/** What the semantics need to know of a key before a batch: the barrier, the unit, the ledger. */
 export interface KeyStart {
   /** null when the row does not exist. */
   unit: string | null;
   levelAsOf: string | null;
+  /**
+   * Movements applied after the barrier that a level of the batch may need (they occurred after
+   * it, so they stay on top of it): the stored ledger rows of the key that occurred after the
+   * batch's earliest event. Empty when the batch has no level for the key.
+   */
+  ledger: LedgerEntry[];
+}
+
+/** A movement applied after its key's barrier, as the ledger keeps it. */
+export interface LedgerEntry {
+  eventId: string;
+  occurredAt: string;
+  /** Exact decimal text. */
+  quantity: string;
+}
+
+/** A movement a batch applies; `record`: it is after its key's final barrier, so the ledger keeps it. */
+export interface LedgerInsert extends StockKey, LedgerEntry {
+  record: boolean;
 }
 
 /**
@@ -44,7 +63,7 @@ export interface StockChange extends StockKey {
   /** The last event applied. */
   last: { eventId: string; occurredAt: string };
   guard: {
-    /** The row's level_as_of must not be later than this (else movements would be barred). */
+    /** The row's level_as_of must be earlier than this (else events would be barred). */
     earliestEventAt: string;
     /** The row's unit, when it exists, must be this; null: any. */
     unit: string | null;
@@ -83,13 +102,27 @@ export interface StockBatch {
   published: bigint;
   changes: StockChange[];
   rejected: RejectedMessage[];
-  /** Ids of the events the batch applies; recorded, and refused when one was applied before. */
-  eventIds: string[];
+  /**
+   * The movements the batch applies: the batch is refused when one is in the ledger already
+   * (applied before); those after their key's final barrier (`record`) are recorded in it. A
+   * level of the batch removes the key's ledger rows up to its time (the count includes them).
+   */
+  ledger: LedgerInsert[];
+  /** The earliest occurredAt of the events applied: refused when the ledger horizon passed it. */
+  earliestEventAt: string | null;
 }
 
 export type ApplyResult =
   | { status: 'applied'; rows: StockRow[] }
   /** Another consumer moved the partition's position: this one no longer owns it. */
   | { status: 'fenced' }
-  /** A guard failed; nothing was written. The starts of the batch's keys, to compute it exactly. */
-  | { status: 'guard-failed'; starts: Map<string, KeyStart>; appliedBefore: Set<string> };
+  /**
+   * A guard failed; nothing was written. The starts of the batch's keys, the movements applied
+   * before and the ledger's horizon, to plan it again exactly.
+   */
+  | {
+      status: 'guard-failed';
+      starts: Map<string, KeyStart>;
+      appliedBefore: Set<string>;
+      horizon: string | null;
+    };

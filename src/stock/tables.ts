@@ -9,7 +9,9 @@ export const TABLES = {
   totalsByKind: 'stock_totals_by_kind',
   rejectedEvents: 'stock_rejected_events',
   positions: 'materializer_positions',
-  appliedEvents: 'stock_applied_events',
+  /** Movements applied after their key's barrier: the memory of what was applied (0005). */
+  ledger: 'stock_ledger',
+  ledgerHorizon: 'stock_ledger_horizon',
 } as const;
 
 export const LOCATION_KINDS = ['store', 'warehouse', 'distribution_center'] as const;

@@ -4,7 +4,8 @@ import type { Knex } from 'knex';
 import { createStockDb } from '../../src/stock/db.js';
 import { migrateStockDb } from '../../src/stock/migrate.js';
 import type { StockBatch, StockChange } from '../../src/stock/model.js';
-import { postgresStockStore, purgeAppliedEvents } from '../../src/stock/postgres/stock-store.js';
+import { advanceLedgerHorizon, ledgerHorizon, ledgerPartitions } from '../../src/stock/postgres/ledger.js';
+import { postgresStockStore } from '../../src/stock/postgres/stock-store.js';
 import { upsertLocations } from '../../src/stock/reference-data.js';
 import type { StockStore } from '../../src/stock/store.js';
 import { ensureStack, STACK_TIMEOUT_MS } from '../support/stack.js';
@@ -39,7 +40,15 @@ describe('stock store on PostgreSQL (integration)', function () {
     published: next,
     changes,
     rejected: [],
-    eventIds: changes.map((c) => c.last.eventId),
+    ledger: changes.map((c) => ({
+      sku: c.sku,
+      location: c.location,
+      eventId: c.last.eventId,
+      occurredAt: c.last.occurredAt,
+      quantity: c.delta,
+      record: true,
+    })),
+    earliestEventAt: null,
   });
   const onHand = async (sku: string, location: string) =>
     (
@@ -126,7 +135,7 @@ describe('stock store on PostgreSQL (integration)', function () {
     const result = await store.applyBatch(batch(10n, 20n, [guarded]));
     expect(result.status).to.equal('guard-failed');
     if (result.status !== 'guard-failed') return;
-    expect(result.starts.get(`${run}-A@${run}S1`)).to.deep.equal({ unit: 'EA', levelAsOf: null });
+    expect(result.starts.get(`${run}-A@${run}S1`)).to.deep.equal({ unit: 'EA', levelAsOf: null, ledger: [] });
     expect(result.appliedBefore).to.deep.equal(new Set());
     expect(await store.claimPosition(partition, 0n)).to.deep.include({ next: 10n });
     expect(await onHand('A', 'S1')).to.equal('5.000000');
@@ -141,27 +150,47 @@ describe('stock store on PostgreSQL (integration)', function () {
     expect(await onHand('A', 'S1')).to.equal('5.000000');
   });
 
-  it('forgets applied event ids older than the window, in chunks, and keeps the newer ones', async () => {
-    // Times long past: no other test's or process's ids are that old.
-    const old = Array.from({ length: 25 }, (_, i) => ({
-      event_id: `${run}-old-${i}`,
-      applied_at: new Date(Date.UTC(1999, 11, 31, 0, i)),
-    }));
-    const newer = { event_id: `${run}-newer`, applied_at: new Date(Date.UTC(2000, 0, 2)) };
-    await db('stock_applied_events').insert([...old, newer]);
-    try {
-      expect(await purgeAppliedEvents(db, new Date(Date.UTC(2000, 0, 1)), { chunk: 10 })).to.equal(25);
-      const left = await db('stock_applied_events')
-        .whereLike('event_id', `${run}-%`)
-        .whereIn(
-          'event_id',
-          [...old, newer].map((r) => r.event_id),
-        )
-        .pluck<string[]>('event_id');
-      expect(left).to.deep.equal([newer.event_id]);
-    } finally {
-      await db('stock_applied_events').where('event_id', newer.event_id).delete();
-    }
+  it('forgets whole months before the ledger horizon, and refuses an event that occurred before it', async () => {
+    // Long before any other test's events (2024 on): moving the shared horizon there harms none.
+    const current = await ledgerHorizon(db);
+    const month = current === null ? Date.UTC(1990, 0, 1) : Date.parse(current) + 32 * 86_400_000;
+    const first = new Date(month);
+    const iso = (y: number, m: number, d: number) =>
+      new Date(Date.UTC(y, m, d)).toISOString().replace('Z', '000Z');
+    const y = first.getUTCFullYear();
+    const m = first.getUTCMonth();
+    expect(
+      iso(y, m, 1) < '2000-01-01',
+      'the test has moved the horizon too far: reset the stack database',
+    ).to.equal(true);
+    const other = { ...partition, partition: 7 };
+    await store.claimPosition(other, 0n);
+    const old = change('H', 'S1', '4', { last: { eventId: `${run}-H-old`, occurredAt: iso(y, m, 15) } });
+    expect((await store.applyBatch({ ...batch(0n, 1n, [old]), partition: other })).status).to.equal(
+      'applied',
+    );
+    expect(await ledgerPartitions(db)).to.include(iso(y, m, 1).slice(0, 7));
+
+    const { horizon, dropped } = await advanceLedgerHorizon(db, new Date(Date.UTC(y, m + 1, 10)));
+    expect(horizon).to.equal(iso(y, m + 1, 1));
+    expect(dropped).to.include(iso(y, m, 1).slice(0, 7));
+    expect(await ledgerPartitions(db)).to.not.include(iso(y, m, 1).slice(0, 7));
+    // Nothing is deleted one by one: the month's table is gone with its rows.
+    expect(
+      await db('stock_ledger')
+        .where({ event_id: `${run}-H-old` })
+        .count<{ count: string }[]>(),
+    ).to.deep.equal([{ count: '0' }]);
+
+    // An event before the horizon is refused with the horizon, to be planned again without it.
+    const late = change('H', 'S1', '1', { last: { eventId: `${run}-H-late`, occurredAt: iso(y, m, 20) } });
+    const refused = await store.applyBatch({
+      ...batch(1n, 2n, [late]),
+      earliestEventAt: late.last.occurredAt,
+      partition: other,
+    });
+    expect(refused).to.deep.include({ status: 'guard-failed', horizon: iso(y, m + 1, 1) });
+    expect(await onHand('H', 'S1')).to.equal('4.000000');
   });
 
   it('keeps totals per SKU, region and kind; registering a location moves its stock out of "unknown"', async () => {

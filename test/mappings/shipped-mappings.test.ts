@@ -26,7 +26,7 @@ describe('shipped mappings (mappings/)', () => {
 
   for (const test of loaded.tests) {
     it(`${test.mapping.name}: ${test.test.name}`, async () => {
-      const result = await runMappingTest(test, loaded.sources.readRelative);
+      const result = await runMappingTest(test, loaded.sources.readRelative, loaded.tests);
       expect(result.passed, result.failure).to.equal(true);
       const outcome = await test.mapping
         .map(testInput(test, loaded.sources.readRelative))

@@ -40,6 +40,7 @@ function event(
     system: 'pos',
     sequence,
     reason: type === 'level' ? 'count' : 'sale',
+    snapshot: false,
     raw: { offset: String(n), key: null, value: null, headers: {} },
     ...extra,
   };

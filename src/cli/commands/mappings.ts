@@ -33,7 +33,7 @@ export function registerMappingCommands(program: Command): void {
       const selected = tests.filter((t) => !options.mapping || t.mapping.name === options.mapping);
       let failed = 0;
       for (const test of selected) {
-        const result = await runMappingTest(test, sources.readRelative).catch((e: Error) => ({
+        const result = await runMappingTest(test, sources.readRelative, tests).catch((e: Error) => ({
           passed: false,
           failure: e.message,
         }));

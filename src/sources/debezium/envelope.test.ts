@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { classifyDebezium, type DebeziumChange } from './envelope.js';
-import { debeziumPosition } from './position.js';
+import { debeziumPosition, UnidentifiableChange } from './position.js';
 
 const change = (source: Record<string, unknown>, op = 'c') =>
   classifyDebezium({ op, before: null, after: { a: 1 }, source }) as DebeziumChange;
@@ -43,46 +43,100 @@ describe('Debezium envelopes', () => {
   });
 });
 
-describe('Debezium source positions', () => {
+describe('Debezium change identity and position', () => {
+  const DEFAULT = { kind: 'default' } as const;
+
   it('order PostgreSQL changes by commit LSN, then LSN, across interleaved transactions', () => {
     // Transaction A writes at LSN 100 but commits at 300; B writes at 200 and commits at 250.
     const a = debeziumPosition(
-      change({ connector: 'postgresql', name: 'pg', lsn: 100, sequence: '["300","100"]' }),
+      change({ connector: 'postgresql', name: 'pg', lsn: 100, sequence: '["300","100"]' }, 'u'),
       { id: 1 },
+      DEFAULT,
     );
     const b = debeziumPosition(
-      change({ connector: 'postgresql', name: 'pg', lsn: 200, sequence: '["250","200"]' }),
+      change({ connector: 'postgresql', name: 'pg', lsn: 200, sequence: '["250","200"]' }, 'u'),
       { id: 1 },
+      DEFAULT,
     );
     expect(b.sequence < a.sequence, 'B committed first').to.equal(true);
-    expect(a.position).to.equal('lsn:300:100:{"id":1}');
+    expect(a.change).to.equal('u:lsn:300:100:{"id":1}');
+    expect(a.change).to.not.equal(b.change);
   });
 
   it('order MariaDB changes by binlog file, position and row, numerically', () => {
     const p = (file: string, pos: number, row: number) =>
-      debeziumPosition(change({ connector: 'mariadb', name: 'm', db: 'store', table: 't', file, pos, row }), {
-        id: 1,
-      }).sequence;
+      debeziumPosition(
+        change({ connector: 'mariadb', name: 'm', db: 'store', table: 't', file, pos, row }),
+        { id: 1 },
+        DEFAULT,
+      ).sequence;
     expect(p('binlog.000002', 4, 0) > p('binlog.000001', 999999, 9)).to.equal(true);
     expect(p('binlog.000001', 1000, 0) > p('binlog.000001', 999, 5)).to.equal(true);
     expect(p('binlog.000001', 1000, 1) > p('binlog.000001', 1000, 0)).to.equal(true);
   });
 
-  it('tell snapshot rows at one position apart by key, with keys in a stable order', () => {
-    const s = {
-      connector: 'mariadb',
-      name: 'm',
-      db: 'store',
-      table: 't',
-      file: 'binlog.000001',
-      pos: 5,
-      row: 0,
-      snapshot: 'true',
-    };
-    const one = debeziumPosition(change(s, 'r'), { b: 2, a: 1 });
-    const two = debeziumPosition(change(s, 'r'), { a: 1, b: 3 });
-    expect(one.position).to.equal('snapshot:binlog:binlog.000001:5:0:{"a":1,"b":2}');
-    expect(one.position).to.not.equal(two.position);
-    expect(one).to.include({ system: 'm', entity: 'store.t' });
+  it('identify an inserted row by its key: the stream insert and any snapshot read of it are one change', () => {
+    const streamed = debeziumPosition(
+      change({ connector: 'postgresql', name: 'pg', lsn: 100, sequence: '["90","100"]' }, 'c'),
+      { b: 2, a: 1 },
+      DEFAULT,
+    );
+    const snapshot = debeziumPosition(
+      change(
+        { connector: 'postgresql', name: 'pg', lsn: 900, sequence: '[null,"900"]', snapshot: 'true' },
+        'r',
+      ),
+      { a: 1, b: 2 },
+      DEFAULT,
+    );
+    const incremental = debeziumPosition(
+      change({ connector: 'postgresql', name: 'pg', lsn: 950, snapshot: 'incremental' }, 'r'),
+      { a: 1, b: 2 },
+      DEFAULT,
+    );
+    expect(streamed.change).to.equal('row:{"a":1,"b":2}');
+    expect(snapshot.change).to.equal(streamed.change);
+    expect(incremental.change).to.equal(streamed.change);
+    expect([streamed.snapshot, snapshot.snapshot, incremental.snapshot]).to.deep.equal([false, true, true]);
+  });
+
+  it('tell two updates of one row apart, and two rows apart', () => {
+    const at = (lsn: number, id: number) =>
+      debeziumPosition(change({ connector: 'postgresql', name: 'pg', lsn }, 'u'), { id }, DEFAULT).change;
+    expect(at(100, 1)).to.not.equal(at(200, 1));
+    expect(at(100, 1)).to.not.equal(at(100, 2));
+  });
+
+  it('identify by a value of the row, or by the row whatever the op, when the mapping says so', () => {
+    const s = { connector: 'mariadb', name: 'm', db: 'store', table: 't', file: 'binlog.000001', pos: 5 };
+    const update = debeziumPosition(
+      change(s, 'u'),
+      { id: 1 },
+      { kind: 'value', value: '2026-11-25T09:30:00Z' },
+    );
+    const read = debeziumPosition(
+      change({ ...s, pos: 99, snapshot: 'true' }, 'r'),
+      { id: 1 },
+      {
+        kind: 'value',
+        value: '2026-11-25T09:30:00Z',
+      },
+    );
+    expect(update.change).to.equal(read.change);
+    expect(debeziumPosition(change(s, 'u'), { id: 1 }, { kind: 'row' }).change).to.equal('row:{"id":1}');
+  });
+
+  it('refuse to guess: no key, or an update without a log position, cannot be identified', () => {
+    expect(() =>
+      debeziumPosition(change({ connector: 'postgresql', name: 'pg', lsn: 1 }), null, DEFAULT),
+    ).to.throw(UnidentifiableChange, /no message key/);
+    expect(() => debeziumPosition(change({ name: 'x', ts_ms: 5 }, 'u'), { id: 1 }, DEFAULT)).to.throw(
+      UnidentifiableChange,
+      /without a log position/,
+    );
+    expect(() => debeziumPosition(change({ name: 'x', ts_ms: 5 }, 'c'), { id: 1 }, DEFAULT)).to.throw(
+      UnidentifiableChange,
+      /no log position/,
+    );
   });
 });

@@ -1,14 +1,36 @@
 import { sortable } from '../../canonical/identity.js';
 import type { DebeziumChange } from './envelope.js';
 
+/**
+ * Where a change was read and what it is. `change` identifies the business change (the event id
+ * is derived from it); `position` says where in the source log it was read (for tracing);
+ * `sequence` sorts in source order within the system.
+ */
 export interface ChangePosition {
   system: string;
   entity: string;
-  /** Identifies the change: with the key, unique per changed row. */
-  position: string;
+  /** Identifies the change: the same change read twice (stream, snapshot, replay) gives the same text. */
+  change: string;
   /** Sorts in source order within the system (per key, later changes sort higher). */
   sequence: string;
+  /** The change was read by a snapshot (initial, re-snapshot or incremental), not from the log. */
+  snapshot: boolean;
 }
+
+/**
+ * How a mapping says what identifies the changes of its table (mapping `source.identity`):
+ * - `default`: an insert or a snapshot read is the row itself (its key identifies it: right for
+ *   insert-only tables), an update or a delete is a distinct change of the row (key, op and log
+ *   position);
+ * - `row`: every event a mapping emits from a row happens once in the row's life (a transfer
+ *   line ships once and is received once), whichever op delivered it;
+ * - `value`: the row's key and a value of the row that changes with every change (a version
+ *   number, an update time), evaluated by the mapping.
+ */
+export type IdentityRule = { kind: 'default' } | { kind: 'row' } | { kind: 'value'; value: string };
+
+/** Why a change cannot be identified: the mapper sends it to the dead-letter topic with this. */
+export class UnidentifiableChange extends Error {}
 
 /** JSON with sorted keys, so the same key always gives the same text. */
 export function stableJson(value: unknown): string {
@@ -22,26 +44,27 @@ export function stableJson(value: unknown): string {
 }
 
 function bigintOf(value: unknown): bigint | undefined {
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
   if (typeof value === 'string' && /^\d+$/.test(value)) return BigInt(value);
   return undefined;
 }
 
+export const isSnapshotRead = (change: DebeziumChange): boolean => {
+  const s = change.source.snapshot;
+  return change.op === 'r' || (s !== undefined && s !== false && s !== 'false');
+};
+
 /**
- * The source position of a Debezium change.
+ * The log position of a Debezium change: text that names it, and a sequence that sorts in
+ * source order. Undefined when the event carries no position this code knows (never guessed:
+ * two changes would share it).
  *
  * PostgreSQL: the LSN alone is not monotonic across interleaved transactions; Debezium's
  * source.sequence ["commit LSN", "LSN"] is, so the sequence is commit LSN then LSN.
  * MariaDB/MySQL: binlog file index, position, and row within the event.
- * Snapshot reads share one position; the row key tells them apart.
  */
-export function debeziumPosition(change: DebeziumChange, key: unknown): ChangePosition {
+export function logPosition(change: DebeziumChange): { point: string; sequence: string } | undefined {
   const s = change.source;
-  const system = String(s.name ?? 'unknown');
-  const entity = [s.db, s.schema, s.table].filter((p) => p !== undefined && p !== null && p !== '').join('.');
-  const keyText = stableJson(key ?? null);
-  let point: string;
-  let sequence: string;
   if (s.connector === 'postgresql' || (s.lsn !== undefined && s.file === undefined)) {
     let commit: bigint | undefined;
     let lsn = bigintOf(s.lsn);
@@ -54,22 +77,52 @@ export function debeziumPosition(change: DebeziumChange, key: unknown): ChangePo
         /* older connectors: LSN only */
       }
     }
-    commit ??= lsn ?? 0n;
-    lsn ??= 0n;
-    point = `lsn:${commit}:${lsn}`;
-    sequence = `${sortable(commit)}:${sortable(lsn)}`;
-  } else if (typeof s.file === 'string') {
-    const fileIndex = Number(/(\d+)$/.exec(s.file)?.[1] ?? 0);
-    const pos = bigintOf(s.pos) ?? 0n;
-    const row = bigintOf(s.row) ?? 0n;
-    point = `binlog:${s.file}:${pos}:${row}`;
-    sequence = `${sortable(fileIndex, 10)}:${sortable(pos)}:${sortable(row, 6)}`;
-  } else {
-    const ts = bigintOf(s.ts_ms) ?? 0n;
-    point = `ts:${ts}`;
-    sequence = sortable(ts);
+    if (lsn === undefined) return undefined;
+    commit ??= lsn;
+    return { point: `lsn:${commit}:${lsn}`, sequence: `${sortable(commit)}:${sortable(lsn)}` };
   }
-  const snapshot =
-    change.op === 'r' || (s.snapshot !== undefined && s.snapshot !== false && s.snapshot !== 'false');
-  return { system, entity, position: `${snapshot ? 'snapshot:' : ''}${point}:${keyText}`, sequence };
+  if (typeof s.file === 'string' && s.file !== '') {
+    const fileIndex = /(\d+)$/.exec(s.file)?.[1];
+    const pos = bigintOf(s.pos);
+    if (fileIndex === undefined || pos === undefined) return undefined;
+    const row = bigintOf(s.row) ?? 0n;
+    return {
+      point: `binlog:${s.file}:${pos}:${row}`,
+      sequence: `${sortable(fileIndex, 10)}:${sortable(pos)}:${sortable(row, 6)}`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * What identifies a Debezium change, where it was read and its order. Throws
+ * UnidentifiableChange when the rule needs something the event does not carry.
+ */
+export function debeziumPosition(change: DebeziumChange, key: unknown, rule: IdentityRule): ChangePosition {
+  const s = change.source;
+  const system = String(s.name ?? 'unknown');
+  const entity = [s.db, s.schema, s.table].filter((p) => p !== undefined && p !== null && p !== '').join('.');
+  if (key === null || key === undefined)
+    throw new UnidentifiableChange(
+      'the change has no message key (the row key identifies a change): is the table without a primary key?',
+    );
+  const keyText = stableJson(key);
+  const log = logPosition(change);
+  const snapshot = isSnapshotRead(change);
+  const sequence = log?.sequence ?? '';
+  let identity: string;
+  if (rule.kind === 'value') identity = `row:${keyText}@${rule.value}`;
+  else if (rule.kind === 'row' || change.op === 'c' || change.op === 'r') identity = `row:${keyText}`;
+  else {
+    if (!log)
+      throw new UnidentifiableChange(
+        `an ${change.op === 'u' ? 'update' : 'delete'} without a log position (no LSN, no binlog file and position) cannot be told from another change of its row`,
+      );
+    identity = `${change.op}:${log.point}:${keyText}`;
+  }
+  if (!log)
+    throw new UnidentifiableChange(
+      'the change carries no log position (no LSN, no binlog file and position): its order cannot be known',
+    );
+  return { system, entity, change: identity, sequence, snapshot };
 }

@@ -7,15 +7,19 @@ import { Bindings, isoUtc } from './sql.js';
 
 /**
  * One batch in ONE statement, so one round trip and one implicit transaction: the stock rows,
- * the totals per SKU, region and location kind, the ids of the events applied, the rejected
- * messages and the partition's position all commit together or not at all.
+ * the totals per SKU, region and location kind, the ledger of movements applied after their
+ * key's barrier (the memory of what was applied), the rejected messages and the partition's
+ * position all commit together or not at all.
  *
  * The position update is the fence: it only matches while the stored next offset is the one
  * the batch starts from, so a consumer that lost the partition in a rebalance writes nothing.
  * Every write reads the fence's result, so nothing is written unless it matched. The checks of
  * an optimistic plan (no event applied before, no stored level or unit that it did not expect)
  * come before the fence; when one fails nothing is written, and the ids applied before and the
- * keys' stored state come back instead.
+ * keys' stored state come back instead. The checks: no movement already in the ledger, no stored
+ * level at or after the batch's events, the unit the plan assumed, no ledger row after a level
+ * of the batch (a late count: its movements after it must stay on top), and no event before the
+ * ledger's horizon.
  *
  * Rows are changed with INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE (one row per
  * key: the caller aggregated the batch per key). Totals move by the difference between the new
@@ -36,6 +40,7 @@ export async function applyBatchPostgres(db: Knex, batch: StockBatch): Promise<A
       status: 'guard-failed',
       starts: startsOf(row.starts ?? []),
       appliedBefore: new Set(row.applied_before ?? []),
+      horizon: row.horizon,
     };
   }
   return { status: 'fenced' };
@@ -72,7 +77,18 @@ export function applyStatement(batch: StockBatch): { sql: string; bindings: Knex
     value: rcol((x) => x.value, 'text[]'),
     headers: rcol((x) => JSON.stringify(x.headers), 'text[]'),
   };
-  const eventIds = b.bind(batch.eventIds, 'text[]');
+  type Moved = StockBatch['ledger'][number];
+  const ledger = [...batch.ledger].sort(byKey);
+  const mcol = (f: (m: Moved) => unknown, type: string) => b.bind(ledger.map(f), type);
+  const m = {
+    sku: mcol((x) => x.sku, 'text[]'),
+    location: mcol((x) => x.location, 'text[]'),
+    at: mcol((x) => x.occurredAt, 'timestamptz[]'),
+    id: mcol((x) => x.eventId, 'text[]'),
+    quantity: mcol((x) => x.quantity, 'numeric[]'),
+    record: mcol((x) => x.record, 'boolean[]'),
+  };
+  const earliest = b.bind(batch.earliestEventAt, 'timestamptz');
   const fence = {
     next: b.bind(String(batch.next), 'bigint'),
     published: b.bind(String(batch.published), 'bigint'),
@@ -99,20 +115,35 @@ old AS (
     ) s ON true
     LEFT JOIN ${TABLES.locations} l ON l.id = k.location
 ),
-ids AS (SELECT DISTINCT unnest(${eventIds}) AS event_id),
-applied_before AS (
-  SELECT a.event_id FROM ids
-    CROSS JOIN LATERAL (
-      SELECT a.event_id FROM ${TABLES.appliedEvents} a WHERE a.event_id = ids.event_id OFFSET 0 -- ${INDEX_PROBES}
-    ) a
+m AS (
+  SELECT * FROM unnest(${m.sku}, ${m.location}, ${m.at}, ${m.id}, ${m.quantity}, ${m.record})
+    AS m(sku, location, occurred_at, event_id, quantity, record)
 ),
+applied_before AS (
+  SELECT m.event_id FROM m
+    CROSS JOIN LATERAL (
+      SELECT 1 FROM ${TABLES.ledger} l
+       WHERE l.sku = m.sku AND l.location = m.location AND l.occurred_at = m.occurred_at AND l.event_id = m.event_id
+      OFFSET 0 -- ${INDEX_PROBES}
+    ) l
+),
+horizon AS (SELECT max(horizon) AS horizon FROM ${TABLES.ledgerHorizon}),
 violation AS (
   (SELECT 1 FROM old
     WHERE guarded AND old_unit IS NOT NULL
-      AND (old_level_as_of > guard_at OR old_unit <> coalesce(guard_unit, old_unit))
+      AND (old_level_as_of >= guard_at OR old_unit <> coalesce(guard_unit, old_unit))
     LIMIT 1)
   UNION ALL
   (SELECT 1 FROM applied_before LIMIT 1)
+  UNION ALL
+  -- A level that arrives after movements that occurred after it: planned again with them.
+  (SELECT 1 FROM k
+    WHERE guarded AND level_at IS NOT NULL
+      AND EXISTS (SELECT 1 FROM ${TABLES.ledger} l
+                   WHERE l.sku = k.sku AND l.location = k.location AND l.occurred_at > k.level_at)
+    LIMIT 1)
+  UNION ALL
+  (SELECT 1 FROM horizon WHERE ${earliest} < horizon.horizon)
 ),
 pos AS (
   UPDATE ${TABLES.positions}
@@ -149,10 +180,18 @@ contrib AS (
 ${totalsUpsert('up_totals', TABLES.totals, [])},
 ${totalsUpsert('up_region', TABLES.totalsByRegion, ['region'])},
 ${totalsUpsert('up_kind', TABLES.totalsByKind, ['location_kind'])},
-up_applied AS (
-  INSERT INTO ${TABLES.appliedEvents} (event_id, applied_at)
-  SELECT event_id, now() FROM ids WHERE (SELECT ok FROM go)
-  ON CONFLICT (event_id) DO NOTHING
+-- A level includes what occurred up to its time: those ledger rows are no longer needed (a
+-- replay of them is barred by the level), the rows after it stay. The two sets are disjoint.
+del_ledger AS (
+  DELETE FROM ${TABLES.ledger} l USING k
+   WHERE (SELECT ok FROM go) AND k.level_at IS NOT NULL
+     AND l.sku = k.sku AND l.location = k.location AND l.occurred_at <= k.level_at
+  RETURNING 1
+),
+up_ledger AS (
+  INSERT INTO ${TABLES.ledger} (sku, location, occurred_at, event_id, quantity)
+  SELECT sku, location, occurred_at, event_id, quantity FROM m WHERE record AND (SELECT ok FROM go)
+  ON CONFLICT DO NOTHING
   RETURNING 1
 ),
 up_rejected AS (
@@ -174,9 +213,17 @@ SELECT (SELECT ok FROM go) AS applied,
        ${isoUtc('now()')} AS updated_at,
        CASE WHEN EXISTS (SELECT 1 FROM violation) THEN
          (SELECT json_agg(json_build_object('sku', sku, 'location', location, 'unit', old_unit,
-                   'levelAsOf', ${isoUtc('old_level_as_of')})) FROM old)
+                   'levelAsOf', ${isoUtc('old_level_as_of')},
+                   -- For a key with a level: the movements applied after its earliest event.
+                   'ledger', CASE WHEN level_at IS NOT NULL THEN
+                     (SELECT json_agg(json_build_array(l.event_id, ${isoUtc('l.occurred_at')}, trim_scale(l.quantity)::text))
+                        FROM ${TABLES.ledger} l
+                       WHERE l.sku = old.sku AND l.location = old.location
+                         AND l.occurred_at >= coalesce(old.guard_at, old.level_at))
+                   END)) FROM old)
        END AS starts,
-       (SELECT json_agg(event_id) FROM applied_before) AS applied_before`;
+       (SELECT json_agg(event_id) FROM applied_before) AS applied_before,
+       (SELECT ${isoUtc('horizon.horizon')} FROM horizon) AS horizon`;
   return { sql, bindings: b.values };
 }
 
@@ -194,8 +241,18 @@ interface ApplyRow {
   /** [sku, location, on hand (trim_scale: "12.5" as formatQuantity writes it), version, level_as_of (JSON)]. */
   rows: [string, string, string, string, string | null][] | null;
   updated_at: string;
-  starts: { sku: string; location: string; unit: string | null; levelAsOf: string | null }[] | null;
+  starts:
+    | {
+        sku: string;
+        location: string;
+        unit: string | null;
+        levelAsOf: string | null;
+        ledger: [string, string, string][] | null;
+      }[]
+    | null;
   applied_before: string[] | null;
+  /** The ledger's horizon as an ISO instant, or null: none yet. */
+  horizon: string | null;
 }
 
 function totalsUpsert(name: string, table: string, by: string[]): string {
@@ -254,7 +311,12 @@ export function isoFromJson(text: string): string {
 
 function startsOf(starts: NonNullable<ApplyRow['starts']>): Map<string, KeyStart> {
   const result = new Map<string, KeyStart>();
-  for (const r of starts) result.set(stockKey(r.sku, r.location), { unit: r.unit, levelAsOf: r.levelAsOf });
+  for (const r of starts)
+    result.set(stockKey(r.sku, r.location), {
+      unit: r.unit,
+      levelAsOf: r.levelAsOf,
+      ledger: (r.ledger ?? []).map(([eventId, occurredAt, quantity]) => ({ eventId, occurredAt, quantity })),
+    });
   return result;
 }
 

@@ -4,10 +4,12 @@ import type { ApplyResult, PartitionRef, StockBatch, StockKey, StockRow, StoredP
 import type { StockStore } from '../store.js';
 import { TABLES } from '../tables.js';
 import { applyBatchPostgres, normalizeRow } from './apply-batch.js';
+import { LedgerPartitions, ledgerHorizon } from './ledger.js';
 import { Bindings, isoUtc } from './sql.js';
 
 /** The stock store on PostgreSQL. The caller owns `db` (and destroys it). */
 export function postgresStockStore(db: Knex): StockStore {
+  const partitions = new LedgerPartitions(db);
   return {
     async claimPosition(partition: PartitionRef, initial: bigint): Promise<StoredPosition> {
       const where = {
@@ -34,8 +36,17 @@ export function postgresStockStore(db: Knex): StockStore {
       }
     },
 
+    async ledgerHorizon(): Promise<string | null> {
+      try {
+        return await ledgerHorizon(db);
+      } catch (e) {
+        throw stockDbError('reading the ledger horizon', e);
+      }
+    },
+
     async applyBatch(batch: StockBatch): Promise<ApplyResult> {
       try {
+        await partitions.ensureFor(batch.ledger);
         return await applyBatchPostgres(db, batch);
       } catch (e) {
         throw stockDbError('applying a batch', e, {
@@ -72,36 +83,12 @@ export function postgresStockStore(db: Knex): StockStore {
   };
 }
 
-/** Removes applied event ids (the benchmark's, after a run); a re-delivery of them applies again. */
-export async function forgetEventIds(db: Knex, ids: readonly string[]): Promise<void> {
-  if (ids.length > 0) await db(TABLES.appliedEvents).whereIn('event_id', ids).delete();
-}
-
 /**
- * Forgets the applied event ids older than `before` (the dedup window), in chunks of `chunk`
- * ids, each its own short statement: one DELETE of an hour of ids (millions at high rates) held
- * its locks and wrote its WAL in one transaction beside the batches. Uses the applied_at index.
+ * Forgets the ledger rows of SKUs starting with `skuPrefix` (the benchmark's, after a run): a
+ * re-delivery of their events applies again.
  */
-export async function purgeAppliedEvents(
-  db: Knex,
-  before: Date,
-  options: { chunk?: number; signal?: AbortSignal } = {},
-): Promise<number> {
-  const chunk = options.chunk ?? 10_000;
-  let total = 0;
-  try {
-    while (!options.signal?.aborted) {
-      const oldest = db(TABLES.appliedEvents)
-        .select('event_id')
-        .where('applied_at', '<', before)
-        .orderBy('applied_at')
-        .limit(chunk);
-      const deleted = await db(TABLES.appliedEvents).whereIn('event_id', oldest).delete();
-      total += deleted;
-      if (deleted < chunk) break;
-    }
-    return total;
-  } catch (e) {
-    throw stockDbError('forgetting applied event ids', e, { forgotten: total });
-  }
+export async function forgetLedger(db: Knex, skuPrefix: string): Promise<void> {
+  await db(TABLES.ledger)
+    .where('sku', 'like', `${skuPrefix.replace(/[\\%_]/g, '\\$&')}%`)
+    .delete();
 }
