@@ -12,7 +12,9 @@ import type { Admin, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import type { StocklineConfig } from '../../src/config/schema.js';
 import { ConnectClient } from '../../src/connectors/connect-client.js';
-import { resetOffsets, waitRunning } from '../../src/connectors/operations.js';
+import { loadConnectorFiles } from '../../src/connectors/connector-file.js';
+import { connectorEnvironment } from '../../src/connectors/environment.js';
+import { applyConnectors, resetOffsets, waitRunning } from '../../src/connectors/operations.js';
 import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
 import { listDeadLetters, replayDeadLetters } from '../../src/mapper/dead-letter-replay.js';
 import { readMappings } from '../../src/mapper/mapping-files.js';
@@ -259,6 +261,13 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
     const from = await recordCounts([...rows.keys()]);
     const signal = (schema: string) =>
       JSON.stringify({ 'data-collections': tables.map((t) => `${schema}.${t}`), type: 'incremental' });
+    // The store connectors are shared: a test run from another checkout may have applied its own
+    // connector files meanwhile. Signals need this checkout's (signal.data.collection).
+    const files = loadConnectorFiles(config.connect.connectorsDir, connectorEnvironment(config)).filter((c) =>
+      (STORE_CONNECTORS as readonly string[]).includes(c.name),
+    );
+    await applyConnectors(connect, files);
+    await waitRunning(connect, [...STORE_CONNECTORS], 120_000);
     const pgClient = await connectStorePostgres(env, 'store');
     const maria = await connectStoreMariadb(env);
     try {
@@ -274,7 +283,17 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
       await pgClient.end();
       await maria.end();
     }
-    await waitForRecords(from, rows, 'the incremental snapshots');
+    await waitForRecords(from, rows, 'the incremental snapshots').catch(async (e: unknown) => {
+      const unsignalled = [];
+      for (const name of STORE_CONNECTORS)
+        if (!(await connect.config(name))?.['signal.data.collection']) unsignalled.push(name);
+      throw new Error(
+        `${(e as Error).message}` +
+          (unsignalled.length === 0
+            ? ''
+            : `; the deployed config of ${unsignalled.join(', ')} has no signal.data.collection any more: connector files without it were applied meanwhile (another checkout's tests?)`),
+      );
+    });
     await waitDrained('the incremental snapshots');
     await expectExact('after the incremental snapshots of sale_lines and stock_on_hand', before);
   });
