@@ -42,7 +42,7 @@ import {
 } from '../../src/simulator/verify.js';
 import { createStockDb } from '../../src/stock/db.js';
 import { isolatedMapperConfig, uniqueSuffix } from '../support/config.js';
-import { connectStoreMariadb, connectStorePostgres } from '../support/databases.js';
+import { connectStoreMariadb, connectStorePostgres, createScratchDatabase } from '../support/databases.js';
 import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';
 
 const log = createLogger({ level: 'warn' });
@@ -74,6 +74,7 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
   let mapperTopics: string[];
   let mapper: MapperHandle | undefined;
   let materializer: RoleHandle | undefined;
+  let dropDatabase: (() => Promise<void>) | undefined;
 
   const startMapper = async () => (mapper = await startMapperWith(config, log.child({ role: 'mapper' })));
   const stopMapper = async () => {
@@ -196,6 +197,9 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
     config = isolatedMapperConfig(env.config, suffix);
     config.materializer.groupId = `test-materializer-${suffix}`;
     config.materializer.stockTopic = `test.inventory.stock.${suffix}`;
+    // A stock database of its own: the replays must not touch the shared stock table's rows.
+    config.stockDb.database = `stockline_replays_${suffix}`;
+    dropDatabase = await createScratchDatabase(env, config.stockDb.database);
     dir = mkdtempSync(path.join(os.tmpdir(), 'stockline-replays-'));
     const kafka = kafkajsClient({ brokers: config.kafka.brokers, clientId: 'stockline-test-replays' });
     admin = kafka.admin();
@@ -234,6 +238,7 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
     await producer?.disconnect();
     await admin?.disconnect();
     await db?.destroy();
+    await dropDatabase?.();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
