@@ -45,7 +45,8 @@ import { isolatedMapperConfig, uniqueSuffix } from '../support/config.js';
 import { connectStoreMariadb, connectStorePostgres, createScratchDatabase } from '../support/databases.js';
 import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';
 
-const log = createLogger({ level: 'warn' });
+// The roles dead-letter other tests' poison records from the shared raw topics: errors only.
+const log = createLogger({ level: 'error' });
 
 const STORE_CONNECTORS = ['store-postgres', 'store-mariadb'] as const;
 /** The store tables the shipped mappings map, per connector: topic prefix and schema. */
