@@ -78,3 +78,16 @@ CREATE TABLE IF NOT EXISTS transfers (
   FOREIGN KEY (to_location) REFERENCES locations (location_id),
   FOREIGN KEY (sku) REFERENCES items (sku)
 ) ENGINE=InnoDB;
+
+-- Debezium's signalling table (`signal.data.collection: store.debezium_signal` in
+-- connectors/store-mariadb.yaml): a row of type 'execute-snapshot' starts an incremental
+-- snapshot. The connector writes its snapshot window watermarks into it too, hence INSERT and
+-- DELETE for the debezium user. Created and granted on every `stack up`, so an existing stack
+-- gets it too.
+CREATE TABLE IF NOT EXISTS debezium_signal (
+  id            VARCHAR(42)   PRIMARY KEY,
+  type          VARCHAR(32)   NOT NULL,
+  data          VARCHAR(2048) NULL
+) ENGINE=InnoDB;
+
+GRANT SELECT, INSERT, DELETE ON store.debezium_signal TO 'debezium'@'%';

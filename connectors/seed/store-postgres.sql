@@ -71,6 +71,16 @@ CREATE TABLE IF NOT EXISTS transfers (
   UNIQUE (transfer_id, line_no)
 );
 
+-- Debezium's signalling table (`signal.data.collection: public.debezium_signal` in
+-- connectors/store-postgres.yaml): a row of type 'execute-snapshot' starts an incremental
+-- snapshot. The connector reads signals from the replication stream, so the table is in the
+-- publication, and writes its snapshot window watermarks into it, hence INSERT and DELETE.
+CREATE TABLE IF NOT EXISTS debezium_signal (
+  id            varchar(42)    PRIMARY KEY,
+  type          varchar(32)    NOT NULL,
+  data          varchar(2048)
+);
+
 -- Updates of level tables must carry the full before-image (movements are computed from
 -- before and after); the transfer status changes too.
 ALTER TABLE stock_on_hand REPLICA IDENTITY FULL;
@@ -80,11 +90,17 @@ GRANT USAGE ON SCHEMA public TO stockline_app, debezium;
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO stockline_app;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO stockline_app;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO debezium;
+GRANT INSERT, DELETE ON debezium_signal TO debezium;
 
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'stockline_store') THEN
     CREATE PUBLICATION stockline_store
-      FOR TABLE locations, items, stock_on_hand, sale_lines, goods_receipts, transfers;
+      FOR TABLE locations, items, stock_on_hand, sale_lines, goods_receipts, transfers, debezium_signal;
+  END IF;
+  -- A publication created before the signalling table existed gets it added.
+  IF NOT EXISTS (SELECT 1 FROM pg_publication_tables
+                 WHERE pubname = 'stockline_store' AND schemaname = 'public' AND tablename = 'debezium_signal') THEN
+    ALTER PUBLICATION stockline_store ADD TABLE debezium_signal;
   END IF;
 END $$;

@@ -132,6 +132,37 @@ export class ConnectClient {
     );
   }
 
+  /**
+   * Stops the connector and its tasks (state STOPPED, Kafka Connect 3.5+): unlike a pause, its
+   * tasks are shut down, which is what deleting or altering its offsets requires.
+   */
+  async stop(name: string): Promise<void> {
+    await this.request('PUT', `/connectors/${encodeURIComponent(name)}/stop`);
+  }
+
+  /** Resumes a paused or stopped connector. */
+  async resume(name: string): Promise<void> {
+    await this.request('PUT', `/connectors/${encodeURIComponent(name)}/resume`);
+  }
+
+  /** The source offsets the connector has committed (Kafka Connect 3.5+). */
+  async offsets(name: string): Promise<{ partition: unknown; offset: unknown }[]> {
+    const body = await this.request<{ offsets: { partition: unknown; offset: unknown }[] }>(
+      'GET',
+      `/connectors/${encodeURIComponent(name)}/offsets`,
+    );
+    return body?.offsets ?? [];
+  }
+
+  /**
+   * Deletes the connector's committed source offsets (Kafka Connect 3.6+; the connector must be
+   * STOPPED): once resumed, a Debezium connector with `snapshot.mode: initial` snapshots its
+   * tables again, as on its first start.
+   */
+  async deleteOffsets(name: string): Promise<void> {
+    await this.request('DELETE', `/connectors/${encodeURIComponent(name)}/offsets`);
+  }
+
   async remove(name: string): Promise<void> {
     await this.request('DELETE', `/connectors/${encodeURIComponent(name)}`, undefined, true);
   }

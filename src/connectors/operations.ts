@@ -158,3 +158,31 @@ export async function waitRunning(client: ConnectClient, names: string[], timeou
     await sleep(500);
   }
 }
+
+/** Waits until the connector is STOPPED (its tasks shut down), as deleting its offsets requires. */
+export async function waitStopped(client: ConnectClient, name: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await client.status(name);
+    if (status?.connector.state === 'STOPPED' && status.tasks.length === 0) return;
+    if (Date.now() > deadline)
+      throw new RemoteError(
+        `connector ${name} not stopped after ${timeoutMs / 1000} s (state ${status?.connector.state ?? 'missing'})`,
+        { connector: name },
+      );
+    await sleep(250);
+  }
+}
+
+/**
+ * Resets a source connector's offsets the way Kafka Connect documents it (3.6+): stop, delete
+ * the offsets, resume. A Debezium connector with `snapshot.mode: initial` then snapshots its
+ * tables again (every row as an `r` event) before it streams on.
+ */
+export async function resetOffsets(client: ConnectClient, name: string, timeoutMs = 120000): Promise<void> {
+  await client.stop(name);
+  await waitStopped(client, name, timeoutMs);
+  await client.deleteOffsets(name);
+  await client.resume(name);
+  await waitRunning(client, [name], timeoutMs);
+}
