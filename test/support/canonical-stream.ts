@@ -97,24 +97,34 @@ export interface ExpectedRow {
 }
 
 /**
- * The stock the events must give: a movement adds; a level sets and bars what occurred before
- * it; an id seen before changes nothing. Plain, one event at a time, no batching.
+ * The stock the events must give: a movement adds; a level sets the stock as of its time (the
+ * movements that occurred after it stay on top, whichever arrived first) and bars what occurred
+ * at or before it; an id seen before changes nothing. Plain, one event at a time, no batching.
  */
 export function expectedStock(events: readonly CanonicalEvent[]): Map<string, ExpectedRow> {
-  const rows = new Map<string, ExpectedRow & { ids: Set<string> }>();
+  type Row = ExpectedRow & { ids: Set<string>; after: { at: number; quantity: string }[] };
+  const rows = new Map<string, Row>();
   for (const e of events) {
     const key = stockKey(e.data.sku, e.data.location);
-    const row = rows.get(key) ?? { onHand: new Dec(0), version: 0, levelAsOf: null, ids: new Set<string>() };
+    const row: Row = rows.get(key) ?? {
+      onHand: new Dec(0),
+      version: 0,
+      levelAsOf: null,
+      ids: new Set<string>(),
+      after: [],
+    };
     rows.set(key, row);
     if (row.ids.has(e.id)) continue;
     row.ids.add(e.id);
     const at = Date.parse(e.data.occurredAt);
-    if (row.levelAsOf !== null && at < row.levelAsOf) continue;
+    if (row.levelAsOf !== null && at <= row.levelAsOf) continue;
     if (e.type === LEVEL) {
-      row.onHand = new Dec(e.data.quantity);
+      row.after = row.after.filter((m) => m.at > at);
+      row.onHand = row.after.reduce((q, m) => q.plus(m.quantity), new Dec(e.data.quantity));
       row.levelAsOf = at;
     } else {
       row.onHand = row.onHand.plus(e.data.quantity);
+      row.after.push({ at, quantity: e.data.quantity });
     }
     row.version++;
   }
