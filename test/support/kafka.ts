@@ -154,9 +154,9 @@ export async function produceWithNullHeader(brokers: string[], topic: string, va
     // measures it first with Buffer.byteLength, which throws on null (kafkajs 2.2.4,
     // protocol/recordBatch/record/v0 sizeOfHeaders): give null its size 0 for this one send.
     const headers = { nothing: null, some: 'thing' } as unknown as Record<string, string>;
-    const byteLength = Buffer.byteLength;
-    Buffer.byteLength = ((v: Parameters<typeof byteLength>[0], encoding?: BufferEncoding) =>
-      v === null ? 0 : byteLength(v, encoding)) as typeof byteLength;
+    const byteLength = Buffer.byteLength.bind(Buffer);
+    const patched: typeof Buffer.byteLength = (v, encoding) => (v === null ? 0 : byteLength(v, encoding));
+    Buffer.byteLength = patched;
     try {
       await producer.send({ topic, acks: -1, messages: [{ key: 'k', value, headers }] });
     } finally {
