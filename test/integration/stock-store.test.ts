@@ -232,12 +232,12 @@ describe('stock store on PostgreSQL (integration)', function () {
       .first<Record<string, unknown>>()
       .where({ group_id: partition.groupId, topic: partition.topic, kafka_partition: 5, kafka_offset: 7 });
     expect(row).to.not.equal(undefined);
-    expect(String(row!.reason)).to.not.equal('');
-    expect(row!.message_value_bytes).to.deep.equal(value);
-    expect(row!.message_value).to.equal(null);
-    expect(row!.message_key_bytes).to.deep.equal(key);
-    expect(row!.message_headers_base64).to.equal(true);
-    const stored = JSON.parse(String(row!.message_headers)) as Record<string, string>;
+    expect(String(row.reason)).to.not.equal('');
+    expect(row.message_value_bytes).to.deep.equal(value);
+    expect(row.message_value).to.equal(null);
+    expect(row.message_key_bytes).to.deep.equal(key);
+    expect(row.message_headers_base64).to.equal(true);
+    const stored = JSON.parse(String(row.message_headers)) as Record<string, string>;
     expect(
       Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
     ).to.deep.equal(headers);
