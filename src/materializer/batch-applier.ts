@@ -31,7 +31,23 @@ interface PartitionState extends StoredPosition {
   generation: number;
   /** The offset the next fetch of this partition must start at. */
   cursor: bigint;
+  /**
+   * Rows not on the stock topic yet because their publish failed (the topic deleted, refusing,
+   * not authorized), newest per key: sent with the next publish after PUBLISH_PAUSE_MS.
+   */
+  pending: Map<string, StockRow>;
+  /** A publish failed and not all its rows reached the topic since. */
+  failing: boolean;
+  /** More than MAX_PENDING_ROWS were pending: only a restart republishes (from `published`). */
+  pendingLost: boolean;
+  /** After a failed publish, the next one waits until then (ms); batches go on being applied. */
+  publishAfterMs: number;
 }
+
+/** A partition's rows kept for the stock topic while it cannot be written (~350 B each). */
+const MAX_PENDING_ROWS = 100_000;
+/** Pause between publishes while the stock topic cannot be written. */
+const PUBLISH_PAUSE_MS = 5000;
 
 export interface ApplierStats {
   batches: number;
@@ -143,6 +159,10 @@ export class BatchApplier {
       published,
       generation,
       cursor: published < stored.next ? published : stored.next,
+      pending: new Map(),
+      failing: false,
+      pendingLost: false,
+      publishAfterMs: 0,
     };
     this.partitions.set(partition, state);
     this.options.log.info(
@@ -162,11 +182,18 @@ export class BatchApplier {
     const keys = new Map<string, StockKey>();
     for (const e of decodeBatch(replay).events) keys.set(stockKey(e.sku, e.location), e);
     const rows = await this.options.store.readRows([...keys.values()]);
-    if (!(await this.options.publisher.publish(rows, this.options.signal, () => control.heartbeat())))
-      return false;
+    const published = await this.options.publisher.publish(rows, this.options.signal, () =>
+      control.heartbeat(),
+    );
+    if (!published && (this.options.signal.aborted || !control.isActive())) return false;
     const end = BigInt(replay[replay.length - 1]!.offset) + 1n;
-    state.published = end < state.next ? end : state.next;
     state.cursor = end;
+    if (!published) {
+      // The stock topic cannot be written: apply on, and publish these rows with the next ones.
+      this.publishFailed(partition, state, rows);
+      return true;
+    }
+    state.published = end < state.next ? end : state.next;
     this.options.log.info(
       { partition, rows: rows.length, upTo: String(end) },
       'stock rows published again after a restart',
@@ -248,6 +275,11 @@ export class BatchApplier {
    * one is in flight per partition and the topic gets each key's rows in order. The stored
    * published offset moves (with the next batch's statement) only once Kafka has the rows; a
    * crash before that publishes them again from the table.
+   *
+   * A publish that fails (after the publisher's few attempts) stops nothing: its rows are kept
+   * (newest per key) and sent with a later batch's rows, PUBLISH_PAUSE_MS later; the batches in
+   * between are applied without waiting for Kafka. The published offset stays where the first
+   * unpublished rows begin until all of them are on the topic, so a restart republishes them.
    */
   private async publishAfter(
     partition: number,
@@ -263,12 +295,32 @@ export class BatchApplier {
       await previous;
       ms.publishWait += performance.now() - t;
     }
+    let sending = rows;
+    if (state.failing) {
+      this.keepPending(partition, state, rows);
+      if (Date.now() < state.publishAfterMs) return;
+      sending = state.pendingLost ? rows : [...state.pending.values()];
+    }
     const t = performance.now();
     const publishing = this.options.publisher
-      .publish(rows, this.options.signal, () => control.heartbeat())
+      .publish(sending, this.options.signal, () => control.heartbeat())
       .then((published) => {
-        // Not published (stopping): the stored published offset stays behind, a restart publishes.
-        if (published && state.published < end) state.published = end;
+        if (!published) {
+          // Not published (the topic cannot be written, or stopping): the stored published
+          // offset stays behind; the rows go with a later publish, or a restart publishes them.
+          if (!this.options.signal.aborted) this.publishFailed(partition, state, sending);
+          return;
+        }
+        if (state.failing) {
+          for (const r of sending) {
+            const key = stockKey(r.sku, r.location);
+            if (state.pending.get(key) === r) state.pending.delete(key);
+          }
+          if (state.pending.size > 0 || state.pendingLost) return;
+          state.failing = false;
+          this.options.log.info({ partition }, 'stock topic written again: it has caught up with the table');
+        }
+        if (state.published < end) state.published = end;
       })
       .catch((e: unknown) => this.options.log.warn({ err: e, partition }, 'publishing stock rows failed'))
       .finally(() => {
@@ -276,6 +328,32 @@ export class BatchApplier {
         if (this.publishing.get(partition) === publishing) this.publishing.delete(partition);
       });
     this.publishing.set(partition, publishing);
+  }
+
+  /** A publish gave up: keep its rows, pause publishing, go on applying. */
+  private publishFailed(partition: number, state: PartitionState, rows: StockRow[]): void {
+    if (!state.failing)
+      this.options.log.warn(
+        { partition, published: String(state.published), pauseMs: PUBLISH_PAUSE_MS },
+        'stock topic not written: applying on, the topic catches up later',
+      );
+    state.failing = true;
+    state.publishAfterMs = Date.now() + PUBLISH_PAUSE_MS;
+    this.keepPending(partition, state, rows);
+  }
+
+  /** Keeps rows for a later publish (newest per key), up to MAX_PENDING_ROWS. */
+  private keepPending(partition: number, state: PartitionState, rows: StockRow[]): void {
+    if (state.pendingLost) return;
+    for (const r of rows) state.pending.set(stockKey(r.sku, r.location), r);
+    if (state.pending.size > MAX_PENDING_ROWS) {
+      state.pending.clear();
+      state.pendingLost = true;
+      this.options.log.error(
+        { partition, published: String(state.published) },
+        'too many stock rows waiting for the stock topic: a restart of the role publishes them',
+      );
+    }
   }
 
   /** Resolves once every publish in flight has ended (stopping). */

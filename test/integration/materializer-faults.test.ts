@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import type { StocklineConfig } from '../../src/config/schema.js';
+import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
+import { startMaterializerRole } from '../../src/materializer/service.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createStockDb } from '../../src/stock/db.js';
+import { migrateStockDb } from '../../src/stock/migrate.js';
+import { expectedStock, generateStream } from '../support/canonical-stream.js';
+import {
+  createTopic,
+  differences,
+  endOffsets,
+  produceEvents,
+  stockRows,
+  stockTopicRows,
+  storedPositions,
+} from '../support/materializer-harness.js';
+import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';
+
+/**
+ * Faults of Kafka that must not stop the materializer: the role runs in this process, against
+ * the real broker and stock database, on topics and a consumer group of each test's own.
+ */
+const log = createLogger({ level: 'warn' });
+
+function isolation(env: TestStack, name: string) {
+  const run = `${name}${randomBytes(3).toString('hex')}`;
+  const config = structuredClone(env.config) as StocklineConfig;
+  config.mapper.canonicalTopic = `test.materializer.${run}`;
+  config.materializer.groupId = `test-materializer-${run}`;
+  config.materializer.stockTopic = `test.stock.${run}`;
+  config.materializer.maxBatchEvents = 100;
+  const skus = Array.from({ length: 50 }, (_, i) => `T${run}-${i}`);
+  return { run, config, skus, locations: [`${run}S1`, `${run}S2`] };
+}
+
+async function waitStored(
+  db: Knex,
+  config: StocklineConfig,
+  ends: Map<number, bigint>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stored = await storedPositions(db, config.materializer.groupId, config.mapper.canonicalTopic);
+    if ([...ends].every(([p, end]) => stored.get(p) === end)) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `not applied after ${timeoutMs} ms: stored ${JSON.stringify([...stored].map(([p, o]) => [p, String(o)]))}, ends ${JSON.stringify([...ends].map(([p, o]) => [p, String(o)]))}`,
+      );
+    await sleep(100);
+  }
+}
+
+describe('materializer under Kafka faults (integration)', function () {
+  this.timeout(STACK_TIMEOUT_MS);
+  let env: TestStack;
+  let db: Knex;
+  let brokers: string[];
+  const stops: (() => Promise<void>)[] = [];
+
+  before(async () => {
+    env = await ensureStack();
+    brokers = env.config.kafka.brokers;
+    db = createStockDb(env.config);
+    await migrateStockDb(db);
+  });
+  afterEach(async () => {
+    for (const stop of stops.splice(0)) await stop().catch(() => undefined);
+  });
+  after(async () => {
+    await db?.destroy();
+  });
+
+  it('goes on applying while the stock topic refuses every write, stops at once, and a restart publishes what the topic missed', async () => {
+    const t = isolation(env, 'p');
+    const { config } = t;
+    const events = generateStream({ seed: 11, events: 1000, skus: t.skus, locations: t.locations });
+    await createTopic(brokers, config.mapper.canonicalTopic, 1);
+    await produceEvents(brokers, config.mapper.canonicalTopic, events);
+    // A stock topic that refuses every row (~350 B) as too large, as a misconfigured or
+    // unauthorized topic refuses it: the broker answers, the write fails.
+    const admin = kafkajsClient({ brokers, clientId: 'stockline-test' }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: config.materializer.stockTopic,
+            numPartitions: 1,
+            replicationFactor: 1,
+            configEntries: [
+              { name: 'cleanup.policy', value: 'compact' },
+              { name: 'max.message.bytes', value: '100' },
+            ],
+          },
+        ],
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    const ends = await endOffsets(brokers, config.mapper.canonicalTopic);
+
+    const role = await startMaterializerRole(config, log);
+    stops.push(() => role.stop());
+    // 1,000 events in batches of 100: every batch is applied although none is published.
+    await waitStored(db, config, ends, 60_000);
+    const expected = expectedStock(events);
+    expect(differences(await stockRows(db, t.skus), expected)).to.deep.equal([]);
+    expect((await stockTopicRows(brokers, config.materializer.stockTopic)).size).to.equal(0);
+
+    const t0 = Date.now();
+    await role.stop();
+    const stopMs = Date.now() - t0;
+    expect(stopMs).to.be.lessThan(10_000);
+    const [position] = await db('materializer_positions')
+      .select<{ published_offset: string }[]>('published_offset')
+      .where({ group_id: config.materializer.groupId });
+    expect(position!.published_offset).to.equal('0');
+
+    // The topic is fixed; a restart publishes the rows of everything since published_offset.
+    const fix = kafkajsClient({ brokers, clientId: 'stockline-test' }).admin();
+    await fix.connect();
+    try {
+      await fix.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: 2, // TOPIC
+            name: config.materializer.stockTopic,
+            configEntries: [{ name: 'max.message.bytes', value: '1048588' }],
+          },
+        ],
+      });
+    } finally {
+      await fix.disconnect();
+    }
+    const again = await startMaterializerRole(config, log);
+    stops.push(() => again.stop());
+    const deadline = Date.now() + 60_000;
+    let onTopic = await stockTopicRows(brokers, config.materializer.stockTopic);
+    while (onTopic.size < expected.size && Date.now() < deadline) {
+      await sleep(500);
+      onTopic = await stockTopicRows(brokers, config.materializer.stockTopic);
+    }
+    expect(onTopic.size).to.equal(expected.size);
+    for (const [key, row] of expected) expect(onTopic.get(key)?.version, key).to.equal(String(row.version));
+  });
+});
