@@ -134,6 +134,23 @@ export class BatchApplier {
     if (fresh.length === 0 && lastRecord) control.resolveOffset(lastRecord.offset);
   }
 
+  /**
+   * A fetch from the partition's cursor held only aborted transactions and markers (a mapper
+   * transaction that failed): the client fetches on after them, and so does the cursor. The
+   * stored position moves past them with the next batch applied. Without this, an aborted
+   * transaction larger than a fetch stalled the partition: the next batch did not start at the
+   * cursor, so the applier sought back to the aborted records, again and again.
+   */
+  onFilteredOut(partition: number, firstOffset: string, lastOffset: string): void {
+    const state = this.partitions.get(partition);
+    if (!state || state.generation !== this.generation || BigInt(firstOffset) !== state.cursor) return;
+    state.cursor = BigInt(lastOffset) + 1n;
+    this.options.log.debug(
+      { partition, from: firstOffset, to: lastOffset },
+      'fetch held only aborted transactions; moving past them',
+    );
+  }
+
   /** The partition's position for this assignment, read (and checked) once per assignment. */
   private async state(partition: number): Promise<PartitionState> {
     const known = this.partitions.get(partition);

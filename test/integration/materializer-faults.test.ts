@@ -150,4 +150,51 @@ describe('materializer under Kafka faults (integration)', function () {
     expect(onTopic.size).to.equal(expected.size);
     for (const [key, row] of expected) expect(onTopic.get(key)?.version, key).to.equal(String(row.version));
   });
+
+  it('moves past an aborted transaction larger than its fetch (2 MiB per partition) to the events after it', async () => {
+    const t = isolation(env, 'a');
+    const { config } = t;
+    const [before, after, after2] = generateStream({
+      seed: 5,
+      events: 3,
+      levels: 0,
+      late: 0,
+      skus: t.skus,
+      locations: t.locations,
+    });
+    await createTopic(brokers, config.mapper.canonicalTopic, 1);
+    await produceEvents(brokers, config.mapper.canonicalTopic, [before!]);
+    const role = await startMaterializerRole(config, log);
+    stops.push(() => role.stop());
+    // Caught up: its next fetch starts where the aborted transaction begins.
+    await waitStored(db, config, await endOffsets(brokers, config.mapper.canonicalTopic), 60_000);
+    // A mapper that failed in the middle of a big batch: 3 MB written in a transaction, aborted.
+    const producer = kafkajsClient({ brokers, clientId: 'stockline-test' }).producer({
+      transactionalId: `test-aborted-${t.run}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    try {
+      const transaction = await producer.transaction();
+      const junk = Array.from({ length: 3000 }, (_, i) => ({ key: `k${i}`, value: 'x'.repeat(1000) }));
+      for (let i = 0; i < junk.length; i += 500)
+        await transaction.send({ topic: config.mapper.canonicalTopic, messages: junk.slice(i, i + 500) });
+      await transaction.abort();
+    } finally {
+      await producer.disconnect();
+    }
+    await produceEvents(brokers, config.mapper.canonicalTopic, [after!]);
+    await waitStored(db, config, await endOffsets(brokers, config.mapper.canonicalTopic), 60_000);
+    expect(differences(await stockRows(db, t.skus), expectedStock([before!, after!]))).to.deep.equal([]);
+    // And a restart (positions read from the database) finds nothing to apply and moves on.
+    await role.stop();
+    await produceEvents(brokers, config.mapper.canonicalTopic, [after2!]);
+    const again = await startMaterializerRole(config, log);
+    stops.push(() => again.stop());
+    await waitStored(db, config, await endOffsets(brokers, config.mapper.canonicalTopic), 60_000);
+    expect(differences(await stockRows(db, t.skus), expectedStock([before!, after!, after2!]))).to.deep.equal(
+      [],
+    );
+  });
 });
