@@ -4,9 +4,10 @@ import type { BatchControl, FetchedBatch } from '../kafka/batch-consumer.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
 import { StockDbError } from '../stock/errors.js';
+import { STOCK_INTEGER_DIGITS } from '../stock/quantity.js';
 import type { PartitionRef, StockKey, StockRow, StoredPosition } from '../stock/model.js';
 import type { StockStore } from '../stock/store.js';
-import { decodeBatch } from './decode.js';
+import { decodeBatch, rejection } from './decode.js';
 import { PositionMismatchError } from './errors.js';
 import type { MaterializerEvent, RawMessage } from './event.js';
 import { planBatch, type BatchPlan } from './plan.js';
@@ -125,7 +126,7 @@ export class BatchApplier {
       const last = chunk[chunk.length - 1]!;
       // The last chunk also covers control records that follow it (transaction markers).
       const end = i + chunk.length >= fresh.length ? BigInt(batch.lastOffset) + 1n : BigInt(last.offset) + 1n;
-      if (!(await this.applyChunk(batch.partition, state, chunk, end, control))) return;
+      if (!(await this.applyOrSplit(batch.partition, state, chunk, end, control))) return;
       control.resolveOffset(last.offset);
       await control.heartbeat();
     }
@@ -218,16 +219,53 @@ export class BatchApplier {
     return true;
   }
 
-  private async applyChunk(
+  /**
+   * Applies a chunk; when the statement fails because a stock row or total would exceed its
+   * column (numeric(24,6) for a row: 18 integer digits; a single event carries at most 15, a sum
+   * of them can overflow), applies the chunk in halves, down to the one event that overflows,
+   * which is rejected with the reason (kept in stock_rejected_events) instead of stopping the role.
+   */
+  private async applyOrSplit(
     partition: number,
     state: PartitionState,
     messages: RawMessage[],
     end: bigint,
     control: BatchControl,
   ): Promise<boolean> {
+    try {
+      return await this.applyChunk(partition, state, messages, end, control);
+    } catch (e) {
+      if (!isOverflow(e)) throw e;
+      if (messages.length === 1) {
+        this.options.log.warn({ partition, offset: messages[0]!.offset }, 'event overflows its stock row');
+        return this.applyChunk(partition, state, messages, end, control, OVERFLOW_REASON);
+      }
+      const half = Math.ceil(messages.length / 2);
+      const first = messages.slice(0, half);
+      const firstEnd = BigInt(first[first.length - 1]!.offset) + 1n;
+      if (!(await this.applyOrSplit(partition, state, first, firstEnd, control))) return false;
+      return this.applyOrSplit(partition, state, messages.slice(half), end, control);
+    }
+  }
+
+  private async applyChunk(
+    partition: number,
+    state: PartitionState,
+    messages: RawMessage[],
+    end: bigint,
+    control: BatchControl,
+    /** Reject every event of the chunk for this reason instead of applying it. */
+    rejectFor?: (e: MaterializerEvent) => string,
+  ): Promise<boolean> {
     const { ms } = this.stats;
     const started = performance.now();
-    const { events, rejected } = decodeBatch(messages);
+    const decoded = decodeBatch(messages);
+    const { rejected } = decoded;
+    let { events } = decoded;
+    if (rejectFor) {
+      for (const e of events) rejected.push(rejection(e.raw, rejectFor(e), e.id));
+      events = [];
+    }
     let t = performance.now();
     ms.decode += t - started;
     let plan = planBatch(events, rejected);
@@ -422,6 +460,14 @@ export class BatchApplier {
     return { groupId: this.options.groupId, topic: this.options.topic, partition };
   }
 }
+
+/** SQLSTATE 22003: a value beyond its numeric column (a stock row's on_hand, a total). */
+const isOverflow = (e: unknown): boolean =>
+  e instanceof StockDbError && (e.cause as { code?: unknown } | undefined)?.code === '22003';
+
+const OVERFLOW_REASON = (e: MaterializerEvent): string =>
+  `quantity ${e.quantity.toFixed()} would take the stock of ${e.sku}@${e.location} (or its totals) beyond what the stock table holds ` +
+  `(numeric(24,6): ${STOCK_INTEGER_DIGITS} integer digits; totals numeric(30,6))`;
 
 /**
  * The batch in the service's metrics. The age of each event at the commit of its batch, from

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
+import type { CanonicalEvent } from '../../src/canonical/event.js';
 import type { StocklineConfig } from '../../src/config/schema.js';
 import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
 import { startMaterializerRole } from '../../src/materializer/service.js';
@@ -196,5 +197,62 @@ describe('materializer under Kafka faults (integration)', function () {
     expect(differences(await stockRows(db, t.skus), expectedStock([before!, after!, after2!]))).to.deep.equal(
       [],
     );
+  });
+
+  it('rejects the events that would take a stock row beyond numeric(24,6), keeps them with the reason, and applies on', async () => {
+    const t = isolation(env, 'o');
+    const { config } = t;
+    const [template, other] = generateStream({
+      seed: 3,
+      events: 2,
+      levels: 0,
+      late: 0,
+      skus: [t.skus[0]!],
+      locations: t.locations,
+    }) as [CanonicalEvent, CanonicalEvent];
+    // 1,003 receipts of the largest quantity an event may carry (15 integer digits): the first
+    // 1,000 fit a stock row (under 10^18), each further one would overflow it.
+    const big = Array.from({ length: 1003 }, (_, i): CanonicalEvent => {
+      const e = structuredClone(template);
+      e.id = `${t.run}-big-${i}`;
+      e.data.quantity = '999999999999999';
+      e.data.location = t.locations[0]!;
+      e.subject = `${e.data.sku}@${e.data.location}`;
+      e.data.source.position = `${t.run}/big/${i}`;
+      return e;
+    });
+    other.data.location = t.locations[1]!;
+    other.subject = `${other.data.sku}@${other.data.location}`;
+    await createTopic(brokers, config.mapper.canonicalTopic, 1);
+    await produceEvents(brokers, config.mapper.canonicalTopic, [...big, other]);
+    const role = await startMaterializerRole(config, log);
+    stops.push(() => role.stop());
+    const failed = role.done.then(
+      () => 'stopped',
+      (e: unknown) => `failed: ${String(e)}`,
+    );
+    await Promise.race([
+      waitStored(db, config, await endOffsets(brokers, config.mapper.canonicalTopic), 60_000),
+      failed.then((outcome) => {
+        throw new Error(`the role ${outcome}`);
+      }),
+    ]);
+    const rows = await stockRows(db, [t.skus[0]!]);
+    expect(rows.get(`${t.skus[0]}@${t.locations[0]}`)).to.include({
+      on_hand: '999999999999999000.000000',
+      version: '1000',
+    });
+    expect(rows.get(`${t.skus[0]}@${t.locations[1]}`)?.version).to.equal('1');
+    const rejected = await db('stock_rejected_events')
+      .select<{ kafka_offset: string; event_id: string; reason: string }[]>(
+        'kafka_offset',
+        'event_id',
+        'reason',
+      )
+      .where({ group_id: config.materializer.groupId })
+      .orderBy('kafka_offset');
+    expect(rejected.map((r) => r.kafka_offset)).to.deep.equal(['1000', '1001', '1002']);
+    expect(rejected[0]!.event_id).to.equal(`${t.run}-big-1000`);
+    expect(rejected[0]!.reason).to.contain('numeric(24,6)');
   });
 });
