@@ -38,6 +38,13 @@ export interface BatchConsumerOptions {
    * client itself (from `heartbeat`) must propagate; any other error ends up in onCrash.
    */
   onBatch(batch: FetchedBatch, control: BatchControl): Promise<void>;
+  /**
+   * A fetch of a partition held records but none for the caller: only aborted transactions and
+   * transaction markers, from `firstOffset` to `lastOffset`. The client hands over no batch for
+   * it and fetches on after `lastOffset`; a caller that tracks positions moves past the range
+   * here (else it would seek back to it for ever).
+   */
+  onFilteredOut?(partition: number, firstOffset: string, lastOffset: string): void;
   /** A fatal error: onBatch failed, or the client gave up. */
   onCrash(error: unknown): void;
 }

@@ -48,6 +48,13 @@ export function kafkajsBatchConsumer(
       c.on(c.events.GROUP_JOIN, (event) => {
         options.onAssignment(event.payload.memberAssignment[options.topic] ?? []);
       });
+      // kafkajs hands over no batch for a fetch that held only aborted transactions and
+      // markers (runner.js, isEmptyDueToFiltering); this event is the only sign of it.
+      c.on(c.events.START_BATCH_PROCESS, (event) => {
+        const { topic, partition, batchSize, firstOffset, lastOffset } = event.payload;
+        if (batchSize === 0 && topic === options.topic && firstOffset !== null)
+          options.onFilteredOut?.(partition, firstOffset, lastOffset);
+      });
       c.on(c.events.CRASH, (event) => {
         if (!event.payload.restart) options.onCrash(event.payload.error);
       });

@@ -3,10 +3,53 @@ import type { Consumer, Message, Producer } from 'kafkajs';
 import pRetry from 'p-retry';
 import { connectOrExplain, kafkajsClient } from './kafkajs-admin.js';
 import { toBufferHeaders } from './kafkajs-reader.js';
-import type { KafkaConnection, KafkaPipelineFactory, PipelineOptions, RunningPipeline } from './port.js';
+import type {
+  KafkaConnection,
+  KafkaPipelineFactory,
+  OutgoingRecord,
+  PipelineOptions,
+  RunningPipeline,
+} from './port.js';
 
-/** Records per produce request inside a transaction. */
-const SEND_CHUNK = 2000;
+/**
+ * Bytes of keys, values and headers per produce request inside a transaction. The broker refuses
+ * a record batch (one partition's part of a request) above message.max.bytes, 1 MiB by default;
+ * a request under 900 KiB cannot hold one even when all its records go to one partition (the
+ * one-partition dead-letter topic). Counting records was not enough: 1,080 dead letters of
+ * ~1.8 KB made a 1.95 MB request that the broker refused on every restart.
+ */
+export const SEND_BYTES = 900 * 1024;
+/** Per record beyond key, value and headers: the record's framing in the batch. */
+const RECORD_OVERHEAD = 70;
+
+const byteSize = (v: string | Buffer | null): number =>
+  v === null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+
+/** An outgoing record's size in a produce request, near enough to keep requests under SEND_BYTES. */
+export function recordBytes(r: OutgoingRecord): number {
+  let bytes = RECORD_OVERHEAD + byteSize(r.key) + byteSize(r.value);
+  for (const [k, v] of Object.entries(r.headers)) bytes += Buffer.byteLength(k) + byteSize(v) + 2;
+  return bytes;
+}
+
+/** Consecutive runs of `out` of at most SEND_BYTES each (a record larger than that alone). */
+export function byteChunks(out: OutgoingRecord[], limit = SEND_BYTES): OutgoingRecord[][] {
+  const chunks: OutgoingRecord[][] = [];
+  let chunk: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const r of out) {
+    const size = recordBytes(r);
+    if (chunk.length > 0 && bytes + size > limit) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(r);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
 
 export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelineFactory {
   return {
@@ -65,11 +108,11 @@ export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelin
           const out = await options.process({ topic: batch.topic, partition: batch.partition, records });
           const transaction = await producer.transaction();
           try {
-            // Bounded requests: one request for a whole batch can exceed the broker's
-            // message.max.bytes; a chunk spreads over the topic's partitions, each well under it.
-            for (let i = 0; i < out.length; i += SEND_CHUNK) {
+            // Requests bounded by bytes: one request for a whole batch can exceed the broker's
+            // message.max.bytes (see SEND_BYTES).
+            for (const chunk of byteChunks(out)) {
               const byTopic = new Map<string, Message[]>();
-              for (const r of out.slice(i, i + SEND_CHUNK)) {
+              for (const r of chunk) {
                 let messages = byTopic.get(r.topic);
                 if (!messages) byTopic.set(r.topic, (messages = []));
                 messages.push({ key: r.key, value: r.value, headers: r.headers });

@@ -49,12 +49,22 @@ export function toKafkaRecord(topic: string, partition: number, message: KafkaMe
 
 type KafkajsHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 
-/** kafkajs gives a header as a Buffer, a string or a list of them; the port has one Buffer. */
-export function toBufferHeaders(headers: KafkajsHeaders | undefined): Record<string, Buffer | undefined> {
+/**
+ * kafkajs gives a header as a Buffer, a string or a list of them; the port has one Buffer. A
+ * header whose value is null on the wire (Java producers and Connect SMTs write them; kafkajs
+ * decodes it as null, its types do not say so) is a header without a value.
+ */
+export function toBufferHeaders(
+  headers:
+    | KafkajsHeaders
+    | Record<string, Buffer | string | null | (Buffer | string | null)[] | undefined>
+    | undefined,
+): Record<string, Buffer | undefined> {
   const result: Record<string, Buffer | undefined> = {};
   for (const [k, v] of Object.entries(headers ?? {})) {
     const first = Array.isArray(v) ? v[0] : v;
-    result[k] = first === undefined ? undefined : Buffer.isBuffer(first) ? first : Buffer.from(first);
+    result[k] =
+      first === undefined || first === null ? undefined : Buffer.isBuffer(first) ? first : Buffer.from(first);
   }
   return result;
 }

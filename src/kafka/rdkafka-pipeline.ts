@@ -128,6 +128,11 @@ export function createRdkafkaPipeline(connection: KafkaConnection): KafkaPipelin
           'linger.ms': 5,
           // Memory: 100,000 messages by default; a full queue makes produceAll wait for deliveries.
           'queue.buffering.max.messages': 20000,
+          // Requests bounded by bytes, as in the kafkajs adapter (SEND_BYTES): librdkafka fills a
+          // partition's batch up to batch.size, and refuses a single message above
+          // message.max.bytes at produce(); both stay under the broker's 1 MiB.
+          'batch.size': 900 * 1024,
+          'message.max.bytes': 1000000,
         },
         // Java's and kafkajs's partitioner: a key lands on the same partition whichever client wrote it.
         { partitioner: 'murmur2_random' },

@@ -104,7 +104,7 @@ async function committedOffsets(
 export async function replayDeadLetters(
   config: Readonly<StocklineConfig>,
   options: { mapping?: string; dryRun?: boolean },
-): Promise<{ replayed: DeadLetterSummary[]; skipped: number }> {
+): Promise<{ replayed: DeadLetterSummary[]; skipped: number; incomplete: DeadLetterSummary[] }> {
   const connection = { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-replay` };
   const topic = config.mapper.deadLetterTopic;
   // Only what is in the topic now: a letter that fails again after its replay lands behind
@@ -116,6 +116,8 @@ export async function replayDeadLetters(
   const consumer = kafka.consumer({ groupId });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const replayed: DeadLetterSummary[] = [];
+  /** Letters that left out the original's value (too large): not replayed, the original is on its topic. */
+  const incomplete: DeadLetterSummary[] = [];
   let skipped = 0;
   await connectOrExplain(connection, () => consumer.connect());
   await producer.connect();
@@ -146,7 +148,10 @@ export async function replayDeadLetters(
         const record = toKafkaRecord(topic, partition, message);
         const summary = summarize(record);
         if (options.mapping && summary.mapping !== options.mapping) skipped++;
-        else {
+        else if (record.headers[DLQ_HEADERS.omitted] !== undefined) {
+          // Too large to carry whole: sending the rest back would be a different message.
+          incomplete.push({ ...summary, error: text(record, DLQ_HEADERS.omitted) });
+        } else {
           const headers = Object.fromEntries(
             Object.entries(record.headers).filter(
               ([k, v]) => !k.startsWith('stockline.dlq.') && v !== undefined,
@@ -173,5 +178,5 @@ export async function replayDeadLetters(
     await consumer.disconnect();
     await producer.disconnect();
   }
-  return { replayed, skipped };
+  return { replayed, skipped, incomplete };
 }

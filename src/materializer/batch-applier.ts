@@ -4,9 +4,10 @@ import type { BatchControl, FetchedBatch } from '../kafka/batch-consumer.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
 import { StockDbError } from '../stock/errors.js';
+import { STOCK_INTEGER_DIGITS } from '../stock/quantity.js';
 import type { PartitionRef, StockKey, StockRow, StoredPosition } from '../stock/model.js';
 import type { StockStore } from '../stock/store.js';
-import { decodeBatch } from './decode.js';
+import { decodeBatch, rejection } from './decode.js';
 import { PositionMismatchError } from './errors.js';
 import type { MaterializerEvent, RawMessage } from './event.js';
 import { planBatch, type BatchPlan } from './plan.js';
@@ -31,7 +32,23 @@ interface PartitionState extends StoredPosition {
   generation: number;
   /** The offset the next fetch of this partition must start at. */
   cursor: bigint;
+  /**
+   * Rows not on the stock topic yet because their publish failed (the topic deleted, refusing,
+   * not authorized), newest per key: sent with the next publish after PUBLISH_PAUSE_MS.
+   */
+  pending: Map<string, StockRow>;
+  /** A publish failed and not all its rows reached the topic since. */
+  failing: boolean;
+  /** More than MAX_PENDING_ROWS were pending: only a restart republishes (from `published`). */
+  pendingLost: boolean;
+  /** After a failed publish, the next one waits until then (ms); batches go on being applied. */
+  publishAfterMs: number;
 }
+
+/** A partition's rows kept for the stock topic while it cannot be written (~350 B each). */
+const MAX_PENDING_ROWS = 100_000;
+/** Pause between publishes while the stock topic cannot be written. */
+const PUBLISH_PAUSE_MS = 5000;
 
 export interface ApplierStats {
   batches: number;
@@ -113,13 +130,30 @@ export class BatchApplier {
       const last = chunk[chunk.length - 1]!;
       // The last chunk also covers control records that follow it (transaction markers).
       const end = i + chunk.length >= fresh.length ? BigInt(batch.lastOffset) + 1n : BigInt(last.offset) + 1n;
-      if (!(await this.applyChunk(batch.partition, state, chunk, end, control))) return;
+      if (!(await this.applyOrSplit(batch.partition, state, chunk, end, control))) return;
       control.resolveOffset(last.offset);
       await control.heartbeat();
     }
     state.cursor = BigInt(batch.lastOffset) + 1n;
     const lastRecord = batch.records[batch.records.length - 1];
     if (fresh.length === 0 && lastRecord) control.resolveOffset(lastRecord.offset);
+  }
+
+  /**
+   * A fetch from the partition's cursor held only aborted transactions and markers (a mapper
+   * transaction that failed): the client fetches on after them, and so does the cursor. The
+   * stored position moves past them with the next batch applied. Without this, an aborted
+   * transaction larger than a fetch stalled the partition: the next batch did not start at the
+   * cursor, so the applier sought back to the aborted records, again and again.
+   */
+  onFilteredOut(partition: number, firstOffset: string, lastOffset: string): void {
+    const state = this.partitions.get(partition);
+    if (!state || state.generation !== this.generation || BigInt(firstOffset) !== state.cursor) return;
+    state.cursor = BigInt(lastOffset) + 1n;
+    this.options.log.debug(
+      { partition, from: firstOffset, to: lastOffset },
+      'fetch held only aborted transactions; moving past them',
+    );
   }
 
   /** The partition's position for this assignment, read (and checked) once per assignment. */
@@ -147,6 +181,10 @@ export class BatchApplier {
       published,
       generation,
       cursor: published < stored.next ? published : stored.next,
+      pending: new Map(),
+      failing: false,
+      pendingLost: false,
+      publishAfterMs: 0,
     };
     this.partitions.set(partition, state);
     this.options.log.info(
@@ -166,16 +204,52 @@ export class BatchApplier {
     const keys = new Map<string, StockKey>();
     for (const e of decodeBatch(replay).events) keys.set(stockKey(e.sku, e.location), e);
     const rows = await this.options.store.readRows([...keys.values()]);
-    if (!(await this.options.publisher.publish(rows, this.options.signal, () => control.heartbeat())))
-      return false;
+    const published = await this.options.publisher.publish(rows, this.options.signal, () =>
+      control.heartbeat(),
+    );
+    if (!published && (this.options.signal.aborted || !control.isActive())) return false;
     const end = BigInt(replay[replay.length - 1]!.offset) + 1n;
-    state.published = end < state.next ? end : state.next;
     state.cursor = end;
+    if (!published) {
+      // The stock topic cannot be written: apply on, and publish these rows with the next ones.
+      this.publishFailed(partition, state, rows);
+      return true;
+    }
+    state.published = end < state.next ? end : state.next;
     this.options.log.info(
       { partition, rows: rows.length, upTo: String(end) },
       'stock rows published again after a restart',
     );
     return true;
+  }
+
+  /**
+   * Applies a chunk; when the statement fails because a stock row or total would exceed its
+   * column (numeric(24,6) for a row: 18 integer digits; a single event carries at most 15, a sum
+   * of them can overflow), applies the chunk in halves, down to the one event that overflows,
+   * which is rejected with the reason (kept in stock_rejected_events) instead of stopping the role.
+   */
+  private async applyOrSplit(
+    partition: number,
+    state: PartitionState,
+    messages: RawMessage[],
+    end: bigint,
+    control: BatchControl,
+  ): Promise<boolean> {
+    try {
+      return await this.applyChunk(partition, state, messages, end, control);
+    } catch (e) {
+      if (!isOverflow(e)) throw e;
+      if (messages.length === 1) {
+        this.options.log.warn({ partition, offset: messages[0]!.offset }, 'event overflows its stock row');
+        return this.applyChunk(partition, state, messages, end, control, OVERFLOW_REASON);
+      }
+      const half = Math.ceil(messages.length / 2);
+      const first = messages.slice(0, half);
+      const firstEnd = BigInt(first[first.length - 1]!.offset) + 1n;
+      if (!(await this.applyOrSplit(partition, state, first, firstEnd, control))) return false;
+      return this.applyOrSplit(partition, state, messages.slice(half), end, control);
+    }
   }
 
   private async applyChunk(
@@ -184,10 +258,18 @@ export class BatchApplier {
     messages: RawMessage[],
     end: bigint,
     control: BatchControl,
+    /** Reject every event of the chunk for this reason instead of applying it. */
+    rejectFor?: (e: MaterializerEvent) => string,
   ): Promise<boolean> {
     const { ms } = this.stats;
     const started = performance.now();
-    const { events, rejected } = decodeBatch(messages);
+    const decoded = decodeBatch(messages);
+    const { rejected } = decoded;
+    let { events } = decoded;
+    if (rejectFor) {
+      for (const e of events) rejected.push(rejection(e.raw, rejectFor(e), e.id));
+      events = [];
+    }
     this.horizon ??= await this.options.store.ledgerHorizon();
     let t = performance.now();
     ms.decode += t - started;
@@ -255,6 +337,11 @@ export class BatchApplier {
    * one is in flight per partition and the topic gets each key's rows in order. The stored
    * published offset moves (with the next batch's statement) only once Kafka has the rows; a
    * crash before that publishes them again from the table.
+   *
+   * A publish that fails (after the publisher's few attempts) stops nothing: its rows are kept
+   * (newest per key) and sent with a later batch's rows, PUBLISH_PAUSE_MS later; the batches in
+   * between are applied without waiting for Kafka. The published offset stays where the first
+   * unpublished rows begin until all of them are on the topic, so a restart republishes them.
    */
   private async publishAfter(
     partition: number,
@@ -270,12 +357,32 @@ export class BatchApplier {
       await previous;
       ms.publishWait += performance.now() - t;
     }
+    let sending = rows;
+    if (state.failing) {
+      this.keepPending(partition, state, rows);
+      if (Date.now() < state.publishAfterMs) return;
+      sending = state.pendingLost ? rows : [...state.pending.values()];
+    }
     const t = performance.now();
     const publishing = this.options.publisher
-      .publish(rows, this.options.signal, () => control.heartbeat())
+      .publish(sending, this.options.signal, () => control.heartbeat())
       .then((published) => {
-        // Not published (stopping): the stored published offset stays behind, a restart publishes.
-        if (published && state.published < end) state.published = end;
+        if (!published) {
+          // Not published (the topic cannot be written, or stopping): the stored published
+          // offset stays behind; the rows go with a later publish, or a restart publishes them.
+          if (!this.options.signal.aborted) this.publishFailed(partition, state, sending);
+          return;
+        }
+        if (state.failing) {
+          for (const r of sending) {
+            const key = stockKey(r.sku, r.location);
+            if (state.pending.get(key) === r) state.pending.delete(key);
+          }
+          if (state.pending.size > 0 || state.pendingLost) return;
+          state.failing = false;
+          this.options.log.info({ partition }, 'stock topic written again: it has caught up with the table');
+        }
+        if (state.published < end) state.published = end;
       })
       .catch((e: unknown) => this.options.log.warn({ err: e, partition }, 'publishing stock rows failed'))
       .finally(() => {
@@ -283,6 +390,32 @@ export class BatchApplier {
         if (this.publishing.get(partition) === publishing) this.publishing.delete(partition);
       });
     this.publishing.set(partition, publishing);
+  }
+
+  /** A publish gave up: keep its rows, pause publishing, go on applying. */
+  private publishFailed(partition: number, state: PartitionState, rows: StockRow[]): void {
+    if (!state.failing)
+      this.options.log.warn(
+        { partition, published: String(state.published), pauseMs: PUBLISH_PAUSE_MS },
+        'stock topic not written: applying on, the topic catches up later',
+      );
+    state.failing = true;
+    state.publishAfterMs = Date.now() + PUBLISH_PAUSE_MS;
+    this.keepPending(partition, state, rows);
+  }
+
+  /** Keeps rows for a later publish (newest per key), up to MAX_PENDING_ROWS. */
+  private keepPending(partition: number, state: PartitionState, rows: StockRow[]): void {
+    if (state.pendingLost) return;
+    for (const r of rows) state.pending.set(stockKey(r.sku, r.location), r);
+    if (state.pending.size > MAX_PENDING_ROWS) {
+      state.pending.clear();
+      state.pendingLost = true;
+      this.options.log.error(
+        { partition, published: String(state.published) },
+        'too many stock rows waiting for the stock topic: a restart of the role publishes them',
+      );
+    }
   }
 
   /** Resolves once every publish in flight has ended (stopping). */
@@ -336,6 +469,14 @@ export class BatchApplier {
     return { groupId: this.options.groupId, topic: this.options.topic, partition };
   }
 }
+
+/** SQLSTATE 22003: a value beyond its numeric column (a stock row's on_hand, a total). */
+const isOverflow = (e: unknown): boolean =>
+  e instanceof StockDbError && (e.cause as { code?: unknown } | undefined)?.code === '22003';
+
+const OVERFLOW_REASON = (e: MaterializerEvent): string =>
+  `quantity ${e.quantity.toFixed()} would take the stock of ${e.sku}@${e.location} (or its totals) beyond what the stock table holds ` +
+  `(numeric(24,6): ${STOCK_INTEGER_DIGITS} integer digits; totals numeric(30,6))`;
 
 /**
  * The batch in the service's metrics. The age of each event at the commit of its batch, from

@@ -3,6 +3,7 @@ import { LEVEL } from '../canonical/event.js';
 import { describeError } from '../errors.js';
 import type { RejectedMessage } from '../stock/model.js';
 import { Quantity } from '../stock/quantity.js';
+import { isStorableText, isUtf8, type RejectedBytes } from '../stock/rejected-bytes.js';
 import type { MaterializerEvent, RawMessage } from './event.js';
 import { normalizeInstant } from './instant.js';
 
@@ -73,7 +74,6 @@ export function decodeCanonical(message: RawMessage): Decoded {
   };
 }
 
-/** A message that cannot be applied, with its original key, bytes (as UTF-8 text) and headers. */
 /** A batch's messages in order: the events to apply, and what cannot be applied with its reason. */
 export function decodeBatch(messages: readonly RawMessage[]): {
   events: MaterializerEvent[];
@@ -89,15 +89,26 @@ export function decodeBatch(messages: readonly RawMessage[]): {
   return { events, rejected };
 }
 
+/**
+ * A message that cannot be applied, with its original key, value and headers: as UTF-8 text,
+ * and, where they are not text (a 0x00 byte, not UTF-8: anything can be written to the topic),
+ * their exact bytes besides (src/stock/rejected-bytes.ts), so the statement keeps them whole.
+ */
 export function rejection(message: RawMessage, reason: string, eventId: string | null): RejectedMessage {
-  return {
+  const headers = Object.entries(message.headers).flatMap(([k, v]) =>
+    v === undefined ? [] : [[k, v] as const],
+  );
+  const headersBase64 = headers.some(([, v]) => !isUtf8(v));
+  const result: RejectedMessage & RejectedBytes = {
     offset: message.offset,
     key: message.key?.toString('utf8') ?? null,
     eventId,
     reason,
     value: message.value?.toString('utf8') ?? null,
-    headers: Object.fromEntries(
-      Object.entries(message.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, v.toString('utf8')]])),
-    ),
+    headers: Object.fromEntries(headers.map(([k, v]) => [k, v.toString(headersBase64 ? 'base64' : 'utf8')])),
   };
+  if (message.key && !isStorableText(message.key)) result.keyBytes = message.key;
+  if (message.value && !isStorableText(message.value)) result.valueBytes = message.value;
+  if (headersBase64) result.headersBase64 = true;
+  return result;
 }

@@ -167,6 +167,7 @@ export async function startMaterializerRole(
           await new Promise((resolve) => setTimeout(resolve, 1000));
         }
       },
+      onFilteredOut: (partition, first, last) => applier.onFilteredOut(partition, first, last),
       onCrash: failRole,
     });
     log.info({ topic, groupId, stockTopic, maxBatchEvents }, 'materializer running');

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry from 'p-retry';
 import type { ICustomPartitioner, Kafka, Producer } from 'kafkajs';
 import { stockKey } from '../canonical/identity.js';
 import type { Logger } from '../observability/logger.js';
@@ -10,10 +10,17 @@ import type { StockRow } from '../stock/model.js';
  * the view, and a subscriber keeps the highest version it has seen per key.
  */
 export interface StockPublisher {
-  /** Resolves once Kafka has the rows; retries failures until it succeeds or `signal` aborts. */
+  /**
+   * Resolves true once Kafka has the rows. A failure is retried a few times (PUBLISH_ATTEMPTS);
+   * then, or as soon as `signal` aborts, it resolves false: the topic is a view of the table and
+   * catches up later, so the caller goes on (and never waits on Kafka to stop).
+   */
   publish(rows: StockRow[], signal: AbortSignal, onRetry?: () => Promise<void>): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** Attempts of one publish before it gives up (a stock topic deleted, refusing, not authorized). */
+export const PUBLISH_ATTEMPTS = 4;
 
 /**
  * Bytes of keys and values per produce request. The broker refuses a record batch (one partition's
@@ -25,6 +32,16 @@ export interface StockPublisher {
 const SEND_BYTES = 900 * 1024;
 /** Per message beyond key and value: the content-type header and record overhead. */
 const MESSAGE_OVERHEAD = 64;
+
+/** The send, or a rejection as soon as the role stops: stopping never waits on Kafka. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('stopping'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('stopping'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
 
 export function stockMessageValue(row: StockRow): string {
   return JSON.stringify({
@@ -47,13 +64,13 @@ export async function createStockPublisher(
   log: Logger,
 ): Promise<StockPublisher> {
   // Idempotent: a retry after a lost acknowledgement does not write the row twice in a row.
-  // kafkajs gives up after its maxRetryTime (30 s) anyway; publish() then retries on its own.
+  // kafkajs's own retries are bounded (a few seconds); publish() retries a few times on top.
   const producer: Producer = kafka.producer({
     // Java's partitioner (murmur2), so any client finds a key on the same partition.
     createPartitioner: javaCompatiblePartitioner,
     idempotent: true,
     maxInFlightRequests: 1,
-    retry: { retries: Number.MAX_SAFE_INTEGER },
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
   });
   await producer.connect();
   return {
@@ -65,35 +82,48 @@ export async function createStockPublisher(
         headers: { 'content-type': 'application/json' },
       }));
       let sent = 0;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          // Bounded sends: a whole batch of rows in one request can exceed the broker's
-          // message.max.bytes (1 MiB by default) and would then fail for ever.
-          while (sent < messages.length) {
-            let end = sent;
-            let bytes = 0;
-            while (end < messages.length) {
-              const m = messages[end]!;
-              const size = m.key.length + m.value.length + MESSAGE_OVERHEAD;
-              if (end > sent && bytes + size > SEND_BYTES) break;
-              bytes += size;
-              end++;
-            }
-            await producer.send({ topic, messages: messages.slice(sent, end), acks: -1 });
-            sent = end;
+      const sendRest = async () => {
+        // Bounded sends: a whole batch of rows in one request can exceed the broker's
+        // message.max.bytes (1 MiB by default) and would then fail for ever.
+        while (sent < messages.length) {
+          let end = sent;
+          let bytes = 0;
+          while (end < messages.length) {
+            const m = messages[end]!;
+            const size = m.key.length + m.value.length + MESSAGE_OVERHEAD;
+            if (end > sent && bytes + size > SEND_BYTES) break;
+            bytes += size;
+            end++;
           }
-          return true;
-        } catch (e) {
-          // The database already has the change; the topic is a view of it and catches up.
-          log.warn(
-            { err: e, topic, rows: rows.length - sent, attempt },
-            'publishing stock rows failed; retrying',
-          );
-          if (signal.aborted) return false;
-          await sleep(Math.min(5000, 100 * 2 ** attempt), undefined, { signal }).catch(() => undefined);
-          if (signal.aborted) return false;
-          await onRetry?.().catch(() => undefined);
+          await producer.send({ topic, messages: messages.slice(sent, end), acks: -1 });
+          sent = end;
         }
+      };
+      try {
+        await pRetry(() => untilAborted(sendRest(), signal), {
+          retries: PUBLISH_ATTEMPTS - 1,
+          minTimeout: 200,
+          maxTimeout: 2000,
+          signal,
+          // A stop is not a failure to retry.
+          shouldRetry: () => !signal.aborted,
+          onFailedAttempt: async ({ error, attemptNumber }) => {
+            // The database already has the change; the topic is a view of it and catches up.
+            log.warn(
+              { err: error, topic, rows: rows.length - sent, attempt: attemptNumber },
+              'publishing stock rows failed; retrying',
+            );
+            await onRetry?.().catch(() => undefined);
+          },
+        });
+        return true;
+      } catch (e) {
+        if (!signal.aborted)
+          log.error(
+            { err: e, topic, rows: rows.length - sent, attempts: PUBLISH_ATTEMPTS },
+            'stock rows not published; the stock topic trails the table and catches up later',
+          );
+        return false;
       }
     },
     async close() {

@@ -15,3 +15,10 @@ export type Quantity = InstanceType<typeof Quantity>;
 
 /** Plain decimal text without exponent or trailing zeros: "12.5", "-3", "0". */
 export const formatQuantity = (q: Quantity): string => q.toFixed();
+
+/**
+ * What the stock table holds: a row's on_hand is numeric(24,6), 18 integer digits (totals 24).
+ * An event carries at most 15 (the canonical schema, checked at decode); a sum of many can still
+ * overflow a row, and the materializer then rejects the event that would (batch-applier.ts).
+ */
+export const STOCK_INTEGER_DIGITS = 18;

@@ -1,16 +1,20 @@
 import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import { Kafka, logLevel } from 'kafkajs';
 import { fromKafkaMessage } from '../../src/canonical/cloudevents-kafka.js';
 import type { CanonicalEvent } from '../../src/canonical/event.js';
+import { KAFKA_CLIENTS } from '../../src/kafka/clients.js';
 import { createKafkaReader } from '../../src/kafka/kafkajs-reader.js';
 import type { KafkaRecord } from '../../src/kafka/port.js';
 import { listDeadLetters, replayDeadLetters } from '../../src/mapper/dead-letter-replay.js';
 import { startMapperWith, type MapperHandle } from '../../src/mapper/service.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ean13 } from '../../src/stack/seed/sample-data.js';
-import { isolatedMapperConfig } from '../support/config.js';
+import { isolatedMapperConfig, uniqueSuffix } from '../support/config.js';
+import { createTestTopics, produceRecords } from '../support/kafka.js';
 import { connectStoreMariadb, connectStorePostgres } from '../support/databases.js';
 import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';
 
@@ -271,3 +275,99 @@ describe('mapper: raw change events to canonical events, bad ones to the dead-le
     }
   });
 });
+
+for (const client of KAFKA_CLIENTS) {
+  describe(`mapper on ${client}: dead letters of any size reach the dead-letter topic (integration)`, function () {
+    this.timeout(STACK_TIMEOUT_MS);
+    let env: TestStack;
+    let config: ReturnType<typeof isolatedMapperConfig>;
+    let rawTopic: string;
+    let mapper: MapperHandle | undefined;
+    let dir: string;
+
+    before(async () => {
+      env = await ensureStack();
+      const suffix = uniqueSuffix();
+      config = isolatedMapperConfig(env.config, suffix);
+      config.kafka.client = client;
+      // One mapping of its own, reading a raw topic of this test alone.
+      rawTopic = `test.raw.sale_lines.${suffix}`;
+      dir = mkdtempSync(path.join(tmpdir(), 'stockline-mappings-'));
+      const yaml = readFileSync(path.join(env.config.mapper.mappingsDir, 'store-pg-sale-lines.yaml'), 'utf8');
+      writeFileSync(
+        path.join(dir, 'store-pg-sale-lines.yaml'),
+        yaml.replace('topic: store-pg.public.sale_lines', `topic: ${rawTopic}`),
+      );
+      config.mapper.mappingsDir = dir;
+      await createTestTopics(config.kafka.brokers, [{ topic: rawTopic, partitions: 1 }]);
+    });
+    after(async () => {
+      await mapper?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('a busy table with a renamed column (1,080 unmappable ~700 B records in one fetch) and a raw record near 1 MB', async () => {
+      // A column renamed in the store database: `quantity` is now `qty`, nothing maps.
+      const envelope = (i: number) => ({
+        op: 'c',
+        before: null,
+        after: {
+          sale_line_id: i,
+          sale_id: 43,
+          line_no: 1,
+          location_id: 'S001',
+          sku: '100200',
+          qty: '2.500',
+          unit: 'EA',
+          unit_price: '1.19',
+          sold_at: '2026-11-25T09:13:25.923473Z',
+          note: 'x'.repeat(300),
+        },
+        source: {
+          connector: 'postgresql',
+          name: 'store-pg',
+          db: 'store',
+          schema: 'public',
+          table: 'sale_lines',
+          lsn: 31212896 + i,
+          sequence: `["31212840","${31212896 + i}"]`,
+          ts_ms: 1795598005925,
+        },
+        ts_ms: 1795598006238,
+      });
+      const records = Array.from({ length: 1080 }, (_, i) => ({
+        key: JSON.stringify({ sale_line_id: i }),
+        value: JSON.stringify(envelope(i)),
+      }));
+      expect(records[0]!.value.length).to.be.within(650, 750);
+      // Near the broker's limit (message.max.bytes 1,048,588 for the whole record batch).
+      await produceRecords(config.kafka.brokers, rawTopic, records);
+      const big = { key: JSON.stringify({ sale_line_id: 'big' }), value: 'y'.repeat(1_047_000) };
+      await produceRecords(config.kafka.brokers, rawTopic, [big]);
+
+      mapper = await startMapperWith(config, log);
+      const failed = mapper.done.then(
+        () => 'stopped',
+        (e: unknown) => `failed: ${String(e)}`,
+      );
+      const letters = await Promise.race([
+        collect(config.kafka.brokers, config.mapper.deadLetterTopic, () => true, 1081, 90000),
+        failed.then((outcome) => {
+          throw new Error(`the mapper ${outcome}`);
+        }),
+      ]);
+      expect(mapper.stats.deadLettered).to.equal(1081);
+      const letter = letters.find((r) => r.key?.toString().includes('big'))!;
+      expect(letter.value).to.equal(null);
+      expect(header(letter, 'stockline.dlq.offset')).to.equal('1080');
+      expect(header(letter, 'stockline.dlq.topic')).to.equal(rawTopic);
+      expect(header(letter, 'stockline.dlq.error')).to.be.a('string').and.not.equal('');
+      expect(header(letter, 'stockline.dlq.omitted'))
+        .to.contain('value (1047000 bytes)')
+        .and.contain(`the original is on ${rawTopic} partition 0 at offset 1080`);
+      const small = letters.find((r) => header(r, 'stockline.dlq.offset') === '7')!;
+      expect(small.value!.toString()).to.equal(records[7]!.value);
+      expect(header(small, 'stockline.dlq.omitted')).to.equal(undefined);
+    });
+  });
+}

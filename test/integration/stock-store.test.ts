@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
+import { decodeBatch } from '../../src/materializer/decode.js';
 import { createStockDb } from '../../src/stock/db.js';
 import { migrateStockDb } from '../../src/stock/migrate.js';
 import type { StockBatch, StockChange } from '../../src/stock/model.js';
@@ -229,5 +230,46 @@ describe('stock store on PostgreSQL (integration)', function () {
     expect(await totals('stock_totals_by_region', 'region')).to.deep.equal({
       [`${run}-north`]: ['5.500000', 2, 0],
     });
+  });
+
+  it('keeps a rejected foreign message whose key, value or headers are not text (a 0x00 byte, invalid UTF-8) byte for byte', async () => {
+    const value = Buffer.concat([
+      Buffer.from('{"id":"x\u0000'),
+      Buffer.from([0x00, 0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]);
+    const key = Buffer.from([0x41, 0x00, 0x42]);
+    const headers = {
+      nul: Buffer.from('a\u0000b'),
+      binary: Buffer.from([0xc3, 0x28]),
+      plain: Buffer.from('text'),
+    };
+    const { rejected } = decodeBatch([{ offset: '7', key, value, headers }]);
+    expect(rejected).to.have.length(1);
+    await store.claimPosition({ ...partition, partition: 5 }, 0n);
+    const result = await store.applyBatch({
+      partition: { ...partition, partition: 5 },
+      expectedNext: 0n,
+      next: 8n,
+      published: 8n,
+      changes: [],
+      rejected,
+      ledger: [],
+      earliestEventAt: null,
+    });
+    expect(result.status).to.equal('applied');
+    const row = await db('stock_rejected_events')
+      .first<Record<string, unknown>>()
+      .where({ group_id: partition.groupId, topic: partition.topic, kafka_partition: 5, kafka_offset: 7 });
+    expect(row).to.not.equal(undefined);
+    expect(String(row.reason)).to.not.equal('');
+    expect(row.message_value_bytes).to.deep.equal(value);
+    expect(row.message_value).to.equal(null);
+    expect(row.message_key_bytes).to.deep.equal(key);
+    expect(row.message_headers_base64).to.equal(true);
+    const stored = JSON.parse(String(row.message_headers)) as Record<string, string>;
+    expect(
+      Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+    ).to.deep.equal(headers);
   });
 });

@@ -144,3 +144,25 @@ export async function committedOffsets(
     await admin.disconnect();
   }
 }
+
+/** One record whose header `nothing` has a null value (length -1 on the wire) beside a header `some`. */
+export async function produceWithNullHeader(brokers: string[], topic: string, value: string): Promise<void> {
+  const producer = kafkajsClient({ brokers, clientId: 'stockline-test' }).producer({ idempotent: true });
+  await producer.connect();
+  try {
+    // kafkajs's encoder writes a null header value as length -1 (as the Java client does), but
+    // measures it first with Buffer.byteLength, which throws on null (kafkajs 2.2.4,
+    // protocol/recordBatch/record/v0 sizeOfHeaders): give null its size 0 for this one send.
+    const headers = { nothing: null, some: 'thing' } as unknown as Record<string, string>;
+    const byteLength = Buffer.byteLength.bind(Buffer);
+    const patched: typeof Buffer.byteLength = (v, encoding) => (v === null ? 0 : byteLength(v, encoding));
+    Buffer.byteLength = patched;
+    try {
+      await producer.send({ topic, acks: -1, messages: [{ key: 'k', value, headers }] });
+    } finally {
+      Buffer.byteLength = byteLength;
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}

@@ -42,13 +42,16 @@ export function registerDeadLetterCommands(program: Command): void {
     .option('--mapping <name>', 'only those of one mapping')
     .option('--dry-run', 'show what would be replayed, remember nothing')
     .action(async (options: { mapping?: string; dryRun?: boolean }) => {
-      const { replayed, skipped } = await replayDeadLetters(cliContext().config, options);
+      const { replayed, skipped, incomplete } = await replayDeadLetters(cliContext().config, options);
       for (const l of replayed)
         print(
           `${options.dryRun ? 'would replay' : 'replayed'} ${l.offset} -> ${l.source} (${l.mapping}: ${l.error})`,
         );
+      for (const l of incomplete)
+        print(`not replayed ${l.offset} (${l.mapping}): ${l.error}; replay the original from there`);
       print(
-        `${replayed.length} replayed${options.dryRun ? ' (dry run)' : ''}, ${skipped} of other mappings left alone`,
+        `${replayed.length} replayed${options.dryRun ? ' (dry run)' : ''}, ${skipped} of other mappings left alone` +
+          (incomplete.length > 0 ? `, ${incomplete.length} too large to carry whole left alone` : ''),
       );
     });
 }

@@ -2,6 +2,7 @@ import { Quantity, formatQuantity } from '../quantity.js';
 import type { Knex } from 'knex';
 import { stockKey } from '../../canonical/identity.js';
 import type { ApplyResult, KeyStart, StockBatch, StockRow } from '../model.js';
+import { storedRejection } from '../rejected-bytes.js';
 import { TABLES, UNKNOWN } from '../tables.js';
 import { Bindings, isoUtc } from './sql.js';
 
@@ -69,13 +70,18 @@ export function applyStatement(batch: StockBatch): { sql: string; bindings: Knex
     guardAt: col((c) => c.guard?.earliestEventAt ?? null, 'timestamptz[]'),
     guardUnit: col((c) => c.guard?.unit ?? null, 'text[]'),
   };
+  const stored = batch.rejected.map(storedRejection);
+  const scol = (f: (s: (typeof stored)[number]) => unknown, type: string) => b.bind(stored.map(f), type);
   const r = {
     offset: rcol((x) => x.offset, 'bigint[]'),
-    key: rcol((x) => x.key, 'text[]'),
+    key: scol((x) => x.key, 'text[]'),
     eventId: rcol((x) => x.eventId, 'text[]'),
     reason: rcol((x) => x.reason, 'text[]'),
-    value: rcol((x) => x.value, 'text[]'),
-    headers: rcol((x) => JSON.stringify(x.headers), 'text[]'),
+    value: scol((x) => x.value, 'text[]'),
+    headers: scol((x) => x.headers, 'text[]'),
+    keyBytes: scol((x) => x.keyBytes, 'bytea[]'),
+    valueBytes: scol((x) => x.valueBytes, 'bytea[]'),
+    headersBase64: scol((x) => x.headersBase64, 'boolean[]'),
   };
   type Moved = StockBatch['ledger'][number];
   const ledger = [...batch.ledger].sort(byKey);
@@ -196,10 +202,13 @@ up_ledger AS (
 ),
 up_rejected AS (
   INSERT INTO ${TABLES.rejectedEvents}
-         (group_id, topic, kafka_partition, kafka_offset, message_key, event_id, reason, message_value, message_headers, rejected_at)
+         (group_id, topic, kafka_partition, kafka_offset, message_key, event_id, reason, message_value, message_headers,
+          message_key_bytes, message_value_bytes, message_headers_base64, rejected_at)
   SELECT ${fence.groupId}, ${fence.topic}, ${fence.partition}, r.*, now()
-    FROM unnest(${r.offset}, ${r.key}, ${r.eventId}, ${r.reason}, ${r.value}, ${r.headers})
-      AS r(kafka_offset, message_key, event_id, reason, message_value, message_headers)
+    FROM unnest(${r.offset}, ${r.key}, ${r.eventId}, ${r.reason}, ${r.value}, ${r.headers},
+                ${r.keyBytes}, ${r.valueBytes}, ${r.headersBase64})
+      AS r(kafka_offset, message_key, event_id, reason, message_value, message_headers,
+           message_key_bytes, message_value_bytes, message_headers_base64)
    WHERE (SELECT ok FROM go)
   ON CONFLICT (group_id, topic, kafka_partition, kafka_offset) DO NOTHING
   RETURNING 1
