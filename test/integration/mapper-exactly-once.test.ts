@@ -30,6 +30,8 @@ const SESSION_TIMEOUT_MS = 30000;
 /** Raw events per feed tick, one tick every FEED_EVERY_MS: about 600 events/s. */
 const FEED_CHUNK = 30;
 const FEED_EVERY_MS = 50;
+/** Raw events written at once just before a member freezes. */
+const BURST = 20000;
 
 /** A Debezium change event of a new till line, as the store-pg connector writes it. */
 function saleLine(id: number, run: string): { key: string; value: string } {
@@ -158,13 +160,28 @@ describe('mapper: exactly once when a member stalls past its session timeout (in
     await producer.connect();
     let fed = 0;
     let feeding = true;
+    /** Extra events the feeder writes at once, on top of the steady flow. */
+    let burst = 0;
+    let burstSent = Promise.resolve();
+    let burstDone = () => {};
     const feeder = (async () => {
       while (feeding) {
-        const messages = Array.from({ length: FEED_CHUNK }, () => saleLine(++fed, run));
+        const size = burst > 0 ? Math.min(burst, 1000) : FEED_CHUNK;
+        const messages = Array.from({ length: size }, () => saleLine(++fed, run));
         await producer.send({ topic: rawTopic, acks: -1, messages });
+        if (burst > 0) {
+          burst -= size;
+          if (burst === 0) burstDone();
+          continue;
+        }
         await sleep(FEED_EVERY_MS);
       }
     })();
+    const sendBurst = (n: number) => {
+      burstSent = new Promise((resolve) => (burstDone = resolve));
+      burst = n;
+      return burstSent;
+    };
 
     try {
       const roleEnv = {
@@ -194,7 +211,11 @@ describe('mapper: exactly once when a member stalls past its session timeout (in
       await sleep(3000);
 
       // Freeze one member mid-stream, past the session timeout: the group hands its partitions over.
+      // A backlog first, so that the member is inside a batch (mapping, producing, committing)
+      // rather than waiting for records when it freezes.
       const before = await committedOffsets(brokers, config.mapper.groupId, rawTopic);
+      await sendBurst(BURST);
+      await sleep(300);
       frozen.child.kill('SIGSTOP');
       const frozenAt = Date.now();
       await waitFor('the other mapper holding every raw partition', SESSION_TIMEOUT_MS + 60000, async () => {
@@ -225,6 +246,12 @@ describe('mapper: exactly once when a member stalls past its session timeout (in
       const frozenExit = frozen.child.exitCode;
       for (const p of processes) p.child.kill('SIGTERM');
       await Promise.all(processes.map((p) => p.exited));
+      // What the resumed member did with the batch it had in hand (a refused commit, an abort).
+      const refused = frozen.log.filter((l) => /abort|generation|member|fenc/i.test(l));
+      log.warn(
+        { lines: refused.length, first: refused.slice(0, 3) },
+        'the resumed mapper on its stale batch',
+      );
       if (frozenExit !== null)
         log.warn({ exitCode: frozenExit, log: frozen.log.slice(-5) }, 'the resumed mapper had exited');
 
