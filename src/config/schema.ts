@@ -34,8 +34,8 @@ export const ConfigSchema = Type.Object(
         clientId: Type.String({ minLength: 1, description: 'Kafka client id prefix', default: 'stockline' }),
         client: Type.Union([Type.Literal('kafkajs'), Type.Literal('node-rdkafka')], {
           description:
-            'Kafka client library of the mapper: kafkajs (pure JavaScript) or node-rdkafka (librdkafka, native addon built at npm install)',
-          default: 'kafkajs',
+            'Kafka client library of the mapper: node-rdkafka (librdkafka, native addon built at npm install; exactly once: its transactional offset commits carry the group generation, KIP-447) or kafkajs (pure JavaScript; not exactly once when a mapper stalls past its session timeout)',
+          default: 'node-rdkafka',
         }),
       },
       { additionalProperties: false },

@@ -61,8 +61,16 @@ export function resolvePlaceholders(
   });
 }
 
-/** Reads, checks and resolves one connector file; every problem of the file is reported at once. */
-export function loadConnectorFile(file: string, env: Record<string, string | undefined>): ConnectorFile {
+/**
+ * Reads, checks and resolves one connector file; every problem of the file is reported at once.
+ * A placeholder named in `unresolvedAllowed` (a secret declared but not generated yet, for the
+ * local checks) is left as it is instead of being a problem.
+ */
+export function loadConnectorFile(
+  file: string,
+  env: Record<string, string | undefined>,
+  unresolvedAllowed: ReadonlySet<string> = new Set(),
+): ConnectorFile {
   const display = displayPath(file);
   let parsed;
   try {
@@ -117,11 +125,12 @@ export function loadConnectorFile(file: string, env: Record<string, string | und
     const ptr = pointer(['config', key]);
     const position = parsed.positions.get(ptr);
     if (position) positions.set(key, position);
-    config[key] = resolvePlaceholders(String(raw), env, (name) =>
+    config[key] = resolvePlaceholders(String(raw), env, (name) => {
+      if (unresolvedAllowed.has(name)) return;
       problems.push(
         `${at(ptr)}: ${key} uses \${${name}}, which is not set; set the environment variable ${name} or give a default as \${${name}:-value}`,
-      ),
-    );
+      );
+    });
   }
   if (problems.length > 0) {
     throw new ConnectorConfigError(`${display} cannot be resolved:\n  - ${problems.join('\n  - ')}`, {
@@ -150,12 +159,13 @@ export function loadConnectorFiles(
   dir: string,
   env: Record<string, string | undefined>,
   only: string[] = [],
+  unresolvedAllowed: ReadonlySet<string> = new Set(),
 ): ConnectorFile[] {
   const loaded: ConnectorFile[] = [];
   const errors: ConnectorConfigError[] = [];
   for (const file of connectorFilesIn(dir)) {
     try {
-      loaded.push(loadConnectorFile(file, env));
+      loaded.push(loadConnectorFile(file, env, unresolvedAllowed));
     } catch (e) {
       if (e instanceof ConnectorConfigError) errors.push(e);
       else throw e;

@@ -1,6 +1,16 @@
 import type { StocklineConfig } from '../config/schema.js';
 import { stackLayout } from '../stack/layout.js';
-import { readSecrets } from '../stack/secrets.js';
+import { readSecrets, type StackSecrets } from '../stack/secrets.js';
+
+/** Connector placeholders that the local stack fills from its generated secrets (stack.home/secrets.env). */
+const STACK_SECRET_PLACEHOLDERS: Record<string, keyof StackSecrets> = {
+  STORE_PG_DEBEZIUM_PASSWORD: 'STORE_PG_DEBEZIUM_PASSWORD',
+  SAP_PG_DEBEZIUM_PASSWORD: 'STORE_PG_DEBEZIUM_PASSWORD',
+  STORE_MARIADB_DEBEZIUM_PASSWORD: 'STORE_MARIADB_DEBEZIUM_PASSWORD',
+};
+
+const fromProcess = (env: NodeJS.ProcessEnv) =>
+  Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
 
 /**
  * The values connector placeholders resolve against: the process environment first (what
@@ -16,14 +26,29 @@ export function connectorEnvironment(
     KAFKA_BOOTSTRAP_SERVERS: config.kafka.brokers.join(','),
     STORE_PG_HOST: '127.0.0.1',
     STORE_PG_PORT: String(config.stack.postgres.port),
-    STORE_PG_DEBEZIUM_PASSWORD: secrets.STORE_PG_DEBEZIUM_PASSWORD,
     SAP_PG_HOST: '127.0.0.1',
     SAP_PG_PORT: String(config.stack.postgres.port),
-    SAP_PG_DEBEZIUM_PASSWORD: secrets.STORE_PG_DEBEZIUM_PASSWORD,
     STORE_MARIADB_HOST: '127.0.0.1',
     STORE_MARIADB_PORT: String(config.stack.mariadb.port),
-    STORE_MARIADB_DEBEZIUM_PASSWORD: secrets.STORE_MARIADB_DEBEZIUM_PASSWORD,
+    ...Object.fromEntries(
+      Object.entries(STACK_SECRET_PLACEHOLDERS).map(([placeholder, secret]) => [
+        placeholder,
+        secrets[secret],
+      ]),
+    ),
   };
-  const fromProcess = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  return { ...stack, ...fromProcess };
+  return { ...stack, ...fromProcess(env) };
+}
+
+/**
+ * The secret placeholders that have no value yet because the local stack has not generated its
+ * secrets (no `stockline stack up` on this machine) and the environment does not set them. The
+ * local checks accept them as declared: `stack up` creates them, production sets them.
+ */
+export function secretsStackUpWillGenerate(
+  config: StocklineConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  const resolved = connectorEnvironment(config, env);
+  return Object.keys(STACK_SECRET_PLACEHOLDERS).filter((name) => !resolved[name]);
 }

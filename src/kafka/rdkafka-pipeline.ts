@@ -169,6 +169,26 @@ export function createRdkafkaPipeline(connection: KafkaConnection): KafkaPipelin
         }
       };
 
+      /**
+       * commitTransaction and abortTransaction go on in librdkafka after a retriable error (a
+       * timeout: the process stalled, the coordinator was slow); librdkafka expects the same call
+       * again, and refuses the other one ("conflicting commit_transaction API call").
+       */
+      const resumable = async (
+        what: string,
+        run: (cb: (err: Rdkafka.LibrdKafkaError | null | undefined) => void) => void,
+      ) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await call(run);
+            return;
+          } catch (e) {
+            if (!isLibrdkafkaError(e) || e.isRetriable !== true || attempt >= 5) throw e;
+            log?.warn({ err: e, attempt }, `transaction ${what} did not finish; calling it again`);
+          }
+        }
+      };
+
       /** One transaction: process each partition's records, produce, add the offsets, commit. */
       const runBatch = async (batches: PipelineBatch[]) => {
         const outputs: OutgoingRecord[][] = [];
@@ -182,13 +202,15 @@ export function createRdkafkaPipeline(connection: KafkaConnection): KafkaPipelin
             offset: Number(b.records[b.records.length - 1]!.offset) + 1,
           }));
           await call((cb) => producer.sendOffsetsToTransaction(offsets, consumer, TXN_TIMEOUT_MS, cb));
-          await call((cb) => producer.commitTransaction(TXN_TIMEOUT_MS, cb));
+          await resumable('commit', (cb) => producer.commitTransaction(TXN_TIMEOUT_MS, cb));
         } catch (e) {
           if (!isFatal(e)) {
-            await call((cb) => producer.abortTransaction(TXN_TIMEOUT_MS, cb)).catch((abortError: unknown) => {
-              // A transaction that can neither commit nor abort leaves the producer unusable.
-              throw new GiveUp('cannot abort the Kafka transaction', abortError);
-            });
+            await resumable('abort', (cb) => producer.abortTransaction(TXN_TIMEOUT_MS, cb)).catch(
+              (abortError: unknown) => {
+                // A transaction that can neither commit nor abort leaves the producer unusable.
+                throw new GiveUp('cannot abort the Kafka transaction', abortError);
+              },
+            );
           }
           throw e;
         }

@@ -67,6 +67,21 @@ describe('stockline CLI refuses bad input with one clear message', function () {
     expect(stdout).to.contain('3 connector file(s) valid');
   });
 
+  it('on a machine where the stack never ran, the shipped connector files pass the local checks and name the secrets `stack up` generates', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'stockline-fresh-home-'));
+    const { code, stdout, stderr } = await runCli(['connectors', 'validate', '--offline'], {
+      STOCKLINE__STACK__HOME: home,
+      STORE_PG_DEBEZIUM_PASSWORD: '',
+      SAP_PG_DEBEZIUM_PASSWORD: '',
+      STORE_MARIADB_DEBEZIUM_PASSWORD: '',
+    });
+    expect(code, stderr).to.equal(0);
+    expect(stdout).to.contain('3 connector file(s) valid');
+    expect(stdout).to.match(
+      /not set yet: STORE_PG_DEBEZIUM_PASSWORD, SAP_PG_DEBEZIUM_PASSWORD, STORE_MARIADB_DEBEZIUM_PASSWORD; `stockline stack up` generates them/,
+    );
+  });
+
   it('a config key of the wrong type names the key, where it was set and what is expected', async () => {
     const { code, stderr } = await runCli(['config', 'check'], { STOCKLINE__STACK__KAFKA__PORT: 'ninety' });
     expect(code).to.equal(1);

@@ -22,7 +22,12 @@ export interface MaterializerProcess {
 
 /** `stockline run --role materializer` with config overrides in the environment. */
 export function spawnMaterializer(env: Record<string, string>): MaterializerProcess {
-  const child = spawn(process.execPath, [BIN, 'run', '--role', 'materializer'], {
+  return spawnRole('materializer', env);
+}
+
+/** `stockline run --role <role>` with config overrides in the environment; its stderr kept in `log`. */
+export function spawnRole(role: string, env: Record<string, string>): MaterializerProcess {
+  const child = spawn(process.execPath, [BIN, 'run', '--role', role], {
     env: { ...process.env, STOCKLINE__LOG__LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

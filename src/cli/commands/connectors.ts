@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConnectClient } from '../../connectors/connect-client.js';
 import { loadConnectorFiles, type ConnectorFile } from '../../connectors/connector-file.js';
-import { connectorEnvironment } from '../../connectors/environment.js';
+import { connectorEnvironment, secretsStackUpWillGenerate } from '../../connectors/environment.js';
 import {
   applyConnectors,
   connectorStatuses,
@@ -18,10 +18,14 @@ interface Common {
   dir?: string;
 }
 
-function setup(names: string[], options: Common): { client: ConnectClient; connectors: ConnectorFile[] } {
+function setup(
+  names: string[],
+  options: Common,
+  unresolvedAllowed: ReadonlySet<string> = new Set(),
+): { client: ConnectClient; connectors: ConnectorFile[] } {
   const { config } = cliContext();
   const dir = path.resolve(options.dir ?? config.connect.connectorsDir);
-  const connectors = loadConnectorFiles(dir, connectorEnvironment(config), names);
+  const connectors = loadConnectorFiles(dir, connectorEnvironment(config), names, unresolvedAllowed);
   return { client: new ConnectClient(config.connect.url, config.connect.requestTimeoutMs), connectors };
 }
 
@@ -37,11 +41,21 @@ export function registerConnectorCommands(program: Command): void {
     .description("check connector files locally, then with Kafka Connect's validate endpoint")
     .option('--offline', 'local checks only (file syntax, shape, placeholders)')
     .action(async (names: string[], options: Common & { offline?: boolean }) => {
-      const { client, connectors } = setup(names, options);
+      // The local checks need no secret values: a secret the local stack has not generated yet
+      // (a fresh machine) is declared, not missing. Kafka Connect's validate needs the values.
+      const pending = options.offline ? secretsStackUpWillGenerate(cliContext().config) : [];
+      const { client, connectors } = setup(names, options, new Set(pending));
       if (!options.offline) await validateRemotely(client, connectors);
       print(
         `${connectors.length} connector file(s) valid${options.offline ? ' (local checks only)' : ''}: ${connectors.map((c) => c.name).join(', ')}`,
       );
+      const unresolved = pending.filter((name) =>
+        connectors.some((c) => Object.values(c.config).some((v) => v.includes(`\${${name}}`))),
+      );
+      if (unresolved.length > 0)
+        print(
+          `not set yet: ${unresolved.join(', ')}; \`stockline stack up\` generates them for the local stack, elsewhere set them in the environment`,
+        );
     });
 
   withDir(group.command('apply [names...]'))
