@@ -205,9 +205,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<StocklineC
     } catch (e) {
       if (e instanceof YamlSyntaxError) {
         const { file: f, line, column } = e.position;
+        const lines = e.lines();
         throw new ConfigError(
-          `${f}:${line}:${column}: not valid YAML: ${e.message}`,
-          { file: f, line, column },
+          lines.length === 1
+            ? lines[0]!
+            : `${relative} is not valid YAML (${lines.length} problems):\n  - ${lines.join('\n  - ')}`,
+          { file: f, line, column, problems: lines },
           e,
         );
       }

@@ -136,4 +136,18 @@ emit:
     expect(result.failure).to.equal(undefined);
     expect(result.passed).to.equal(true);
   });
+
+  it('reports every YAML syntax error of a mapping file at its own line and column, and refuses alias bombs', () => {
+    const broken =
+      'name: m\nsource: { topic: t, format: debezium-json }\nemit:\n  - type: [movement\n    sku: }\n';
+    const bomb =
+      'name: &a [x, x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n';
+    const message = problems(sources({ 'broken.yaml': broken, 'bomb.yaml': bomb }));
+    const yamlLines = message.split('\n').filter((l) => l.includes('broken.yaml'));
+    expect(yamlLines.length).to.be.greaterThan(1);
+    expect(message).to.match(/broken\.yaml:5:5: not valid YAML/);
+    expect(message).to.match(/broken\.yaml:5:10: not valid YAML/);
+    expect(message).not.to.match(/broken\.yaml:1:1:/);
+    expect(message).to.match(/bomb\.yaml:1:1: not valid YAML: its aliases .*"billion laughs"/);
+  });
 });

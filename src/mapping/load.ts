@@ -100,9 +100,7 @@ function parseYaml(
     return parseYamlWithPositions(file.text, file.path);
   } catch (e) {
     if (e instanceof YamlSyntaxError) {
-      problems.push(
-        `${e.position.file}:${e.position.line}:${e.position.column}: not valid YAML: ${e.message}`,
-      );
+      problems.push(...e.lines());
       return undefined;
     }
     throw e;
