@@ -12,6 +12,7 @@ import {
   type SourcePosition,
 } from '../shared/yaml-source.js';
 import { compileMapping, type CompiledMapping } from './compile.js';
+import { checkConstants } from './constant-checks.js';
 import { MappingFileError } from './errors.js';
 import {
   MappingFileSchema,
@@ -239,6 +240,7 @@ export function loadMappings(sources: MappingSources): LoadedMappings {
       continue;
     }
     const spec = parsed.value;
+    problems.push(...checkConstants(spec).map((p) => `${where(p.path)}: ${dotted(p.path)}: ${p.message}`));
     const recordDecoder = recordDecoderFor(spec, file.path, sources, problems, where);
     const { mapping, problems: compileProblems } = compileMapping(spec, file.path, {
       lookups,
