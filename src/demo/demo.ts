@@ -16,7 +16,7 @@ import { connectorEnvironment } from '../connectors/environment.js';
 import { applyConnectors, waitRunning } from '../connectors/operations.js';
 import { describeError, UsageError } from '../errors.js';
 import { kafkajsClient } from '../kafka/kafkajs-admin.js';
-import { readMappings } from '../mapper/mapping-files.js';
+import { readMappings, reservedTopics } from '../mapper/mapping-files.js';
 import { startMapperWith, type MapperHandle } from '../mapper/service.js';
 import { startMaterializer } from '../materializer/service.js';
 import { createLogger } from '../observability/logger.js';
@@ -138,7 +138,7 @@ export async function runDemo(
     clientId: `${config.kafka.clientId}-demo`,
   }).admin();
   const db = createStockDb(config, { applicationName: 'stockline-demo' });
-  const { mappings } = readMappings(config.mapper.mappingsDir);
+  const { mappings } = readMappings(config.mapper.mappingsDir, reservedTopics(config));
   const view = liveView(out);
   let code = 0;
   try {

@@ -4,7 +4,7 @@ import { createKafkaAdmin } from '../kafka/kafkajs-admin.js';
 import type { Logger } from '../observability/logger.js';
 import type { RoleHandle, StartRole } from '../service/role.js';
 import { createBatchMapper, emptyStats, type MapperStats } from './mapper.js';
-import { readMappings } from './mapping-files.js';
+import { readMappings, reservedTopics } from './mapping-files.js';
 
 /** Partitions of a raw topic the mapper creates because no producer has written it yet. */
 const RAW_TOPIC_PARTITIONS = 3;
@@ -49,7 +49,8 @@ export interface MapperHandle extends RoleHandle {
 }
 
 export async function startMapperWith(config: Readonly<StocklineConfig>, log: Logger): Promise<MapperHandle> {
-  const { mappings } = readMappings(config.mapper.mappingsDir);
+  const { mappings, warnings } = readMappings(config.mapper.mappingsDir, reservedTopics(config));
+  for (const warning of warnings) log.warn({ mappingsDir: config.mapper.mappingsDir }, warning);
   const enabled = mappings.filter((m) => m.enabled);
   const topics = [...new Set(enabled.flatMap((m) => m.topics))];
   const patterns = enabled.flatMap((m) => (m.topicPattern ? [m.topicPattern] : []));
