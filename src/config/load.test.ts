@@ -115,4 +115,13 @@ describe('config loader', () => {
     const error = loadError({ 'default.yaml': shipped, 'test.yaml': bomb });
     expect(error.message).to.match(/test\.yaml:1:1: not valid YAML: its aliases .*"billion laughs"/);
   });
+
+  it('never echoes the text of a broken YAML line, which may hold a secret', () => {
+    const error = loadError({
+      'default.yaml': shipped,
+      'test.yaml': 'stockDb:\n}hunter2\n',
+    });
+    expect(error.message).to.match(/test\.yaml:\d+:\d+: not valid YAML/);
+    expect(error.message).not.to.contain('hunter2');
+  });
 });

@@ -13,6 +13,13 @@ const HeapMb = (dflt: number) =>
 
 const Str = (description: string, dflt: string) => Type.String({ description, default: dflt });
 
+/**
+ * A secret: writeOnly (JSON Schema's "may be set, never shown back"), so that `config check
+ * --print` and config errors never show its value.
+ */
+const Secret = (description: string, dflt: string) =>
+  Type.String({ description, default: dflt, writeOnly: true });
+
 export const ConfigSchema = Type.Object(
   {
     log: Type.Object(
@@ -65,7 +72,7 @@ export const ConfigSchema = Type.Object(
         port: Port('stock database port', 15432),
         database: Str('stock database name', 'stockline'),
         user: Str('stock database user', 'stockline_app'),
-        password: Str(
+        password: Secret(
           "stock database password; set it with STOCKLINE__STOCKDB__PASSWORD or STOCKLINE__STOCKDB__PASSWORD_FILE. Empty: the local stack's generated password",
           '',
         ),
@@ -116,7 +123,7 @@ export const ConfigSchema = Type.Object(
       {
         host: Str('stock API listen address', '127.0.0.1'),
         port: Port('stock API port', 8080),
-        token: Str(
+        token: Secret(
           'bearer token required for reads when set (STOCKLINE__API__TOKEN or STOCKLINE__API__TOKEN_FILE); empty: no token',
           '',
         ),
