@@ -170,9 +170,7 @@ function valueAt(config: unknown, ptr: string): unknown {
 /** A key whose value is a secret (writeOnly in the schema), or that lies inside one. */
 function isSecret(ptr: string): boolean {
   const keys = ptr.split('/').filter(Boolean);
-  return keys.some(
-    (_, i) => schemaAt(ConfigSchema, keys.slice(0, i + 1))?.writeOnly === true,
-  );
+  return keys.some((_, i) => schemaAt(ConfigSchema, keys.slice(0, i + 1))?.writeOnly === true);
 }
 
 export const REDACTED = '[redacted]';

@@ -73,7 +73,7 @@ export const ConfigSchema = Type.Object(
         database: Str('stock database name', 'stockline'),
         user: Str('stock database user', 'stockline_app'),
         password: Secret(
-          "stock database password; set it with STOCKLINE__STOCKDB__PASSWORD or STOCKLINE__STOCKDB__PASSWORD_FILE. Empty: the local stack's generated password",
+          'stock database password; set it with STOCKLINE__STOCKDB__PASSWORD or STOCKLINE__STOCKDB__PASSWORD_FILE; required by the roles that use the stock database. The development commands (demo, verify, stack exec, tests, bench) set it from the local stack when empty',
           '',
         ),
         poolMax: Type.Integer({ minimum: 1, maximum: 100, description: 'connection pool size', default: 10 }),
