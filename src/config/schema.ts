@@ -127,6 +127,11 @@ export const ConfigSchema = Type.Object(
           'bearer token required for reads when set (STOCKLINE__API__TOKEN or STOCKLINE__API__TOKEN_FILE); empty: no token',
           '',
         ),
+        allowAnonymous: Type.Boolean({
+          description:
+            'serve reads without a token on an address other machines can reach; false: with an empty token the API refuses to start unless api.host is a loopback address',
+          default: false,
+        }),
       },
       { additionalProperties: false },
     ),
