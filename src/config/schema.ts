@@ -77,6 +77,28 @@ export const ConfigSchema = Type.Object(
           '',
         ),
         poolMax: Type.Integer({ minimum: 1, maximum: 100, description: 'connection pool size', default: 10 }),
+        statementTimeoutMs: Type.Integer({
+          minimum: 0,
+          description:
+            'statement_timeout of each session: the server cancels a statement running longer (SQLSTATE 57014, retried by the roles); 0: no limit',
+          default: 60000,
+        }),
+        queryTimeoutMs: Type.Integer({
+          minimum: 0,
+          description:
+            'client-side limit on waiting for the answer to one query, for a server or network that stopped answering; keep it above statementTimeoutMs; 0: no limit',
+          default: 75000,
+        }),
+        keepAlive: Type.Boolean({
+          description:
+            'TCP keepalive on the connections, so that a dead peer or a dropped NAT entry is noticed',
+          default: true,
+        }),
+        keepAliveInitialDelayMs: Type.Integer({
+          minimum: 0,
+          description: 'idle time before the first TCP keepalive probe',
+          default: 10000,
+        }),
       },
       { additionalProperties: false },
     ),

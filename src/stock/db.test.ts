@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { stackSecretEnv, withStackSecrets } from '../stack/dev-secrets.js';
 import { createStockDb } from './db.js';
+import { isRetriableDbError, stockDbError } from './errors.js';
 
 /** The shipped config with a stack home of its own, whose secrets file holds a generated password. */
 function configWithStackSecrets(env: NodeJS.ProcessEnv = {}) {
@@ -40,5 +41,35 @@ describe('stock database connection', () => {
     const own = configWithStackSecrets({ STOCKLINE__STOCKDB__PASSWORD: 'mine' });
     expect(withStackSecrets(own).stockDb.password).to.equal('mine');
     expect(stackSecretEnv(own)).to.deep.equal({});
+  });
+
+  it('sets a statement timeout, a query timeout and TCP keepalive from the config', async () => {
+    const db = createStockDb(
+      configWithStackSecrets({
+        STOCKLINE__STOCKDB__PASSWORD: 'x',
+        STOCKLINE__STOCKDB__STATEMENTTIMEOUTMS: '5000',
+      }),
+    );
+    try {
+      const { connection } = (db.client as { config: { connection: Record<string, unknown> } }).config;
+      expect(connection).to.include({
+        statement_timeout: 5000,
+        query_timeout: 75000,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10000,
+      });
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('classifies a statement cancelled by statement_timeout (57014) and a query_timeout as retriable', () => {
+    const cancelled = Object.assign(new Error('canceling statement due to statement timeout'), {
+      code: '57014',
+    });
+    expect(isRetriableDbError(cancelled)).to.equal(true);
+    expect(stockDbError('applying a batch', cancelled).retriable).to.equal(true);
+    expect(isRetriableDbError(new Error('Query read timeout'))).to.equal(true);
+    expect(isRetriableDbError(Object.assign(new Error('duplicate key'), { code: '23505' }))).to.equal(false);
   });
 });

@@ -11,6 +11,7 @@ export function createStockDb(
   options: { applicationName?: string } = {},
 ): Knex {
   const { host, port, database, user, password, poolMax } = config.stockDb;
+  const { statementTimeoutMs, queryTimeoutMs, keepAlive, keepAliveInitialDelayMs } = config.stockDb;
   // The product takes its secrets from its configuration only; the local stack's generated
   // password reaches it through the development commands (src/stack/dev-secrets.ts).
   if (!password)
@@ -27,6 +28,11 @@ export function createStockDb(
       user,
       password,
       application_name: options.applicationName ?? 'stockline',
+      // node-postgres: 0 (or absent) means no limit for both timeouts.
+      ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+      ...(queryTimeoutMs > 0 ? { query_timeout: queryTimeoutMs } : {}),
+      keepAlive,
+      keepAliveInitialDelayMillis: keepAliveInitialDelayMs,
     },
     pool: {
       min: 0,
