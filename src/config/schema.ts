@@ -44,6 +44,18 @@ export const ConfigSchema = Type.Object(
             'Kafka client library of the mapper: kafkajs (pure JavaScript) or node-rdkafka (librdkafka, native addon built at npm install)',
           default: 'kafkajs',
         }),
+        replicationFactor: Type.Integer({
+          minimum: 0,
+          description:
+            "replication factor of the topics stockline creates (canonical, dead-letter, stock, and raw topics the mapper creates); 0: the broker's default.replication.factor",
+          default: 0,
+        }),
+        minInsyncReplicas: Type.Integer({
+          minimum: 0,
+          description:
+            "min.insync.replicas of the topics stockline creates; 0: not set on the topic, the broker's default applies",
+          default: 0,
+        }),
       },
       { additionalProperties: false },
     ),

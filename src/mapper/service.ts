@@ -1,6 +1,8 @@
 import type { StocklineConfig } from '../config/schema.js';
 import { createPipelineFactory } from '../kafka/clients.js';
 import { createKafkaAdmin } from '../kafka/kafkajs-admin.js';
+import type { TopicSpec } from '../kafka/port.js';
+import { withTopicSettings } from '../kafka/topic-settings.js';
 import type { Logger } from '../observability/logger.js';
 import type { RoleHandle, StartRole } from '../service/role.js';
 import { createBatchMapper, emptyStats, type MapperStats } from './mapper.js';
@@ -25,7 +27,7 @@ export async function ensureMapperTopics(
   });
   try {
     const existing = new Set(await admin.listTopics());
-    const wanted = [
+    const wanted: TopicSpec[] = [
       { topic: config.mapper.canonicalTopic, partitions: config.mapper.canonicalPartitions },
       // Dead letters are kept a month: long enough to fix a mapping and replay them.
       {
@@ -37,7 +39,7 @@ export async function ensureMapperTopics(
     ].filter((t) => !existing.has(t.topic));
     if (wanted.length > 0) {
       log.info({ topics: wanted.map((t) => t.topic) }, 'creating topics that do not exist yet');
-      await admin.createTopics(wanted);
+      await admin.createTopics(wanted.map((t) => withTopicSettings(config.kafka, t)));
     }
   } finally {
     await admin.close();

@@ -1,5 +1,6 @@
 import type { StocklineConfig } from '../config/schema.js';
 import { StocklineError, describeError } from '../errors.js';
+import { withTopicSettings } from '../kafka/topic-settings.js';
 import { createKafkaAdmin, kafkajsClient } from '../kafka/kafkajs-admin.js';
 import { kafkajsBatchConsumer } from '../kafka/kafkajs-batch-consumer.js';
 import type { KafkaConnection } from '../kafka/port.js';
@@ -31,7 +32,7 @@ async function ensureTopics(connection: KafkaConnection, config: Readonly<Stockl
       { topic: config.mapper.canonicalTopic, partitions },
       { topic: config.materializer.stockTopic, partitions, config: { 'cleanup.policy': 'compact' } },
     ].filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) await admin.createTopics(missing);
+    if (missing.length > 0) await admin.createTopics(missing.map((t) => withTopicSettings(config.kafka, t)));
   } finally {
     await admin.close();
   }
