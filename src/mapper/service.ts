@@ -1,6 +1,7 @@
 import type { StocklineConfig } from '../config/schema.js';
 import { createPipelineFactory } from '../kafka/clients.js';
-import { createKafkaAdmin } from '../kafka/kafkajs-admin.js';
+import { createKafkaAdmin, kafkajsClient } from '../kafka/kafkajs-admin.js';
+import { committedPositions, startLagSampler } from '../observability/lag-metrics.js';
 import type { TopicSpec } from '../kafka/port.js';
 import { withTopicSettings } from '../kafka/topic-settings.js';
 import type { Logger } from '../observability/logger.js';
@@ -75,6 +76,27 @@ export async function startMapperWith(config: Readonly<StocklineConfig>, log: Lo
     { mappings: enabled.map((m) => m.name), topics, canonical: config.mapper.canonicalTopic },
     'mapper running',
   );
+  // stockline_consumer_lag{role="mapper"}: the raw topics' ends against the group's commits.
+  const lagAdmin = kafkajsClient({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-lag`,
+  }).admin();
+  await lagAdmin.connect();
+  const lag = startLagSampler({
+    role: 'mapper',
+    admin: lagAdmin,
+    topics: async () =>
+      patterns.length === 0
+        ? topics
+        : [
+            ...new Set([
+              ...topics,
+              ...(await lagAdmin.listTopics()).filter((t) => patterns.some((p) => p.test(t))),
+            ]),
+          ],
+    positions: committedPositions(lagAdmin, config.mapper.groupId),
+    log,
+  });
   const report = setInterval(() => {
     const { deadLettersByReason: _byReason, ...counts } = stats;
     log.info(counts, 'mapper progress');
@@ -85,6 +107,8 @@ export async function startMapperWith(config: Readonly<StocklineConfig>, log: Lo
     done: pipeline.done,
     async stop() {
       clearInterval(report);
+      await lag.stop();
+      await lagAdmin.disconnect();
       await pipeline.stop();
     },
   };

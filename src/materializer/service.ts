@@ -1,3 +1,5 @@
+import { readMaterializerPositions } from '../observability/consumer-lag.js';
+import { startLagSampler } from '../observability/lag-metrics.js';
 import type { StocklineConfig } from '../config/schema.js';
 import { StocklineError, describeError } from '../errors.js';
 import { withTopicSettings } from '../kafka/topic-settings.js';
@@ -111,6 +113,20 @@ export async function startMaterializerRole(
     });
     stats = applier.stats;
     flushPublishes = () => applier.flushPublishes();
+    // stockline_consumer_lag{role="materializer"}: against the positions stored with the stock.
+    const lagAdmin = kafka.admin();
+    await lagAdmin.connect();
+    const lag = startLagSampler({
+      role: 'materializer',
+      admin: lagAdmin,
+      topics: () => Promise.resolve([topic]),
+      positions: () => readMaterializerPositions(db, groupId, topic),
+      log,
+    });
+    cleanups.push(async () => {
+      await lag.stop();
+      await lagAdmin.disconnect();
+    });
 
     const failRole = (e: unknown) => {
       log.error({ err: e }, `materializer stops: ${describeError(e)}`);
