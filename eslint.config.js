@@ -50,6 +50,36 @@ export default tseslint.config(
     },
   },
   {
+    // The product never reads the local stack's files (its generated secrets above all): the
+    // development commands hand it what it needs through its configuration.
+    files: [
+      'src/config/**/*.ts',
+      'src/stock/**/*.ts',
+      'src/api/**/*.ts',
+      'src/materializer/**/*.ts',
+      'src/mapper/**/*.ts',
+      'src/kafka/**/*.ts',
+      'src/observability/**/*.ts',
+      'src/service/**/*.ts',
+      'src/cli/commands/run.ts',
+    ],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/stack/*'],
+              message:
+                "the product never reads the local stack's files; dev commands pass secrets in through the config (src/stack/dev-secrets.ts)",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: {
       // chai's expect(...).to.be.true style reads as an unused expression

@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.js';
+import { stackSecretEnv, withStackSecrets } from '../src/stack/dev-secrets.js';
 import { kafkajsClient } from '../src/kafka/kafkajs-admin.js';
 import { consumeCeiling } from './consume-ceiling.js';
 import { endToEnd } from './e2e-stage.js';
@@ -91,7 +92,10 @@ async function stage(name: string, body: () => Promise<void>): Promise<void> {
 say('stack up, connectors applied');
 cli('stack', 'up');
 cli('connectors', 'apply', '--wait');
-const config = loadConfig();
+// The dev path: the stack's stock database password, for this process and the role processes it starts.
+const loaded = loadConfig();
+Object.assign(process.env, stackSecretEnv(loaded));
+const config = withStackSecrets(loaded);
 const kafka = kafkajsClient({ brokers: config.kafka.brokers, clientId: 'stockline-bench' });
 const admin = kafka.admin();
 await admin.connect();

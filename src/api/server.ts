@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
 import Fastify, {
@@ -8,6 +7,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Logger } from '../observability/logger.js';
+import { tokensMatch } from './auth.js';
 import { registry } from '../observability/metrics.js';
 import {
   ErrorBody,
@@ -35,12 +35,6 @@ export interface ApiOptions {
 }
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
-
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** The stock API: Fastify, request validation from the schemas, OpenAPI generated from the same. */
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
@@ -97,7 +91,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     if (!options.token) return done();
     const header = request.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!given || !sameToken(given, options.token)) {
+    if (!given || !tokensMatch(given, options.token)) {
       const error = Object.assign(
         new Error('a valid bearer token is required (Authorization: Bearer <token>)'),
         {
@@ -114,7 +108,14 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   app.get('/health', { schema: { hide: true } }, () => ({ status: 'ok' }));
   app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
-    const state = await options.ready().catch((e: Error) => ({ ready: false, reason: e.message }));
+    // The database's own error text can name hosts, users and SQL: it goes to the log only.
+    const state = await options.ready().catch((e: unknown) => {
+      app.log.warn({ err: e }, 'readiness check failed');
+      return {
+        ready: false,
+        reason: 'the stock database cannot be reached or read (details in the service log)',
+      };
+    });
     return reply.status(state.ready ? 200 : 503).send(state);
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>

@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RoleHandle, StartRole } from '../service/role.js';
 import { createStockDb } from '../stock/db.js';
 import { stockMigrationSource } from '../stock/migrate.js';
+import { checkApiExposure } from './auth.js';
 import { buildApi } from './server.js';
 import { StockQueries } from './stock-queries.js';
 
@@ -13,6 +14,7 @@ export interface ApiHandle extends RoleHandle {
 
 /** The API serves reads; the schema belongs to the materializer, which migrates it. */
 export async function startApiWith(config: Readonly<StocklineConfig>, log: Logger): Promise<ApiHandle> {
+  checkApiExposure(config.api);
   const db = createStockDb(config, { applicationName: 'stockline-api' });
   const app = await buildApi({
     queries: new StockQueries(db),

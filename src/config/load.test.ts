@@ -90,4 +90,38 @@ describe('config loader', () => {
     expect(error.message).to.match(/test\.yaml:\d+:\d+: not valid YAML/);
     expect(error.context.line).to.be.a('number');
   });
+
+  it('reports every YAML syntax error of a file at once, each at its own line and column', () => {
+    const error = loadError({
+      'default.yaml': shipped,
+      'test.yaml': 'log:\n  level: info\napi:\n  host: [a\nstack: }\n',
+    });
+    const problems = error.context.problems as string[];
+    expect(problems.length).to.be.greaterThan(1);
+    expect(problems.every((p) => /test\.yaml:\d+:\d+: not valid YAML: /.test(p))).to.equal(true);
+    expect(problems.some((p) => /test\.yaml:1:1:/.test(p))).to.equal(false);
+    expect(problems.map((p) => /test\.yaml:(\d+:\d+):/.exec(p)?.[1])).to.deep.equal(['5:1', '5:8']);
+    expect(error.context.line).to.equal(5);
+  });
+
+  it('refuses a YAML alias bomb with a clear error naming the file', () => {
+    const bomb = [
+      'x: &a [l, l, l, l, l, l, l, l, l]',
+      'y: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'z: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'w: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+      '',
+    ].join('\n');
+    const error = loadError({ 'default.yaml': shipped, 'test.yaml': bomb });
+    expect(error.message).to.match(/test\.yaml:1:1: not valid YAML: its aliases .*"billion laughs"/);
+  });
+
+  it('never echoes the text of a broken YAML line, which may hold a secret', () => {
+    const error = loadError({
+      'default.yaml': shipped,
+      'test.yaml': 'stockDb:\n}hunter2\n',
+    });
+    expect(error.message).to.match(/test\.yaml:\d+:\d+: not valid YAML/);
+    expect(error.message).not.to.contain('hunter2');
+  });
 });

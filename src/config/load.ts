@@ -56,6 +56,7 @@ function mergeInto(
 
 interface SchemaNode {
   type?: string;
+  writeOnly?: boolean;
   properties?: Record<string, SchemaNode>;
   items?: SchemaNode;
 }
@@ -155,7 +156,7 @@ function explain(error: ErrorObject): { path: string; message: string } {
 
 function allowedKeysAt(ptr: string): string[] {
   const keys = ptr.split('/').filter(Boolean).slice(0, -1);
-  const node = schemaAt(ConfigSchema as unknown as SchemaNode, keys);
+  const node = schemaAt(ConfigSchema, keys);
   return Object.keys(node?.properties ?? {});
 }
 
@@ -164,6 +165,31 @@ function valueAt(config: unknown, ptr: string): unknown {
   for (const k of ptr.split('/').filter(Boolean))
     v = isPlain(v) ? v[k] : Array.isArray(v) ? v[Number(k)] : undefined;
   return v;
+}
+
+/** A key whose value is a secret (writeOnly in the schema), or that lies inside one. */
+function isSecret(ptr: string): boolean {
+  const keys = ptr.split('/').filter(Boolean);
+  return keys.some((_, i) => schemaAt(ConfigSchema, keys.slice(0, i + 1))?.writeOnly === true);
+}
+
+export const REDACTED = '[redacted]';
+
+/**
+ * A copy of the configuration for display: every secret (writeOnly in the schema) that is
+ * set shows as [redacted]; an empty one stays empty, so that "not set" remains visible.
+ */
+export function redactSecrets(config: Readonly<StocklineConfig>): StocklineConfig {
+  const copy = structuredClone(config) as unknown as Plain;
+  const walk = (node: Plain, keys: string[]) => {
+    for (const [k, v] of Object.entries(node)) {
+      const p = [...keys, k];
+      if (isPlain(v)) walk(v, p);
+      else if (isSecret(pointer(p)) && v !== '' && v !== undefined) node[k] = REDACTED;
+    }
+  };
+  walk(copy, []);
+  return copy as unknown as StocklineConfig;
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
@@ -205,9 +231,13 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<StocklineC
     } catch (e) {
       if (e instanceof YamlSyntaxError) {
         const { file: f, line, column } = e.position;
+        // The parser quotes the text it stumbled on, which may be a secret: position and kind suffice.
+        const lines = e.lines().map((l) => l.replace(/ in YAML stream: ".*"$/, ' in YAML stream'));
         throw new ConfigError(
-          `${f}:${line}:${column}: not valid YAML: ${e.message}`,
-          { file: f, line, column },
+          lines.length === 1
+            ? lines[0]!
+            : `${relative} is not valid YAML (${lines.length} problems):\n  - ${lines.join('\n  - ')}`,
+          { file: f, line, column, problems: lines },
           e,
         );
       }
@@ -224,6 +254,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<StocklineC
       let line = `${key} ${message} (set at ${describeOrigin(origin)})`;
       if (error.keyword === 'additionalProperties')
         line += `; expected one of: ${allowedKeysAt(ptr).join(', ')}`;
+      else if (isSecret(ptr)) line += '; got a secret, not shown';
       else if (error.keyword !== 'required') line += `; got ${JSON.stringify(valueAt(merged, ptr))}`;
       const schema = error.parentSchema as { description?: string } | undefined;
       if (schema?.description && error.keyword !== 'additionalProperties') line += ` — ${schema.description}`;

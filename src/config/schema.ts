@@ -13,6 +13,13 @@ const HeapMb = (dflt: number) =>
 
 const Str = (description: string, dflt: string) => Type.String({ description, default: dflt });
 
+/**
+ * A secret: writeOnly (JSON Schema's "may be set, never shown back"), so that `config check
+ * --print` and config errors never show its value.
+ */
+const Secret = (description: string, dflt: string) =>
+  Type.String({ description, default: dflt, writeOnly: true });
+
 export const ConfigSchema = Type.Object(
   {
     log: Type.Object(
@@ -36,6 +43,18 @@ export const ConfigSchema = Type.Object(
           description:
             'Kafka client library of the mapper: node-rdkafka (librdkafka, native addon built at npm install; exactly once: its transactional offset commits carry the group generation, KIP-447) or kafkajs (pure JavaScript; not exactly once when a mapper stalls past its session timeout)',
           default: 'node-rdkafka',
+        }),
+        replicationFactor: Type.Integer({
+          minimum: 0,
+          description:
+            "replication factor of the topics stockline creates (canonical, dead-letter, stock, and raw topics the mapper creates); 0: the broker's default.replication.factor",
+          default: 0,
+        }),
+        minInsyncReplicas: Type.Integer({
+          minimum: 0,
+          description:
+            "min.insync.replicas of the topics stockline creates; 0: not set on the topic, the broker's default applies",
+          default: 0,
         }),
       },
       { additionalProperties: false },
@@ -65,11 +84,33 @@ export const ConfigSchema = Type.Object(
         port: Port('stock database port', 15432),
         database: Str('stock database name', 'stockline'),
         user: Str('stock database user', 'stockline_app'),
-        password: Str(
-          "stock database password; set it with STOCKLINE__STOCKDB__PASSWORD or STOCKLINE__STOCKDB__PASSWORD_FILE. Empty: the local stack's generated password",
+        password: Secret(
+          'stock database password; set it with STOCKLINE__STOCKDB__PASSWORD or STOCKLINE__STOCKDB__PASSWORD_FILE; required by the roles that use the stock database. The development commands (demo, verify, stack exec, tests, bench) set it from the local stack when empty',
           '',
         ),
         poolMax: Type.Integer({ minimum: 1, maximum: 100, description: 'connection pool size', default: 10 }),
+        statementTimeoutMs: Type.Integer({
+          minimum: 0,
+          description:
+            'statement_timeout of each session: the server cancels a statement running longer (SQLSTATE 57014, retried by the roles); 0: no limit',
+          default: 60000,
+        }),
+        queryTimeoutMs: Type.Integer({
+          minimum: 0,
+          description:
+            'client-side limit on waiting for the answer to one query, for a server or network that stopped answering; keep it above statementTimeoutMs; 0: no limit',
+          default: 75000,
+        }),
+        keepAlive: Type.Boolean({
+          description:
+            'TCP keepalive on the connections, so that a dead peer or a dropped NAT entry is noticed',
+          default: true,
+        }),
+        keepAliveInitialDelayMs: Type.Integer({
+          minimum: 0,
+          description: 'idle time before the first TCP keepalive probe',
+          default: 10000,
+        }),
       },
       { additionalProperties: false },
     ),
@@ -116,10 +157,15 @@ export const ConfigSchema = Type.Object(
       {
         host: Str('stock API listen address', '127.0.0.1'),
         port: Port('stock API port', 8080),
-        token: Str(
+        token: Secret(
           'bearer token required for reads when set (STOCKLINE__API__TOKEN or STOCKLINE__API__TOKEN_FILE); empty: no token',
           '',
         ),
+        allowAnonymous: Type.Boolean({
+          description:
+            'serve reads without a token on an address other machines can reach; false: with an empty token the API refuses to start unless api.host is a loopback address',
+          default: false,
+        }),
       },
       { additionalProperties: false },
     ),

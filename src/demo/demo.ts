@@ -16,7 +16,8 @@ import { connectorEnvironment } from '../connectors/environment.js';
 import { applyConnectors, waitRunning } from '../connectors/operations.js';
 import { describeError, UsageError } from '../errors.js';
 import { kafkajsClient } from '../kafka/kafkajs-admin.js';
-import { readMappings } from '../mapper/mapping-files.js';
+import { readMappings, reservedTopics } from '../mapper/mapping-files.js';
+import { withStackSecrets } from '../stack/dev-secrets.js';
 import { startMapperWith, type MapperHandle } from '../mapper/service.js';
 import { startMaterializer } from '../materializer/service.js';
 import { createLogger } from '../observability/logger.js';
@@ -70,6 +71,8 @@ export async function runDemo(
   );
   const stack = new LocalStack(config, log.child({ component: 'stack' }));
   const statuses = await stack.up();
+  // The dev path: the roles below get the stack's stock database password through the config.
+  config = withStackSecrets(config);
   say(`stack: ${statuses.map((s) => s.part).join(', ')} healthy`);
 
   const client = new ConnectClient(config.connect.url, config.connect.requestTimeoutMs);
@@ -138,7 +141,7 @@ export async function runDemo(
     clientId: `${config.kafka.clientId}-demo`,
   }).admin();
   const db = createStockDb(config, { applicationName: 'stockline-demo' });
-  const { mappings } = readMappings(config.mapper.mappingsDir);
+  const { mappings } = readMappings(config.mapper.mappingsDir, reservedTopics(config));
   const view = liveView(out);
   let code = 0;
   try {

@@ -55,7 +55,8 @@ export function createKafkaAdmin(connection: KafkaConnection): KafkaAdmin {
             topics: topics.map((t) => ({
               topic: t.topic,
               numPartitions: t.partitions ?? 1,
-              replicationFactor: t.replicationFactor ?? 1,
+              // -1: the broker's default.replication.factor (KIP-464).
+              replicationFactor: t.replicationFactor ?? -1,
               configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
             })),
           }),

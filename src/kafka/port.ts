@@ -25,6 +25,7 @@ export interface ClusterDescription {
 export interface TopicSpec {
   topic: string;
   partitions?: number;
+  /** Absent: the broker's default.replication.factor. */
   replicationFactor?: number;
   config?: Record<string, string>;
 }

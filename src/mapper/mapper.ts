@@ -2,6 +2,7 @@ import { toKafkaMessage } from '../canonical/cloudevents-kafka.js';
 import type { KafkaRecord, OutgoingRecord, PipelineBatch } from '../kafka/port.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import type { Logger } from '../observability/logger.js';
+import { metrics } from '../observability/metrics.js';
 import { deadLetter } from './dead-letter.js';
 
 export interface MapperStats {
@@ -43,13 +44,25 @@ export function createBatchMapper(
     return found;
   };
 
+  // A batch whose transaction aborts is mapped again: like the stats, the counters then count
+  // its records twice, which a rate over time shrugs off.
+  const countDeadLetter = (mapping: string, letter: OutgoingRecord) => {
+    metrics.mapped.inc({ outcome: 'dead_letter' });
+    metrics.deadLetters.inc({ mapping, code: String(letter.headers['stockline.dlq.code']) });
+  };
+
   const mapRecord = async (record: KafkaRecord, out: OutgoingRecord[]): Promise<void> => {
     const candidates = route(record.topic);
     if (candidates.length === 0) {
-      out.push(
-        deadLetter(topics.deadLetter, record, '(none)', new Error(`no mapping reads topic ${record.topic}`)),
+      const letter = deadLetter(
+        topics.deadLetter,
+        record,
+        '(none)',
+        new Error(`no mapping reads topic ${record.topic}`),
       );
+      out.push(letter);
       stats.deadLettered++;
+      countDeadLetter('(none)', letter);
       return;
     }
     for (const mapping of candidates) {
@@ -57,6 +70,7 @@ export function createBatchMapper(
         const outcome = await mapping.map(record);
         if (outcome.kind === 'skipped') {
           stats.skipped++;
+          metrics.mapped.inc({ outcome: 'skipped' });
           continue;
         }
         for (const event of outcome.events) {
@@ -69,12 +83,14 @@ export function createBatchMapper(
           });
         }
         stats.produced += outcome.events.length;
+        metrics.mapped.inc({ outcome: 'mapped' });
       } catch (error) {
         const letter = deadLetter(topics.deadLetter, record, mapping.name, error);
         out.push(letter);
         stats.deadLettered++;
         const reason = `${mapping.name}|${String(letter.headers['stockline.dlq.code'])}`;
         stats.deadLettersByReason.set(reason, (stats.deadLettersByReason.get(reason) ?? 0) + 1);
+        countDeadLetter(mapping.name, letter);
         log.warn(
           {
             mapping: mapping.name,

@@ -1,6 +1,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { loadMappings, type LoadedMappings, type MappingSources } from '../mapping/load.js';
+import {
+  loadMappings,
+  type LoadedMappings,
+  type LoadMappingsOptions,
+  type MappingSources,
+} from '../mapping/load.js';
+import type { StocklineConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { displayPath } from '../shared/display-path.js';
 
@@ -34,7 +40,21 @@ export function readMappingSources(dir: string): MappingSources {
   };
 }
 
-export function readMappings(dir: string): LoadedMappings & { sources: MappingSources } {
+export function readMappings(
+  dir: string,
+  options: LoadMappingsOptions = {},
+): LoadedMappings & { sources: MappingSources } {
   const sources = readMappingSources(dir);
-  return { ...loadMappings(sources), sources };
+  return { ...loadMappings(sources, options), sources };
+}
+
+/** The topics stockline writes under this configuration, which no mapping may read. */
+export function reservedTopics(config: Readonly<StocklineConfig>): LoadMappingsOptions {
+  return {
+    reservedTopics: [
+      { topic: config.mapper.canonicalTopic, what: 'the canonical topic (mapper.canonicalTopic)' },
+      { topic: config.mapper.deadLetterTopic, what: 'the dead-letter topic (mapper.deadLetterTopic)' },
+      { topic: config.materializer.stockTopic, what: 'the stock topic (materializer.stockTopic)' },
+    ],
+  };
 }

@@ -1,10 +1,13 @@
 import type { StocklineConfig } from '../config/schema.js';
 import { createPipelineFactory } from '../kafka/clients.js';
-import { createKafkaAdmin } from '../kafka/kafkajs-admin.js';
+import { createKafkaAdmin, kafkajsClient } from '../kafka/kafkajs-admin.js';
+import { committedPositions, startLagSampler } from '../observability/lag-metrics.js';
+import type { TopicSpec } from '../kafka/port.js';
+import { withTopicSettings } from '../kafka/topic-settings.js';
 import type { Logger } from '../observability/logger.js';
 import type { RoleHandle, StartRole } from '../service/role.js';
 import { createBatchMapper, emptyStats, type MapperStats } from './mapper.js';
-import { readMappings } from './mapping-files.js';
+import { readMappings, reservedTopics } from './mapping-files.js';
 
 /** Partitions of a raw topic the mapper creates because no producer has written it yet. */
 const RAW_TOPIC_PARTITIONS = 3;
@@ -25,7 +28,7 @@ export async function ensureMapperTopics(
   });
   try {
     const existing = new Set(await admin.listTopics());
-    const wanted = [
+    const wanted: TopicSpec[] = [
       { topic: config.mapper.canonicalTopic, partitions: config.mapper.canonicalPartitions },
       // Dead letters are kept a month: long enough to fix a mapping and replay them.
       {
@@ -37,7 +40,7 @@ export async function ensureMapperTopics(
     ].filter((t) => !existing.has(t.topic));
     if (wanted.length > 0) {
       log.info({ topics: wanted.map((t) => t.topic) }, 'creating topics that do not exist yet');
-      await admin.createTopics(wanted);
+      await admin.createTopics(wanted.map((t) => withTopicSettings(config.kafka, t)));
     }
   } finally {
     await admin.close();
@@ -49,7 +52,8 @@ export interface MapperHandle extends RoleHandle {
 }
 
 export async function startMapperWith(config: Readonly<StocklineConfig>, log: Logger): Promise<MapperHandle> {
-  const { mappings } = readMappings(config.mapper.mappingsDir);
+  const { mappings, warnings } = readMappings(config.mapper.mappingsDir, reservedTopics(config));
+  for (const warning of warnings) log.warn({ mappingsDir: config.mapper.mappingsDir }, warning);
   const enabled = mappings.filter((m) => m.enabled);
   const topics = [...new Set(enabled.flatMap((m) => m.topics))];
   const patterns = enabled.flatMap((m) => (m.topicPattern ? [m.topicPattern] : []));
@@ -72,6 +76,27 @@ export async function startMapperWith(config: Readonly<StocklineConfig>, log: Lo
     { mappings: enabled.map((m) => m.name), topics, canonical: config.mapper.canonicalTopic },
     'mapper running',
   );
+  // stockline_consumer_lag{role="mapper"}: the raw topics' ends against the group's commits.
+  const lagAdmin = kafkajsClient({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-lag`,
+  }).admin();
+  await lagAdmin.connect();
+  const lag = startLagSampler({
+    role: 'mapper',
+    admin: lagAdmin,
+    topics: async () =>
+      patterns.length === 0
+        ? topics
+        : [
+            ...new Set([
+              ...topics,
+              ...(await lagAdmin.listTopics()).filter((t) => patterns.some((p) => p.test(t))),
+            ]),
+          ],
+    positions: committedPositions(lagAdmin, config.mapper.groupId),
+    log,
+  });
   const report = setInterval(() => {
     const { deadLettersByReason: _byReason, ...counts } = stats;
     log.info(counts, 'mapper progress');
@@ -82,6 +107,8 @@ export async function startMapperWith(config: Readonly<StocklineConfig>, log: Lo
     done: pipeline.done,
     async stop() {
       clearInterval(report);
+      await lag.stop();
+      await lagAdmin.disconnect();
       await pipeline.stop();
     },
   };

@@ -19,6 +19,37 @@ describe('exact decimal functions', () => {
     expect(d.dneg(3)).to.equal('-3');
   });
 
+  it('accept decimal notation only: no hex, binary, octal, exponent, blanks or infinities', () => {
+    for (const text of [
+      '0x10',
+      '0b11',
+      '0o7',
+      '1e2',
+      '1E-2',
+      ' 5',
+      '5 ',
+      '',
+      'Infinity',
+      '-Infinity',
+      'NaN',
+      '1_000',
+    ])
+      expect(() => scaleQuantity(text, 1, undefined), JSON.stringify(text)).to.throw(
+        'is not a decimal number',
+      );
+    expect(() => d.dadd('0x10', '1')).to.throw('"0x10" is not a decimal number');
+    expect(() => scaleQuantity(Infinity, 1, undefined)).to.throw();
+    expect(() => scaleQuantity('2', 1, '0x10')).to.throw('"0x10" is not a decimal number');
+    for (const [text, want] of [
+      ['5', '5'],
+      ['-5.50', '-5.50'],
+      ['+2', '2'],
+      ['0.5', '0.5'],
+      ['.5', '0.5'],
+    ])
+      expect(scaleQuantity(text, 1, undefined)).to.equal(want);
+  });
+
   it('scale a quantity by sign and unit factor', () => {
     expect(scaleQuantity('2.000', -1, '12')).to.equal('-24.000');
     expect(scaleQuantity('500', 1, '0.001')).to.equal('0.5');

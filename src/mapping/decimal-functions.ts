@@ -5,12 +5,21 @@ import { Decimal } from 'decimal.js';
  * (0.1 + 0.2 = 0.30000000000000004), so quantities are computed with these instead.
  * Inputs are decimal strings (or integers); results are plain decimal strings.
  */
+/**
+ * Decimal notation only. decimal.js also reads hex, binary and octal literals, exponents
+ * and Infinity ("0x10" would become 16, "1e2" 100), none of which is a quantity a source
+ * writes; neither are blanks around the digits.
+ */
+const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
 function toDecimal(value: unknown, fn: string): Decimal {
   if (typeof value === 'number' && !Number.isSafeInteger(value)) {
     throw new Error(`$${fn}: ${value} is a binary floating-point number; pass quantities as decimal strings`);
   }
   if (typeof value !== 'string' && typeof value !== 'number')
     throw new Error(`$${fn}: expected a decimal string, got ${JSON.stringify(value)}`);
+  if (typeof value === 'string' && !DECIMAL_TEXT.test(value))
+    throw new Error(`$${fn}: "${value}" is not a decimal number (digits, an optional sign and point)`);
   try {
     return new Decimal(value);
   } catch {
@@ -51,7 +60,7 @@ export function scaleQuantity(
   field = 'quantity',
 ): string {
   let q = toDecimal(quantity, field);
-  if (factor !== undefined) q = q.times(new Decimal(factor));
+  if (factor !== undefined) q = q.times(toDecimal(factor, 'factor'));
   const s = toDecimal(sign, 'sign');
   if (!s.abs().equals(1)) throw new Error(`sign must be 1 or -1, got ${String(sign)}`);
   return out(s.isNegative() ? q.negated() : q, scaleOf(quantity));

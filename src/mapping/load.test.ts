@@ -136,4 +136,60 @@ emit:
     expect(result.failure).to.equal(undefined);
     expect(result.passed).to.equal(true);
   });
+
+  it('reports every YAML syntax error of a mapping file at its own line and column, and refuses alias bombs', () => {
+    const broken =
+      'name: m\nsource: { topic: t, format: debezium-json }\nemit:\n  - type: [movement\n    sku: }\n';
+    const bomb =
+      'name: &a [x, x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n';
+    const message = problems(sources({ 'broken.yaml': broken, 'bomb.yaml': bomb }));
+    const yamlLines = message.split('\n').filter((l) => l.includes('broken.yaml'));
+    expect(yamlLines.length).to.be.greaterThan(1);
+    expect(message).to.match(/broken\.yaml:5:5: not valid YAML/);
+    expect(message).to.match(/broken\.yaml:5:10: not valid YAML/);
+    expect(message).not.to.match(/broken\.yaml:1:1:/);
+    expect(message).to.match(/bomb\.yaml:1:1: not valid YAML: its aliases .*"billion laughs"/);
+  });
+
+  it('checks the constants of a mapping against the canonical event, each with file, line and column', () => {
+    const bad = `name: m
+source: { topic: t, format: debezium-json }
+emit:
+  - type: movement
+    sku: \${after.sku}
+    location: "DC 01"
+    quantity: "1e2"
+    sign: 2
+    unit: each
+    reason: sold
+    occurredAt: "2026-11-20T08:15:02"
+  - type: level
+    sku: X1
+    location: DC01
+    quantity: "5"
+    unit: EA
+    reason: count
+    occurredAt: "2026-13-01T00:00:00Z"
+`;
+    const message = problems(sources({ 'c.yaml': bad }));
+    expect(message).to.contain('7 problems');
+    expect(message).to.contain('c.yaml:6:5: emit[0].location: must match');
+    expect(message).to.contain('c.yaml:7:5: emit[0].quantity: must be a decimal number');
+    expect(message).to.contain('c.yaml:8:5: emit[0].sign: must be 1 or -1; got "2"');
+    expect(message).to.contain('c.yaml:9:5: emit[0].unit: must be a unit of measure');
+    expect(message).to.contain(
+      'c.yaml:10:5: emit[0].reason: must be one of the canonical reasons sale, return, receipt, goods_issue, transfer_out, transfer_in, adjustment, count, snapshot; got "sold"',
+    );
+    expect(message).to.contain(
+      'c.yaml:11:5: emit[0].occurredAt: must be an ISO 8601 date and time with an offset',
+    );
+    expect(message).to.contain('c.yaml:18:5: emit[1].occurredAt: must be an ISO 8601');
+  });
+
+  it('accepts valid constants and leaves expressions to run time', () => {
+    const ok = good
+      .replace('occurredAt: ${after.at}', 'occurredAt: "2026-11-20T08:15:02.123456+01:00"')
+      .replace('reason: sale', 'reason: "${after.r}"');
+    expect(loadMappings(sources({ 'm.yaml': ok })).mappings).to.have.length(1);
+  });
 });

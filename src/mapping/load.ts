@@ -12,6 +12,9 @@ import {
   type SourcePosition,
 } from '../shared/yaml-source.js';
 import { compileMapping, type CompiledMapping } from './compile.js';
+import { checkConstants } from './constant-checks.js';
+import { reservedTopicProblems, sharedTopicWarnings, type ReservedTopic } from './topic-checks.js';
+import { CANONICAL_TOPIC, DEAD_LETTER_TOPIC, STOCK_TOPIC } from '../canonical/event.js';
 import { MappingFileError } from './errors.js';
 import {
   MappingFileSchema,
@@ -47,7 +50,20 @@ export interface LoadedMappings {
   mappings: CompiledMapping[];
   lookups: Lookups;
   tests: MappingTest[];
+  /** What is allowed but probably wrong (two mappings emitting movements from one topic), with file:line:column. */
+  warnings: string[];
 }
+
+export interface LoadMappingsOptions {
+  /** Topics stockline writes, which no mapping may read; default: the shipped topic names. */
+  reservedTopics?: ReservedTopic[];
+}
+
+export const DEFAULT_RESERVED_TOPICS: ReservedTopic[] = [
+  { topic: CANONICAL_TOPIC, what: 'the canonical topic' },
+  { topic: DEAD_LETTER_TOPIC, what: 'the dead-letter topic' },
+  { topic: STOCK_TOPIC, what: 'the stock topic' },
+];
 
 // verbose: errors carry the schema and the value, so a message can list the allowed values.
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
@@ -100,9 +116,7 @@ function parseYaml(
     return parseYamlWithPositions(file.text, file.path);
   } catch (e) {
     if (e instanceof YamlSyntaxError) {
-      problems.push(
-        `${e.position.file}:${e.position.line}:${e.position.column}: not valid YAML: ${e.message}`,
-      );
+      problems.push(...e.lines());
       return undefined;
     }
     throw e;
@@ -221,7 +235,7 @@ function recordDecoderFor(
  * Loads, validates and compiles every mapping, lookup table and mapping test of a folder.
  * Every problem of every file is reported at once, each with file, line and column.
  */
-export function loadMappings(sources: MappingSources): LoadedMappings {
+export function loadMappings(sources: MappingSources, options: LoadMappingsOptions = {}): LoadedMappings {
   const problems: string[] = [];
   const lookups = new Lookups(
     sources.lookupFiles
@@ -231,16 +245,19 @@ export function loadMappings(sources: MappingSources): LoadedMappings {
   const mappings: CompiledMapping[] = [];
   const tests: MappingTest[] = [];
   const byName = new Map<string, CompiledMapping>();
+  const positionsByFile: [string, Map<string, SourcePosition>][] = [];
 
   for (const file of sources.mappingFiles) {
     const parsed = parseYaml(file, problems);
     if (!parsed) continue;
     const where = (p: string) => locate(file.path, parsed.positions, p);
+    positionsByFile.push([file.path, parsed.positions]);
     if (!validateMapping(parsed.value)) {
       problems.push(...schemaProblems(file.path, parsed.positions, validateMapping.errors ?? []));
       continue;
     }
     const spec = parsed.value;
+    problems.push(...checkConstants(spec).map((p) => `${where(p.path)}: ${dotted(p.path)}: ${p.message}`));
     const recordDecoder = recordDecoderFor(spec, file.path, sources, problems, where);
     const { mapping, problems: compileProblems } = compileMapping(spec, file.path, {
       lookups,
@@ -283,11 +300,18 @@ export function loadMappings(sources: MappingSources): LoadedMappings {
     );
   }
 
+  const positionsOf = new Map(positionsByFile);
+  const at = (t: { mapping: CompiledMapping; path: string }) =>
+    `${locate(t.mapping.file, positionsOf.get(t.mapping.file) ?? new Map<string, SourcePosition>(), t.path)}: ${dotted(t.path)}`;
+  for (const p of reservedTopicProblems(mappings, options.reservedTopics ?? DEFAULT_RESERVED_TOPICS))
+    problems.push(`${at(p)}: ${p.message}`);
+  const warnings = sharedTopicWarnings(mappings).map((w) => `${at(w)}: ${w.message}`);
+
   if (problems.length > 0) {
     throw new MappingFileError(
       `${problems.length} problem${problems.length === 1 ? '' : 's'} in the mappings:\n  - ${problems.join('\n  - ')}`,
       { problems },
     );
   }
-  return { mappings, lookups, tests };
+  return { mappings, lookups, tests, warnings };
 }

@@ -1,5 +1,8 @@
+import { readMaterializerPositions } from '../observability/consumer-lag.js';
+import { startLagSampler } from '../observability/lag-metrics.js';
 import type { StocklineConfig } from '../config/schema.js';
 import { StocklineError, describeError } from '../errors.js';
+import { withTopicSettings } from '../kafka/topic-settings.js';
 import { createKafkaAdmin, kafkajsClient } from '../kafka/kafkajs-admin.js';
 import { kafkajsBatchConsumer } from '../kafka/kafkajs-batch-consumer.js';
 import type { KafkaConnection } from '../kafka/port.js';
@@ -32,7 +35,7 @@ async function ensureTopics(connection: KafkaConnection, config: Readonly<Stockl
       { topic: config.mapper.canonicalTopic, partitions },
       { topic: config.materializer.stockTopic, partitions, config: { 'cleanup.policy': 'compact' } },
     ].filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) await admin.createTopics(missing);
+    if (missing.length > 0) await admin.createTopics(missing.map((t) => withTopicSettings(config.kafka, t)));
   } finally {
     await admin.close();
   }
@@ -111,6 +114,20 @@ export async function startMaterializerRole(
     });
     stats = applier.stats;
     flushPublishes = () => applier.flushPublishes();
+    // stockline_consumer_lag{role="materializer"}: against the positions stored with the stock.
+    const lagAdmin = kafka.admin();
+    await lagAdmin.connect();
+    const lag = startLagSampler({
+      role: 'materializer',
+      admin: lagAdmin,
+      topics: () => Promise.resolve([topic]),
+      positions: () => readMaterializerPositions(db, groupId, topic),
+      log,
+    });
+    cleanups.push(async () => {
+      await lag.stop();
+      await lagAdmin.disconnect();
+    });
 
     const failRole = (e: unknown) => {
       log.error({ err: e }, `materializer stops: ${describeError(e)}`);

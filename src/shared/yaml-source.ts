@@ -13,15 +13,39 @@ export interface ParsedYaml {
   positions: Map<string, SourcePosition>;
 }
 
+/** One problem of a YAML text, where it is. */
+export interface YamlProblem {
+  message: string;
+  position: SourcePosition;
+}
+
+/**
+ * A text that is not valid YAML, or that expands too much. `problems` holds every syntax
+ * error the parser found, each at its own line and column; `message` and `position` are
+ * those of the first.
+ */
 export class YamlSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly position: SourcePosition,
-  ) {
-    super(message);
+  readonly position: SourcePosition;
+
+  constructor(readonly problems: readonly YamlProblem[]) {
+    super(problems[0]?.message ?? 'not valid YAML');
     this.name = new.target.name;
+    this.position = problems[0]?.position ?? { file: '', line: 1, column: 1 };
+  }
+
+  /** One line per problem: "file:line:column: not valid YAML: message". */
+  lines(what = 'YAML'): string[] {
+    return this.problems.map(
+      (p) => `${p.position.file}:${p.position.line}:${p.position.column}: not valid ${what}: ${p.message}`,
+    );
   }
 }
+
+/**
+ * Most aliases a document may expand: a mapping or config file needs a handful; a
+ * "billion laughs" document needs millions and would exhaust memory.
+ */
+export const MAX_ALIAS_COUNT = 100;
 
 export function pointer(path: readonly (string | number)[]): string {
   return path.length === 0
@@ -36,17 +60,17 @@ export function pointer(path: readonly (string | number)[]): string {
 export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const firstError = doc.errors[0];
-  if (firstError) {
-    const at = firstError.linePos?.[0];
-    const position = { file, line: at?.line ?? 1, column: at?.col ?? 1 };
-    throw new YamlSyntaxError(firstError.message.split('\n')[0] ?? firstError.message, position);
-  }
-  const positions = new Map<string, SourcePosition>();
   const at = (offset: number): SourcePosition => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
+  if (doc.errors.length > 0) {
+    // prettyErrors: false leaves linePos unset; the offset (pos) is always there.
+    throw new YamlSyntaxError(
+      doc.errors.map((e) => ({ message: e.message.split('\n')[0] ?? e.message, position: at(e.pos[0]) })),
+    );
+  }
+  const positions = new Map<string, SourcePosition>();
   const walk = (node: unknown, path: (string | number)[]): void => {
     if (isMap(node)) {
       for (const item of node.items) {
@@ -67,7 +91,20 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
   };
   if (doc.contents?.range) positions.set('', at(doc.contents.range[0]));
   walk(doc.contents, []);
-  return { value: doc.toJS() as unknown, positions };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  } catch (e) {
+    // The yaml package refuses a document whose aliases expand beyond maxAliasCount.
+    if (!(e instanceof ReferenceError) || !/alias count/i.test(e.message)) throw e;
+    throw new YamlSyntaxError([
+      {
+        message: `its aliases (*name) expand to more than ${MAX_ALIAS_COUNT} nodes, refused as a resource exhaustion ("billion laughs") attack; write the values out instead of nesting aliases`,
+        position: at(doc.contents?.range[0] ?? 0),
+      },
+    ]);
+  }
+  return { value, positions };
 }
 
 /** The position recorded for a path, or for its nearest ancestor that has one. */

@@ -1,6 +1,6 @@
 import knex, { type Knex } from 'knex';
 import type { StocklineConfig } from '../config/schema.js';
-import { stockDbPassword } from '../config/secrets.js';
+import { ConfigError } from '../errors.js';
 
 /**
  * The stock database as a knex instance (PostgreSQL through node-postgres). Sessions run in UTC
@@ -10,7 +10,15 @@ export function createStockDb(
   config: Readonly<StocklineConfig>,
   options: { applicationName?: string } = {},
 ): Knex {
-  const { host, port, database, user, poolMax } = config.stockDb;
+  const { host, port, database, user, password, poolMax } = config.stockDb;
+  const { statementTimeoutMs, queryTimeoutMs, keepAlive, keepAliveInitialDelayMs } = config.stockDb;
+  // The product takes its secrets from its configuration only; the local stack's generated
+  // password reaches it through the development commands (src/stack/dev-secrets.ts).
+  if (!password)
+    throw new ConfigError(
+      'stockDb.password is not set: set STOCKLINE__STOCKDB__PASSWORD or STOCKLINE__STOCKDB__PASSWORD_FILE (against the local stack: `./stockline stack exec -- <command>` sets it, as `npm start` does)',
+      { key: 'stockDb.password' },
+    );
   return knex({
     client: 'pg',
     connection: {
@@ -18,8 +26,13 @@ export function createStockDb(
       port,
       database,
       user,
-      password: stockDbPassword(config),
+      password,
       application_name: options.applicationName ?? 'stockline',
+      // node-postgres: 0 (or absent) means no limit for both timeouts.
+      ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+      ...(queryTimeoutMs > 0 ? { query_timeout: queryTimeoutMs } : {}),
+      keepAlive,
+      keepAliveInitialDelayMillis: keepAliveInitialDelayMs,
     },
     pool: {
       min: 0,

@@ -16,8 +16,12 @@ export class StockDbError extends StocklineError {
   }
 }
 
-/** SQLSTATE classes after which a retry of the whole transaction can succeed. */
-const RETRIABLE_SQLSTATES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300']);
+/**
+ * SQLSTATEs after which a retry of the whole transaction can succeed; 57014 is a statement
+ * cancelled by statement_timeout (stockDb.statementTimeoutMs), a slow moment rather than a bad
+ * statement.
+ */
+const RETRIABLE_SQLSTATES = new Set(['40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03', '53300']);
 const RETRIABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
 function codeOf(error: unknown): string | undefined {
@@ -33,9 +37,9 @@ export function isRetriableDbError(error: unknown): boolean {
     (RETRIABLE_SQLSTATES.has(code) || RETRIABLE_NODE_CODES.has(code) || code.startsWith('08'))
   )
     return true;
-  // pg and knex report a dropped connection or an exhausted pool without a code.
+  // pg and knex report a dropped connection, an exhausted pool or a query_timeout without a code.
   const message = error instanceof Error ? error.message : String(error);
-  return /Connection terminated|connection timeout|Knex: Timeout acquiring a connection|Client has encountered a connection error/i.test(
+  return /Connection terminated|connection timeout|Query read timeout|Knex: Timeout acquiring a connection|Client has encountered a connection error/i.test(
     message,
   );
 }

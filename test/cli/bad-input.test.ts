@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -89,6 +89,30 @@ describe('stockline CLI refuses bad input with one clear message', function () {
       /stack\.kafka\.port must be integer \(set at environment variable STOCKLINE__STACK__KAFKA__PORT\); got "ninety"/,
     );
     expectNoStackTrace(stderr);
+  });
+
+  it('config check --print redacts secrets, and a config error never echoes a secret', async () => {
+    const printed = await runCli(['config', 'check', '--print'], {
+      STOCKLINE__STOCKDB__PASSWORD: 'pg-secret-4711',
+      STOCKLINE__API__TOKEN: 'api-token-0815',
+    });
+    expect(printed.code, printed.stderr).to.equal(0);
+    expect(printed.stdout).not.to.contain('pg-secret-4711');
+    expect(printed.stdout).not.to.contain('api-token-0815');
+    const config = JSON.parse(printed.stdout) as { stockDb: { password: string; user: string } };
+    expect(config.stockDb.password).to.equal('[redacted]');
+    expect(config.stockDb.user).to.equal('stockline_app');
+
+    const dir = mkdtempSync(path.join(tmpdir(), 'stockline-config-'));
+    cpSync('config/default.yaml', path.join(dir, 'default.yaml'));
+    writeFileSync(path.join(dir, 'test.yaml'), 'stockDb:\n  password: [pg-secret-4711]\n');
+    const refused = await runCli(['config', 'check'], { STOCKLINE_CONFIG_DIR: dir, STOCKLINE_ENV: 'test' });
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.match(
+      /stockDb\.password must be string \(set at .*test\.yaml:2:3\); got a secret, not shown/,
+    );
+    expect(refused.stderr).not.to.contain('pg-secret-4711');
+    expectNoStackTrace(refused.stderr);
   });
 
   it('a port taken by another process names the port, the part and the process, before fetching anything', async () => {

@@ -74,4 +74,31 @@ describe("stockline mappings (the integration team's commands)", function () {
       '=> inventory.movement 4006381333931@W001 -7.500 EA goods_issue at 2026-11-20T08:16:40.000001+01:00',
     );
   });
+
+  it('validate refuses a mapping that reads a topic stockline writes, and warns of two mappings emitting movements from one topic', async () => {
+    const dir = mappingsCopy();
+    const sales = readFileSync(path.join(dir, 'store-pg-sale-lines.yaml'), 'utf8');
+    writeFileSync(
+      path.join(dir, 'store-pg-sale-lines-copy.yaml'),
+      sales.replace('name: store-pg-sale-lines', 'name: store-pg-sale-lines-copy'),
+    );
+    const warned = await runCli(['mappings', 'validate', dir]);
+    expect(warned.code, warned.stderr).to.equal(0);
+    expect(warned.stderr).to.match(
+      /warning: .*store-pg-sale-lines\.yaml:7:3: source\.topic: emits movements from store-pg\.public\.sale_lines like mapping "store-pg-sale-lines-copy" \(.*store-pg-sale-lines-copy\.yaml\): a record both accept is counted twice unless their filters exclude each other/,
+    );
+    writeFileSync(
+      path.join(dir, 'store-pg-sale-lines-copy.yaml'),
+      sales
+        .replace('name: store-pg-sale-lines', 'name: loop')
+        .replace('topic: store-pg.public.sale_lines', 'topicPattern: inventory[.].*'),
+    );
+    const refused = await runCli(['mappings', 'validate', dir]);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.match(
+      /store-pg-sale-lines-copy\.yaml:7:3: source\.topicPattern: reads inventory\.events\.v1, the canonical topic \(mapper\.canonicalTopic\)/,
+    );
+    expect(refused.stderr).to.contain('reads inventory.deadletter.v1, the dead-letter topic');
+    expectNoStackTrace(refused.stderr);
+  });
 });

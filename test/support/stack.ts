@@ -5,6 +5,7 @@ import { loadConnectorFiles } from '../../src/connectors/connector-file.js';
 import { connectorEnvironment } from '../../src/connectors/environment.js';
 import { applyConnectors, waitRunning } from '../../src/connectors/operations.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { stackSecretEnv, withStackSecrets } from '../../src/stack/dev-secrets.js';
 import { readSecrets, type StackSecrets } from '../../src/stack/secrets.js';
 import { LocalStack } from '../../src/stack/stack.js';
 
@@ -36,7 +37,10 @@ export function ensureStack(): Promise<TestStack> {
       connectors.map((c) => c.name),
       120000,
     );
-    return { config, secrets: readSecrets(stack.layout.secretsFile), stack };
+    // The dev path: the stack's stock database password reaches the product code the tests
+    // call through its configuration, and the processes they start through the environment.
+    Object.assign(process.env, stackSecretEnv(config));
+    return { config: withStackSecrets(config), secrets: readSecrets(stack.layout.secretsFile), stack };
   })();
   return ready;
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { readMappings } from '../../mapper/mapping-files.js';
+import { readMappings, reservedTopics } from '../../mapper/mapping-files.js';
 import { runMappingTest, testInput } from '../../mapping/test-runner.js';
 import { cliContext } from '../context.js';
 import { print, printJson } from '../output.js';
@@ -16,8 +16,10 @@ export function registerMappingCommands(program: Command): void {
     .command('validate [dir]')
     .description('load and compile every mapping, lookup and test file without running them')
     .action((dir?: string) => {
-      const folder = dir ?? cliContext().config.mapper.mappingsDir;
-      const { mappings, tests, lookups } = readMappings(folder);
+      const { config } = cliContext();
+      const folder = dir ?? config.mapper.mappingsDir;
+      const { mappings, tests, lookups, warnings } = readMappings(folder, reservedTopics(config));
+      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       print(
         `${mappings.length} mapping(s), ${lookups.names().length} lookup table(s), ${tests.length} test(s) valid in ${folder}`,
       );

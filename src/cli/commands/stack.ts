@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { stackSecretEnv } from '../../stack/dev-secrets.js';
 import { LocalStack, type PartStatus } from '../../stack/stack.js';
 import { cliContext } from '../context.js';
 import { print, printJson, printTable } from '../output.js';
@@ -64,5 +68,34 @@ export function registerStackCommands(program: Command): void {
       if (options.json) printJson(statuses);
       else printStatus(statuses);
       if (statuses.some((s) => !s.health.healthy)) process.exitCode = 1;
+    });
+
+  stack
+    .command('exec <command> [args...]')
+    .description(
+      "run a command with the local stack's stock database password in its environment (STOCKLINE__STOCKDB__PASSWORD, unless the config sets one), as npm start does: the service itself never reads the stack's files",
+    )
+    .action(async (command: string, args: string[]) => {
+      const { config } = cliContext();
+      const child = spawn(command, args, {
+        stdio: 'inherit',
+        env: { ...process.env, ...stackSecretEnv(config) },
+      });
+      // Ctrl-C reaches the child from the terminal; a SIGTERM sent to this process is passed on.
+      const onInt = () => undefined;
+      const onTerm = () => child.kill('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+      try {
+        process.exitCode = await new Promise<number>((resolve, reject) => {
+          child.on('error', (e) => reject(new UsageError(`cannot run ${command}: ${e.message}`)));
+          child.on('exit', (code, signal) =>
+            resolve(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)),
+          );
+        });
+      } finally {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+      }
     });
 }

@@ -4,6 +4,7 @@ import { displayPath } from '../../shared/display-path.js';
 import { latestExpectationFile, readExpectation } from '../../simulator/expectation-file.js';
 import { statusLine } from '../../simulator/progress.js';
 import { awaitStock, differenceRows, ENDINGS, stockTableReader, tally } from '../../simulator/verify.js';
+import { withStackSecrets } from '../../stack/dev-secrets.js';
 import { createStockDb } from '../../stock/db.js';
 import { cliContext } from '../context.js';
 import { print, printTable } from '../output.js';
@@ -31,7 +32,8 @@ export function registerVerifyCommand(program: Command): void {
     .option('--timeout <seconds>', 'wait at most this long for the pipeline to catch up', '120')
     .option('--settle <seconds>', 'stop waiting early when the rows stopped changing for this long', '20')
     .action(async (flags: VerifyFlags) => {
-      const { config } = cliContext();
+      // A development command: against the local stack it uses the stack's stock database password.
+      const config = withStackSecrets(cliContext().config);
       const timeoutMs = seconds('timeout', flags.timeout);
       const settleMs = seconds('settle', flags.settle);
       const file = flags.expectFile === 'latest' ? latestExpectationFile(config) : flags.expectFile;
