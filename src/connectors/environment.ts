@@ -13,14 +13,31 @@ const fromProcess = (env: NodeJS.ProcessEnv) =>
   Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
 
 /**
+ * Whether `connect.url` is the local stack's Connect worker (loopback, the stack's port): only
+ * then do the stack's hosts, ports and generated secrets stand in for unset placeholders.
+ */
+export function talksToLocalStack(config: StocklineConfig): boolean {
+  try {
+    const url = new URL(config.connect.url);
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    return loopback && Number(url.port) === config.stack.connect.port;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The values connector placeholders resolve against: the process environment first (what
- * production sets), then the local stack's hosts, ports and generated secrets, so that the
- * shipped connector files work against `stockline stack up` with no variables set.
+ * production sets), then, only when the Connect worker is the local stack's, the stack's hosts,
+ * ports and generated secrets, so that the shipped connector files work against
+ * `stockline stack up` with no variables set. Against any other Connect worker nothing falls
+ * back to the stack's files: an unset placeholder is an error that names it.
  */
 export function connectorEnvironment(
   config: StocklineConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): Record<string, string | undefined> {
+  if (!talksToLocalStack(config)) return fromProcess(env);
   const secrets = readSecrets(stackLayout(config).secretsFile);
   const stack: Record<string, string | undefined> = {
     KAFKA_BOOTSTRAP_SERVERS: config.kafka.brokers.join(','),
@@ -49,6 +66,7 @@ export function secretsStackUpWillGenerate(
   config: StocklineConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): string[] {
+  if (!talksToLocalStack(config)) return [];
   const resolved = connectorEnvironment(config, env);
   return Object.keys(STACK_SECRET_PLACEHOLDERS).filter((name) => !resolved[name]);
 }
