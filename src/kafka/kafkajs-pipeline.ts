@@ -106,7 +106,10 @@ export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelin
           // kafkajs gives up on its consumer when the cluster is away longer than its retries
           // (no group coordinator, connection refused): start a new one, which rejoins the group
           // and fetches from the committed offsets.
-          log.warn('Kafka consumer crashed; starting it again', { error: error.message, retryInMs: backoff() });
+          log.warn('Kafka consumer crashed; starting it again', {
+            error: error.message,
+            retryInMs: backoff(),
+          });
           void restartConsumer();
         });
         await c.run({

@@ -159,7 +159,9 @@ describe('infrastructure restarts: every role rides through them (integration)',
     let report: SimulationReport;
     try {
       report = await simulate(env.config, options, {
-        onStart: () => (fault$ = sleep(KILL_AT_MS).then(() => crashAndRestart(fault))),
+        onStart: () => {
+          fault$ = sleep(KILL_AT_MS).then(() => crashAndRestart(fault));
+        },
       });
     } finally {
       await fault$;

@@ -37,14 +37,22 @@ export async function openSources(targets: SourceTargets, retrying: RetryingOpti
     const sap = await open(SapMatdocWriter.open(targets.sapPostgres));
     const mq = await open(MqTopicWriter.open(targets.kafka, targets.mappingsDir));
     const writers = {
-      'store-pg': new RetryingWriter(storePg, () => PostgresStoreWriter.open(targets.storePostgres), retrying),
+      'store-pg': new RetryingWriter(
+        storePg,
+        () => PostgresStoreWriter.open(targets.storePostgres),
+        retrying,
+      ),
       'store-maria': new RetryingWriter(
         storeMaria,
         () => MariadbStoreWriter.open(targets.storeMariadb),
         retrying,
       ),
       sap: new RetryingWriter(sap, () => SapMatdocWriter.open(targets.sapPostgres), retrying),
-      mainframe: new RetryingWriter(mq, () => MqTopicWriter.open(targets.kafka, targets.mappingsDir), retrying),
+      mainframe: new RetryingWriter(
+        mq,
+        () => MqTopicWriter.open(targets.kafka, targets.mappingsDir),
+        retrying,
+      ),
     };
     return {
       writers,
