@@ -22,6 +22,32 @@ const MAX_BACKOFF_MS = 10_000;
 /** kafkajs is CommonJS and spreads its error classes into its exports: ESM cannot import them by name. */
 const isKafkajsError = (e: unknown): boolean => e instanceof Error && e.name.startsWith('KafkaJS');
 
+/** Broker answers that refuse the records themselves: sending them again cannot succeed. */
+const REFUSED = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'INVALID_TOPIC_EXCEPTION',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+  'POLICY_VIOLATION',
+]);
+
+/**
+ * Whether a failed transaction is worth doing again: anything kafkajs raises (a broker away,
+ * a coordinator moving, a transaction in a bad state) except the broker refusing the records.
+ */
+function retriable(error: unknown): boolean {
+  if (!isKafkajsError(error)) return false;
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; depth++) {
+    const { type } = e as Error & { type?: unknown };
+    if (typeof type === 'string' && REFUSED.has(type)) return false;
+    e = e.cause;
+  }
+  return true;
+}
+
 export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelineFactory {
   return {
     async start(options: PipelineOptions): Promise<RunningPipeline> {
@@ -99,7 +125,7 @@ export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelin
           if (event.payload.restart || c !== consumer) return;
           const { error } = event.payload;
           if (stopping || processFailed) return;
-          if (!isKafkajsError(error) || noteFailure()) {
+          if (!retriable(error) || noteFailure()) {
             failed(error);
             return;
           }
@@ -141,7 +167,7 @@ export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelin
               await produceInTransaction(producer, out, batch, options.groupId);
             } catch (e) {
               const cause = e instanceof AbortedCleanly ? e.original : e;
-              if (!isKafkajsError(cause) || noteFailure()) throw cause;
+              if (!retriable(cause) || noteFailure()) throw cause;
               // Aborted (or left to the coordinator to abort): read the batch again from its first
               // offset after a pause, instead of ending the pipeline. A partition revoked meanwhile
               // resumes at its committed offset with its new owner.
