@@ -81,7 +81,6 @@ export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelin
       let failures = 0;
       let failingSince: number | undefined;
       let stopping = false;
-      let processFailed = false;
 
       await connectOrExplain(connection, () => producer.connect());
       await connectOrExplain(connection, () => consumer.connect());
@@ -124,7 +123,7 @@ export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelin
         c.on(c.events.CRASH, (event) => {
           if (event.payload.restart || c !== consumer) return;
           const { error } = event.payload;
-          if (stopping || processFailed) return;
+          if (stopping) return;
           if (!retriable(error) || noteFailure()) {
             failed(error);
             return;
@@ -153,15 +152,8 @@ export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelin
               value: m.value,
               headers: toBufferHeaders(m.headers),
             }));
-            let out: Awaited<ReturnType<PipelineOptions['process']>>;
-            try {
-              out = await options.process({ topic: batch.topic, partition: batch.partition, records });
-            } catch (e) {
-              // A bug, not the cluster: restarting the clients cannot heal it.
-              processFailed = true;
-              failed(e);
-              throw e;
-            }
+            // A failing process goes back to kafkajs, which fetches the batch again (as before).
+            const out = await options.process({ topic: batch.topic, partition: batch.partition, records });
             try {
               if (producerBroken) await replaceProducer();
               await produceInTransaction(producer, out, batch, options.groupId);
