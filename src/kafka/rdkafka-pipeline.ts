@@ -34,10 +34,12 @@ const MAX_BACKOFF_MS = 10000;
 
 type Rebalance = { kind: 'assign' | 'revoke'; partitions: Rdkafka.Assignment[] };
 
+/** How long the pipeline keeps retrying through an outage before it gives up. */
+const GIVE_UP_AFTER_MS = 10 * 60_000;
+
 /**
- * An error that retrying the batch cannot heal: the producer could not abort a failed
- * transaction, or librdkafka refused a record itself (too large, invalid). Like a
- * non-retriable error under kafkajs, it ends the pipeline.
+ * An error that retrying the batch cannot heal: librdkafka refused a record itself (too large,
+ * invalid). Like a non-retriable error under kafkajs, it ends the pipeline.
  */
 class GiveUp extends Error {
   constructor(message: string, cause: unknown) {
@@ -46,7 +48,17 @@ class GiveUp extends Error {
   }
 }
 
-const givesUp = (e: unknown) => isFatal(e) || e instanceof GiveUp;
+/**
+ * The producer cannot go on: a transaction that could neither commit nor abort (the broker
+ * went away in the middle), or a fatal error of the producer. A new producer with the same
+ * transactional id fences the old one, and the coordinator aborts what that one left open.
+ */
+class ProducerBroken extends Error {
+  constructor(message: string, cause: unknown) {
+    super(`${message}: ${(cause as Error).message}`, { cause });
+    this.name = new.target.name;
+  }
+}
 
 const tp = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
@@ -119,26 +131,41 @@ export function createRdkafkaPipeline(connection: KafkaConnection): KafkaPipelin
         }
       };
 
-      const producer = new kafka.Producer(
-        {
-          ...baseConfig(connection),
-          'transactional.id': `${options.transactionalIdPrefix}-${hostname()}-${process.pid}`,
-          'enable.idempotence': true,
-          'transaction.timeout.ms': 60000,
-          'linger.ms': 5,
-          // Memory: 100,000 messages by default; a full queue makes produceAll wait for deliveries.
-          'queue.buffering.max.messages': 20000,
-          // Requests bounded by bytes, as in the kafkajs adapter (SEND_BYTES): librdkafka fills a
-          // partition's batch up to batch.size, and refuses a single message above
-          // message.max.bytes at produce(); both stay under the broker's 1 MiB.
-          'batch.size': 900 * 1024,
-          'message.max.bytes': 1000000,
-        },
-        // Java's and kafkajs's partitioner: a key lands on the same partition whichever client wrote it.
-        { partitioner: 'murmur2_random' },
-      );
+      const newProducer = () => {
+        const p = new kafka.Producer(
+          {
+            ...baseConfig(connection),
+            'transactional.id': `${options.transactionalIdPrefix}-${hostname()}-${process.pid}`,
+            'enable.idempotence': true,
+            'transaction.timeout.ms': 60000,
+            'linger.ms': 5,
+            // Memory: 100,000 messages by default; a full queue makes produceAll wait for deliveries.
+            'queue.buffering.max.messages': 20000,
+            // Requests bounded by bytes, as in the kafkajs adapter (SEND_BYTES): librdkafka fills a
+            // partition's batch up to batch.size, and refuses a single message above
+            // message.max.bytes at produce(); both stay under the broker's 1 MiB.
+            'batch.size': 900 * 1024,
+            'message.max.bytes': 1000000,
+          },
+          // Java's and kafkajs's partitioner: a key lands on the same partition whichever client wrote it.
+          { partitioner: 'murmur2_random' },
+        );
+        logClientErrors(p, connection);
+        return p;
+      };
+      let producer = newProducer();
       const log = logClientErrors(consumer, connection);
-      logClientErrors(producer, connection);
+
+      /** Replaces a producer that cannot go on (ProducerBroken); the next batch uses the new one. */
+      const replaceProducer = async () => {
+        const old = producer;
+        producer = newProducer();
+        // Closing a producer whose transaction is stuck may wait for librdkafka's timeouts: not for it.
+        void disconnect(old).catch(() => undefined);
+        await connect(producer, connection);
+        await call((cb) => producer.initTransactions(TXN_TIMEOUT_MS, cb));
+        log?.warn({ groupId: options.groupId }, 'transactional producer replaced after a failed transaction');
+      };
 
       await connect(producer, connection);
       try {
@@ -204,14 +231,14 @@ export function createRdkafkaPipeline(connection: KafkaConnection): KafkaPipelin
           await call((cb) => producer.sendOffsetsToTransaction(offsets, consumer, TXN_TIMEOUT_MS, cb));
           await resumable('commit', (cb) => producer.commitTransaction(TXN_TIMEOUT_MS, cb));
         } catch (e) {
-          if (!isFatal(e)) {
-            await resumable('abort', (cb) => producer.abortTransaction(TXN_TIMEOUT_MS, cb)).catch(
-              (abortError: unknown) => {
-                // A transaction that can neither commit nor abort leaves the producer unusable.
-                throw new GiveUp('cannot abort the Kafka transaction', abortError);
-              },
-            );
-          }
+          if (e instanceof GiveUp) throw e;
+          if (isFatal(e)) throw new ProducerBroken('the transactional producer failed', e);
+          await resumable('abort', (cb) => producer.abortTransaction(TXN_TIMEOUT_MS, cb)).catch(
+            (abortError: unknown) => {
+              // A transaction that can neither commit nor abort leaves the producer unusable.
+              throw new ProducerBroken('cannot abort the Kafka transaction', abortError);
+            },
+          );
           throw e;
         }
       };
@@ -236,6 +263,9 @@ export function createRdkafkaPipeline(connection: KafkaConnection): KafkaPipelin
 
       const loop = async () => {
         let backoff = 0;
+        let producerBroken = false;
+        /** Since when no batch has committed (an outage); past GIVE_UP_AFTER_MS the pipeline ends. */
+        let failingSince: number | undefined;
         looping = true;
         try {
           while (!stopping) {
@@ -264,12 +294,20 @@ export function createRdkafkaPipeline(connection: KafkaConnection): KafkaPipelin
             const batches = [...byPartition.values()];
             if (batches.length === 0) continue;
             try {
+              if (producerBroken) {
+                await replaceProducer();
+                producerBroken = false;
+              }
               await runBatch(batches);
               for (const b of batches)
                 next.set(tp(b.topic, b.partition), Number(b.records.at(-1)!.offset) + 1);
               backoff = 0;
+              failingSince = undefined;
             } catch (e) {
-              if (givesUp(e)) throw e;
+              failingSince ??= Date.now();
+              if (e instanceof GiveUp || Date.now() - failingSince > GIVE_UP_AFTER_MS) throw e;
+              // A failed replacement (the broker still away) is tried again before the next batch.
+              if (e instanceof ProducerBroken || isFatal(e)) producerBroken = true;
               backoff = Math.min(Math.max(backoff * 2, 200), MAX_BACKOFF_MS);
               log?.warn(
                 {

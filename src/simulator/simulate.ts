@@ -13,6 +13,7 @@ import { ExpectedLedger } from './ledger.js';
 import type { SimulateOptions } from './options.js';
 import { runSimulation, type RunProgress, type RunResult } from './runner.js';
 import { isoMicros, MICROS_PER_SECOND } from './source-time.js';
+import type { RetryNotice } from './writers/retrying.js';
 import { openSources, prepareSources } from './writers/sources.js';
 import { sourceTargets, type SourceTargets } from './writers/targets.js';
 import { buildWorld } from './world.js';
@@ -30,6 +31,8 @@ export interface SimulateIo {
   onStart?: (info: { runId: string; skuPrefix: string; items: number }) => void;
   /** Where to write; the local stack by default. */
   targets?: SourceTargets;
+  /** A batch failed for a transient reason (a source restarting) and is written again. */
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 export async function simulate(
@@ -42,7 +45,7 @@ export async function simulate(
     { stores: options.stores, warehouses: options.warehouses, items: options.items },
     options.seed,
   );
-  const sources = await openSources(io.targets ?? sourceTargets(config));
+  const sources = await openSources(io.targets ?? sourceTargets(config), { onRetry: io.onRetry });
   try {
     const { firstMaterialDocument } = await prepareSources(sources, world);
     const generator = new ActivityGenerator(world, options.seed, {

@@ -22,7 +22,16 @@ export class StockDbError extends StocklineError {
  * statement.
  */
 const RETRIABLE_SQLSTATES = new Set(['40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03', '53300']);
-const RETRIABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+const RETRIABLE_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
@@ -30,18 +39,25 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-export function isRetriableDbError(error: unknown): boolean {
+export function isRetriableDbError(error: unknown, depth = 0): boolean {
   const code = codeOf(error);
   if (
     code !== undefined &&
     (RETRIABLE_SQLSTATES.has(code) || RETRIABLE_NODE_CODES.has(code) || code.startsWith('08'))
   )
     return true;
-  // pg and knex report a dropped connection, an exhausted pool or a query_timeout without a code.
+  // pg and knex report a dropped connection, an exhausted pool or a query_timeout without a
+  // code; a database restart (a failover) also closes pooled clients under a query.
   const message = error instanceof Error ? error.message : String(error);
-  return /Connection terminated|connection timeout|Query read timeout|Knex: Timeout acquiring a connection|Client has encountered a connection error/i.test(
-    message,
-  );
+  if (
+    /Connection terminated|connection timeout|Query read timeout|Knex: Timeout acquiring a connection|Client has encountered a connection error|Client was closed and is not queryable|server closed the connection unexpectedly|terminating connection due to|the database system is (starting up|shutting down|in recovery mode)/i.test(
+      message,
+    )
+  )
+    return true;
+  // knex wraps the driver's error: what counts is the cause.
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return depth < 5 && cause !== undefined && cause !== null && isRetriableDbError(cause, depth + 1);
 }
 
 /** Wraps a driver error with what was being done, keeping whether a retry can help. */

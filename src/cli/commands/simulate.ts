@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeError } from '../../errors.js';
 import { displayPath } from '../../shared/display-path.js';
 import {
   parseSimulateFlags,
@@ -67,6 +68,13 @@ export function registerSimulateCommand(program: Command): void {
             `simulate run ${runId}: seed ${options.seed}, ${options.stores} stores, ${options.warehouses} warehouse(s), ${items} items (SKUs ${skuPrefix}*), ${plan} at ${options.rate}/s`,
           ),
         onProgress: (p) => status.update(() => progressLine(p)),
+        // The first failure of a batch and then every tenth: enough to see an outage, not a flood.
+        onRetry: ({ source, attempt, error, retryInMs }) => {
+          if (attempt === 1 || attempt % 10 === 0)
+            process.stderr.write(
+              `simulate: writing to ${source} failed (${describeError(error)}); retrying in ${retryInMs} ms (attempt ${attempt})\n`,
+            );
+        },
       });
       status.done();
       const { result, expectation, file } = report;

@@ -16,6 +16,9 @@ export class SapMatdocWriter implements SourceWriter {
 
   static async open(config: pg.ClientConfig): Promise<SapMatdocWriter> {
     const client = new pg.Client(config);
+    // A server that goes away between writes (a restart) is reported by the next write, which
+    // the run retries on a new connection (retrying.ts); unhandled, the event would end the process.
+    client.on('error', () => undefined);
     try {
       await client.connect();
     } catch (e) {

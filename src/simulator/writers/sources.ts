@@ -3,6 +3,7 @@ import { itemBarcode, barcodeBlockOf, type World } from '../world.js';
 import type { SourceName } from '../writes.js';
 import { MqTopicWriter } from './mq-topic.js';
 import type { LocationRow, SourceWriter, StoreWriter } from './port.js';
+import { RetryingWriter, type RetryingOptions } from './retrying.js';
 import { SapMatdocWriter } from './sap-matdoc.js';
 import { MariadbStoreWriter } from './store-mariadb.js';
 import { PostgresStoreWriter } from './store-postgres.js';
@@ -16,7 +17,11 @@ export interface Sources {
   close(): Promise<void>;
 }
 
-export async function openSources(targets: SourceTargets): Promise<Sources> {
+/**
+ * Opens every source. The run's writers retry a batch through a restart of their system on a
+ * fresh connection (writers/retrying.ts); preparing the sources before the run does not.
+ */
+export async function openSources(targets: SourceTargets, retrying: RetryingOptions = {}): Promise<Sources> {
   const opened: SourceWriter[] = [];
   const open = async <W extends SourceWriter>(writer: Promise<W>): Promise<W> => {
     const w = await writer;
@@ -31,11 +36,32 @@ export async function openSources(targets: SourceTargets): Promise<Sources> {
     const storeMaria = await open(MariadbStoreWriter.open(targets.storeMariadb));
     const sap = await open(SapMatdocWriter.open(targets.sapPostgres));
     const mq = await open(MqTopicWriter.open(targets.kafka, targets.mappingsDir));
+    const writers = {
+      'store-pg': new RetryingWriter(
+        storePg,
+        () => PostgresStoreWriter.open(targets.storePostgres),
+        retrying,
+      ),
+      'store-maria': new RetryingWriter(
+        storeMaria,
+        () => MariadbStoreWriter.open(targets.storeMariadb),
+        retrying,
+      ),
+      sap: new RetryingWriter(sap, () => SapMatdocWriter.open(targets.sapPostgres), retrying),
+      mainframe: new RetryingWriter(
+        mq,
+        () => MqTopicWriter.open(targets.kafka, targets.mappingsDir),
+        retrying,
+      ),
+    };
     return {
-      writers: { 'store-pg': storePg, 'store-maria': storeMaria, sap, mainframe: mq },
+      writers,
       stores: [storePg, storeMaria],
       sap,
-      close: closeAll,
+      // A writer replaced after a failure is closed by its RetryingWriter; close what is current.
+      close: async () => {
+        await Promise.allSettled(Object.values(writers).map((w) => w.close()));
+      },
     };
   } catch (e) {
     await closeAll();

@@ -14,7 +14,11 @@ export class MariadbStoreWriter implements StoreWriter {
 
   static async open(options: mysql.ConnectionOptions): Promise<MariadbStoreWriter> {
     try {
-      return new MariadbStoreWriter(await mysql.createConnection(options));
+      const connection = await mysql.createConnection(options);
+      // A server that goes away between writes (a restart) is reported by the next write, which
+      // the run retries on a new connection (retrying.ts); unhandled, the event would end the process.
+      connection.on('error', () => undefined);
+      return new MariadbStoreWriter(connection);
     } catch (e) {
       throw new RemoteError(
         `cannot connect to MariaDB database ${options.database} at ${options.host}:${options.port} as ${options.user}: ${(e as Error).message}; is the stack running? (./stockline stack status)`,

@@ -14,6 +14,9 @@ export class PostgresStoreWriter implements StoreWriter {
 
   static async open(config: pg.ClientConfig): Promise<PostgresStoreWriter> {
     const client = new pg.Client(config);
+    // A server that goes away between writes (a restart) is reported by the next write, which
+    // the run retries on a new connection (retrying.ts); unhandled, the event would end the process.
+    client.on('error', () => undefined);
     try {
       await client.connect();
     } catch (e) {

@@ -47,6 +47,10 @@ export class ConnectWorker implements StackPart {
       'key.converter.schemas.enable': 'false',
       'value.converter.schemas.enable': 'false',
       'offset.flush.interval.ms': '1000',
+      // A worker that lost its group membership (a broker restart) rejoins as a new member; its
+      // connectors and tasks then wait this long for it to come back before being assigned again
+      // (incremental cooperative rebalancing; 5 minutes by default). The stack has one worker.
+      'scheduled.rebalance.max.delay.ms': '10000',
       listeners: `http://127.0.0.1:${this.port}`,
       'rest.advertised.host.name': '127.0.0.1',
       'rest.advertised.port': String(this.port),

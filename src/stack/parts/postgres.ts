@@ -142,7 +142,12 @@ export class StorePostgres implements StackPart {
     await seedPostgres((db) => this.adminClient(db), this.ctx.secrets, this.ctx.log);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops the server: `fast` (the default) rolls back sessions and shuts down cleanly;
+   * `immediate` is a crash as far as clients and the data are concerned (no checkpoint,
+   * crash recovery at the next start), which the fault tests use.
+   */
+  async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
     const pid = this.pid();
     if (pid === undefined) return;
     const [cmd, args] = asUser(SYSTEM_USER, this.tool('pg_ctl'), [
@@ -150,7 +155,7 @@ export class StorePostgres implements StackPart {
       '-D',
       this.dataDir,
       '-m',
-      'fast',
+      mode,
       '-w',
       '-t',
       '60',
