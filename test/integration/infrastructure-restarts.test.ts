@@ -135,11 +135,13 @@ describe('infrastructure restarts: every role rides through them (integration)',
     const id = `${suffix}-${fault}-${client}`;
     run = spawnRun({
       STOCKLINE__KAFKA__CLIENT: client,
-      STOCKLINE__MAPPER__CANONICALTOPIC: `test.inventory.events.${suffix}`,
-      STOCKLINE__MAPPER__DEADLETTERTOPIC: `test.inventory.deadletter.${suffix}`,
-      STOCKLINE__MAPPER__GROUPID: `test-mapper-${suffix}`,
-      STOCKLINE__MATERIALIZER__GROUPID: `test-materializer-${suffix}`,
-      STOCKLINE__MATERIALIZER__STOCKTOPIC: `test.inventory.stock.${suffix}`,
+      // Topics and groups of its own per test: a previous test's process, stopped or killed,
+      // may still hold its group membership or transactional id for a session timeout.
+      STOCKLINE__MAPPER__CANONICALTOPIC: `test.inventory.events.${id}`,
+      STOCKLINE__MAPPER__DEADLETTERTOPIC: `test.inventory.deadletter.${id}`,
+      STOCKLINE__MAPPER__GROUPID: `test-mapper-${id}`,
+      STOCKLINE__MATERIALIZER__GROUPID: `test-materializer-${id}`,
+      STOCKLINE__MATERIALIZER__STOCKTOPIC: `test.inventory.stock.${id}`,
       STOCKLINE__API__PORT: String(port),
     });
     await waitReady(run, port);

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { stackSecretEnv, withStackSecrets } from '../../src/stack/dev-secrets.js';
 import { readSecrets, type StackSecrets } from '../../src/stack/secrets.js';
 import { LocalStack } from '../../src/stack/stack.js';
+import { createStockDb } from '../../src/stock/db.js';
 
 export interface TestStack {
   config: Readonly<StocklineConfig>;
@@ -40,9 +41,29 @@ export function ensureStack(): Promise<TestStack> {
     // The dev path: the stack's stock database password reaches the product code the tests
     // call through its configuration, and the processes they start through the environment.
     Object.assign(process.env, stackSecretEnv(config));
-    return { config: withStackSecrets(config), secrets: readSecrets(stack.layout.secretsFile), stack };
+    const withSecrets = withStackSecrets(config);
+    await forgetLedgerHorizon(withSecrets);
+    return { config: withSecrets, secrets: readSecrets(stack.layout.secretsFile), stack };
   })();
   return ready;
+}
+
+/**
+ * The tests replay canonical events of 2024 (config/test.yaml keeps every ledger month), but a
+ * demo or a service run on the same stack (development config) may have moved the shared stock
+ * database's ledger horizon past them: then those events would not be applied. The tests start
+ * from no horizon; the horizon's own test sets one far in the past.
+ */
+async function forgetLedgerHorizon(config: Readonly<StocklineConfig>): Promise<void> {
+  const db = createStockDb(config, { applicationName: 'stockline-test' });
+  try {
+    const { rows } = await db.raw<{ rows: { t: string | null }[] }>(
+      "SELECT to_regclass('stock_ledger_horizon')::text AS t",
+    );
+    if (rows[0]?.t) await db.raw('UPDATE stock_ledger_horizon SET horizon = NULL WHERE id = 1');
+  } finally {
+    await db.destroy();
+  }
 }
 
 /** Generous: a fresh machine fetches ~110 MB of jars and starts five processes. */
