@@ -3,7 +3,7 @@ import pRetry from 'p-retry';
 import type { Batch, Kafka } from 'kafkajs';
 import { RemoteError } from '../errors.js';
 import { connectOrExplain } from './kafkajs-admin.js';
-import { toBufferHeaders } from './kafkajs-reader.js';
+import { toKafkaRecord } from './kafkajs-reader.js';
 import type { BatchConsumer, BatchConsumerOptions, FetchedBatch } from './batch-consumer.js';
 import type { KafkaConnection } from './port.js';
 
@@ -90,15 +90,7 @@ export function kafkajsBatchConsumer(
               fetchedOffset: fetchedOffsetOf(batch),
               firstOffset: batch.firstOffset(),
               lastOffset: batch.lastOffset(),
-              records: batch.messages.map((m) => ({
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: m.offset,
-                timestamp: m.timestamp,
-                key: m.key,
-                value: m.value,
-                headers: toBufferHeaders(m.headers),
-              })),
+              records: batch.messages.map((m) => toKafkaRecord(batch.topic, batch.partition, m)),
             };
             try {
               await options.onBatch(fetched, {

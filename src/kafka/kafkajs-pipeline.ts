@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Batch, Consumer, Message, Producer } from 'kafkajs';
 import pRetry from 'p-retry';
 import { connectOrExplain, kafkajsClient } from './kafkajs-admin.js';
-import { toBufferHeaders } from './kafkajs-reader.js';
+import { toKafkaRecord } from './kafkajs-reader.js';
 import type {
   KafkaConnection,
   KafkaPipelineFactory,
@@ -180,15 +180,7 @@ export function createKafkajsPipeline(connection: KafkaConnection): KafkaPipelin
           eachBatch: async (payload) => {
             const { batch } = payload;
             if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
-            const records = batch.messages.map((m) => ({
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: m.offset,
-              timestamp: m.timestamp,
-              key: m.key,
-              value: m.value,
-              headers: toBufferHeaders(m.headers),
-            }));
+            const records = batch.messages.map((m) => toKafkaRecord(batch.topic, batch.partition, m));
             // A failing process goes back to kafkajs, which fetches the batch again (as before).
             const out = await options.process({ topic: batch.topic, partition: batch.partition, records });
             try {
