@@ -72,7 +72,7 @@ export default tseslint.config(
             {
               group: ['**/stack/*'],
               message:
-                "the product never reads the local stack's files; dev commands pass secrets in through the config (src/stack/dev-secrets.ts)",
+                "the product never reads the local stack's files; dev commands pass secrets in through the config (src/dev/stack/dev-secrets.ts)",
             },
           ],
         },

@@ -7,9 +7,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import type { StocklineConfig } from '../src/config/schema.js';
-import { parseSimulateFlags } from '../src/simulator/options.js';
-import { simulate } from '../src/simulator/simulate.js';
-import { awaitStock, stockTableReader } from '../src/simulator/verify.js';
+import { parseSimulateFlags } from '../src/dev/simulator/options.js';
+import { simulate } from '../src/dev/simulator/simulate.js';
+import { awaitStock, stockTableReader } from '../src/dev/simulator/verify.js';
 import { createStockDb } from '../src/stock/db.js';
 import { mapperLag, materializerLag } from './lag.js';
 import type { KafkaClientName } from './mapper-stage.js';

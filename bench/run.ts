@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.js';
-import { stackSecretEnv, withStackSecrets } from '../src/stack/dev-secrets.js';
+import { stackSecretEnv, withStackSecrets } from '../src/dev/stack/dev-secrets.js';
 import { kafkajsClient } from '../src/kafka/kafkajs-admin.js';
 import { consumeCeiling } from './consume-ceiling.js';
 import { endToEnd } from './e2e-stage.js';

@@ -29,7 +29,7 @@ import { toKafkaMessage, type CanonicalMessage } from '../src/canonical/cloudeve
 import { LEVEL, MOVEMENT, type CanonicalEvent } from '../src/canonical/event.js';
 import { eventId, sortable, stockKey } from '../src/canonical/identity.js';
 import { loadConfig } from '../src/config/load.js';
-import { stackSecretEnv, withStackSecrets } from '../src/stack/dev-secrets.js';
+import { stackSecretEnv, withStackSecrets } from '../src/dev/stack/dev-secrets.js';
 import type { StocklineConfig } from '../src/config/schema.js';
 import { createKafkaAdmin, kafkajsClient } from '../src/kafka/kafkajs-admin.js';
 import { decodeBatch } from '../src/materializer/decode.js';
@@ -71,7 +71,7 @@ const LOCATIONS = 5;
 
 // A recognisable prefix: the rows of an interrupted run can be found and removed.
 const run = `BENCH${randomBytes(3).toString('hex')}`;
-// The dev path: the stack's stock database password (src/stack/dev-secrets.ts).
+// The dev path: the stack's stock database password (src/dev/stack/dev-secrets.ts).
 const loaded = loadConfig();
 Object.assign(process.env, stackSecretEnv(loaded));
 const config = withStackSecrets(loaded);

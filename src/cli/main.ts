@@ -3,14 +3,14 @@ import { Command, CommanderError } from 'commander';
 import { StocklineError } from '../errors.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerConnectorCommands } from './commands/connectors.js';
-import { registerStackCommands } from './commands/stack.js';
+import { registerStackCommands } from '../dev/cli/stack.js';
 import { registerDeadLetterCommands } from './commands/deadletters.js';
-import { registerDemoCommand } from './commands/demo.js';
+import { registerDemoCommand } from '../dev/cli/demo.js';
 import { registerMappingCommands } from './commands/mappings.js';
 import { registerRunCommand } from './commands/run.js';
-import { registerSimulateCommand } from './commands/simulate.js';
+import { registerSimulateCommand } from '../dev/cli/simulate.js';
 import { registerTailCommand } from './commands/tail.js';
-import { registerVerifyCommand } from './commands/verify.js';
+import { registerVerifyCommand } from '../dev/cli/verify.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;

@@ -1,6 +1,6 @@
 import type { StocklineConfig } from '../config/schema.js';
-import { stackLayout } from '../stack/layout.js';
-import { readSecrets, type StackSecrets } from '../stack/secrets.js';
+import { stackLayout } from '../dev/stack/layout.js';
+import { readSecrets, type StackSecrets } from '../dev/stack/secrets.js';
 
 /** Connector placeholders that the local stack fills from its generated secrets (stack.home/secrets.env). */
 const STACK_SECRET_PLACEHOLDERS: Record<string, keyof StackSecrets> = {

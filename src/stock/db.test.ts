@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
-import { stackSecretEnv, withStackSecrets } from '../stack/dev-secrets.js';
+import { stackSecretEnv, withStackSecrets } from '../dev/stack/dev-secrets.js';
 import { createStockDb } from './db.js';
 import { isRetriableDbError, stockDbError } from './errors.js';
 

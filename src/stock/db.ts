@@ -13,7 +13,7 @@ export function createStockDb(
   const { host, port, database, user, password, poolMax } = config.stockDb;
   const { statementTimeoutMs, queryTimeoutMs, keepAlive, keepAliveInitialDelayMs } = config.stockDb;
   // The product takes its secrets from its configuration only; the local stack's generated
-  // password reaches it through the development commands (src/stack/dev-secrets.ts).
+  // password reaches it through the development commands (src/dev/stack/dev-secrets.ts).
   if (!password)
     throw new ConfigError(
       'stockDb.password is not set: set STOCKLINE__STOCKDB__PASSWORD or STOCKLINE__STOCKDB__PASSWORD_FILE (against the local stack: `./stockline stack exec -- <command>` sets it, as `npm start` does)',

@@ -29,9 +29,9 @@ import {
 } from '../../src/observability/consumer-lag.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { RoleHandle } from '../../src/service/role.js';
-import type { Expectation } from '../../src/simulator/expectation-file.js';
-import { parseSimulateFlags } from '../../src/simulator/options.js';
-import { simulate } from '../../src/simulator/simulate.js';
+import type { Expectation } from '../../src/dev/simulator/expectation-file.js';
+import { parseSimulateFlags } from '../../src/dev/simulator/options.js';
+import { simulate } from '../../src/dev/simulator/simulate.js';
 import {
   awaitStock,
   compareStock,
@@ -39,7 +39,7 @@ import {
   stockTableReader,
   tally,
   type StockReading,
-} from '../../src/simulator/verify.js';
+} from '../../src/dev/simulator/verify.js';
 import { createStockDb } from '../../src/stock/db.js';
 import { isolatedMapperConfig, uniqueSuffix } from '../support/config.js';
 import { connectStoreMariadb, connectStorePostgres, createScratchDatabase } from '../support/databases.js';

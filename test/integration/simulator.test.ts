@@ -9,10 +9,10 @@ import { UsageError } from '../../src/errors.js';
 import { createKafkaAdmin } from '../../src/kafka/kafkajs-admin.js';
 import { readMappings } from '../../src/mapper/mapping-files.js';
 import type { RawInput } from '../../src/mapping/compile.js';
-import { readExpectation } from '../../src/simulator/expectation-file.js';
-import { WHMOVE_TOPIC } from '../../src/simulator/mainframe/whmove.js';
-import { parseSimulateFlags, type SimulateOptions } from '../../src/simulator/options.js';
-import { simulate, type SimulationReport } from '../../src/simulator/simulate.js';
+import { readExpectation } from '../../src/dev/simulator/expectation-file.js';
+import { WHMOVE_TOPIC } from '../../src/dev/simulator/mainframe/whmove.js';
+import { parseSimulateFlags, type SimulateOptions } from '../../src/dev/simulator/options.js';
+import { simulate, type SimulationReport } from '../../src/dev/simulator/simulate.js';
 import { connectStoreMariadb, connectStorePostgres } from '../support/databases.js';
 import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';
 

@@ -1,8 +1,12 @@
 // Helpers for the simulator's tests: a generated run without any source system.
-import { ActivityGenerator, defaultSettings, type GeneratorSettings } from '../../src/simulator/generator.js';
-import { MICROS_PER_SECOND, type Micros } from '../../src/simulator/source-time.js';
-import { buildWorld, type World, type WorldOptions } from '../../src/simulator/world.js';
-import type { SourceWrite } from '../../src/simulator/writes.js';
+import {
+  ActivityGenerator,
+  defaultSettings,
+  type GeneratorSettings,
+} from '../../src/dev/simulator/generator.js';
+import { MICROS_PER_SECOND, type Micros } from '../../src/dev/simulator/source-time.js';
+import { buildWorld, type World, type WorldOptions } from '../../src/dev/simulator/world.js';
+import type { SourceWrite } from '../../src/dev/simulator/writes.js';
 
 export interface GeneratedRun {
   world: World;

@@ -5,9 +5,9 @@ import { loadConnectorFiles } from '../../src/connectors/connector-file.js';
 import { connectorEnvironment } from '../../src/connectors/environment.js';
 import { applyConnectors, waitRunning } from '../../src/connectors/operations.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { stackSecretEnv, withStackSecrets } from '../../src/stack/dev-secrets.js';
-import { readSecrets, type StackSecrets } from '../../src/stack/secrets.js';
-import { LocalStack } from '../../src/stack/stack.js';
+import { stackSecretEnv, withStackSecrets } from '../../src/dev/stack/dev-secrets.js';
+import { readSecrets, type StackSecrets } from '../../src/dev/stack/secrets.js';
+import { LocalStack } from '../../src/dev/stack/stack.js';
 import { createStockDb } from '../../src/stock/db.js';
 
 export interface TestStack {
