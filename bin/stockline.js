@@ -3,11 +3,11 @@
 // the service image has no src/ and runs the compiled dist/.
 import { existsSync } from 'node:fs';
 
-const source = new URL('../src/cli/main.ts', import.meta.url);
+const source = new URL('../src/main.ts', import.meta.url);
 if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
   await import(source.href);
 } else {
-  await import(new URL('../dist/cli/main.js', import.meta.url).href);
+  await import(new URL('../dist/main.js', import.meta.url).href);
 }

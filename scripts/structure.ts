@@ -11,8 +11,8 @@ const root = resolve(import.meta.dirname, '..', 'src');
 /**
  * Layers, lowest first. A folder may import its own layer's folders and lower ones; an import
  * of a higher layer is an upward arrow. `dev/` (local stack, simulator, demo) sits above the
- * product: the product never imports it, except the one entry point that registers the
- * development commands (DEV_ENTRY).
+ * product: the product never imports it; the entry point (src/main.ts, DEV_ENTRY) sits above
+ * both and adds the development commands to the command line.
  */
 const LAYERS: string[][] = [
   ['errors.ts', 'shared'],
@@ -23,10 +23,11 @@ const LAYERS: string[][] = [
   ['roles'],
   ['cli'],
   ['dev'],
+  ['main.ts'],
 ];
 /** Folders that were development tools before they moved under dev/ (the "before" figures). */
 const DEV_FOLDERS = new Set(['dev', 'stack', 'simulator', 'demo']);
-const DEV_ENTRY = 'cli/dev-commands.ts';
+const DEV_ENTRY = 'main.ts';
 /** Kafka client libraries, and the kafka/ modules that make up its port (the rest are adapters). */
 const KAFKA_LIBRARIES = new Set(['kafkajs', 'node-rdkafka']);
 const KAFKA_PORT_MODULES = new Set([
@@ -37,7 +38,7 @@ const KAFKA_PORT_MODULES = new Set([
 ]);
 
 const rankOf = (unit: string): number => {
-  if (DEV_FOLDERS.has(unit)) return LAYERS.length - 1;
+  if (DEV_FOLDERS.has(unit)) return LAYERS.findIndex((layer) => layer.includes('dev'));
   const i = LAYERS.findIndex((layer) => layer.includes(unit));
   return i < 0 ? -1 : i;
 };

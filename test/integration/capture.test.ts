@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { expect } from 'chai';
 import type mysql from 'mysql2/promise';
 import type pg from 'pg';
-import { ean13 } from '../../src/dev/stack/seed/sample-data.js';
+import { ean13 } from '../../src/dev/samples/sample-data.js';
 import { connectStoreMariadb, connectStorePostgres } from '../support/databases.js';
 import { collectChanges, type ChangeEvent } from '../support/kafka.js';
 import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';

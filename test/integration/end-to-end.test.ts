@@ -7,7 +7,7 @@ import { startMapperWith } from '../../src/mapper/service.js';
 import { startMaterializer } from '../../src/materializer/service.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { RoleHandle } from '../../src/service/role.js';
-import { ean13 } from '../../src/dev/stack/seed/sample-data.js';
+import { ean13 } from '../../src/dev/samples/sample-data.js';
 import { isolatedMapperConfig, uniqueSuffix } from '../support/config.js';
 import { connectStoreMariadb, connectStorePostgres } from '../support/databases.js';
 import { ensureStack, STACK_TIMEOUT_MS } from '../support/stack.js';

@@ -12,7 +12,7 @@ import type { KafkaRecord } from '../../src/kafka/port.js';
 import { listDeadLetters, replayDeadLetters } from '../../src/mapper/dead-letter-replay.js';
 import { startMapperWith, type MapperHandle } from '../../src/mapper/service.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { ean13 } from '../../src/dev/stack/seed/sample-data.js';
+import { ean13 } from '../../src/dev/samples/sample-data.js';
 import { isolatedMapperConfig, uniqueSuffix } from '../support/config.js';
 import { createTestTopics, produceRecords } from '../support/kafka.js';
 import { connectStoreMariadb, connectStorePostgres } from '../support/databases.js';

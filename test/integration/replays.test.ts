@@ -14,6 +14,7 @@ import type { StocklineConfig } from '../../src/config/schema.js';
 import { ConnectClient } from '../../src/connectors/connect-client.js';
 import { loadConnectorFiles } from '../../src/connectors/connector-file.js';
 import { connectorEnvironment } from '../../src/connectors/environment.js';
+import { localStackPlaceholders } from '../../src/dev/stack/connector-defaults.js';
 import { applyConnectors, resetOffsets, waitRunning } from '../../src/connectors/operations.js';
 import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
 import { listDeadLetters, replayDeadLetters } from '../../src/mapper/dead-letter-replay.js';
@@ -269,9 +270,10 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
       JSON.stringify({ 'data-collections': tables.map((t) => `${schema}.${t}`), type: 'incremental' });
     // The store connectors are shared: a test run from another checkout may have applied its own
     // connector files meanwhile. Signals need this checkout's (signal.data.collection).
-    const files = loadConnectorFiles(config.connect.connectorsDir, connectorEnvironment(config)).filter((c) =>
-      (STORE_CONNECTORS as readonly string[]).includes(c.name),
-    );
+    const files = loadConnectorFiles(
+      config.connect.connectorsDir,
+      connectorEnvironment(localStackPlaceholders(config)),
+    ).filter((c) => (STORE_CONNECTORS as readonly string[]).includes(c.name));
     await applyConnectors(connect, files);
     await waitRunning(connect, [...STORE_CONNECTORS], 120_000);
     const pgClient = await connectStorePostgres(env, 'store');

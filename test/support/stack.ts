@@ -3,6 +3,7 @@ import type { StocklineConfig } from '../../src/config/schema.js';
 import { ConnectClient } from '../../src/connectors/connect-client.js';
 import { loadConnectorFiles } from '../../src/connectors/connector-file.js';
 import { connectorEnvironment } from '../../src/connectors/environment.js';
+import { localStackPlaceholders } from '../../src/dev/stack/connector-defaults.js';
 import { applyConnectors, waitRunning } from '../../src/connectors/operations.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { stackSecretEnv, withStackSecrets } from '../../src/dev/stack/dev-secrets.js';
@@ -31,7 +32,10 @@ export function ensureStack(): Promise<TestStack> {
     const statuses = await stack.status();
     if (statuses.some((s) => !s.health.healthy)) await stack.up();
     const client = new ConnectClient(config.connect.url, config.connect.requestTimeoutMs);
-    const connectors = loadConnectorFiles(config.connect.connectorsDir, connectorEnvironment(config));
+    const connectors = loadConnectorFiles(
+      config.connect.connectorsDir,
+      connectorEnvironment(localStackPlaceholders(config)),
+    );
     await applyConnectors(client, connectors);
     await waitRunning(
       client,

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConnectClient } from '../../connectors/connect-client.js';
 import { loadConnectorFiles, type ConnectorFile } from '../../connectors/connector-file.js';
-import { connectorEnvironment, secretsStackUpWillGenerate } from '../../connectors/environment.js';
+import { connectorEnvironment, type PlaceholderDefaults } from '../../connectors/environment.js';
 import {
   applyConnectors,
   connectorStatuses,
@@ -18,18 +18,34 @@ interface Common {
   dir?: string;
 }
 
+/** No defaults: every placeholder comes from the environment (production). */
+const NO_DEFAULTS: PlaceholderDefaults = { values: () => ({}), pending: () => [], pendingHint: '' };
+
 function setup(
+  defaults: PlaceholderDefaults,
   names: string[],
   options: Common,
   unresolvedAllowed: ReadonlySet<string> = new Set(),
 ): { client: ConnectClient; connectors: ConnectorFile[] } {
   const { config } = cliContext();
   const dir = path.resolve(options.dir ?? config.connect.connectorsDir);
-  const connectors = loadConnectorFiles(dir, connectorEnvironment(config), names, unresolvedAllowed);
+  const connectors = loadConnectorFiles(
+    dir,
+    connectorEnvironment(defaults.values(config)),
+    names,
+    unresolvedAllowed,
+  );
   return { client: new ConnectClient(config.connect.url, config.connect.requestTimeoutMs), connectors };
 }
 
-export function registerConnectorCommands(program: Command): void {
+/**
+ * @param defaults values for placeholders the environment leaves unset (the local stack's, on a
+ * development machine: src/cli/dev-commands.ts)
+ */
+export function registerConnectorCommands(
+  program: Command,
+  defaults: PlaceholderDefaults = NO_DEFAULTS,
+): void {
   const group = program
     .command('connectors')
     .description('validate, apply, inspect and restart the Kafka Connect connectors in connectors/');
@@ -43,8 +59,8 @@ export function registerConnectorCommands(program: Command): void {
     .action(async (names: string[], options: Common & { offline?: boolean }) => {
       // The local checks need no secret values: a secret the local stack has not generated yet
       // (a fresh machine) is declared, not missing. Kafka Connect's validate needs the values.
-      const pending = options.offline ? secretsStackUpWillGenerate(cliContext().config) : [];
-      const { client, connectors } = setup(names, options, new Set(pending));
+      const pending = options.offline ? defaults.pending(cliContext().config, process.env) : [];
+      const { client, connectors } = setup(defaults, names, options, new Set(pending));
       if (!options.offline) await validateRemotely(client, connectors);
       print(
         `${connectors.length} connector file(s) valid${options.offline ? ' (local checks only)' : ''}: ${connectors.map((c) => c.name).join(', ')}`,
@@ -52,10 +68,7 @@ export function registerConnectorCommands(program: Command): void {
       const unresolved = pending.filter((name) =>
         connectors.some((c) => Object.values(c.config).some((v) => v.includes(`\${${name}}`))),
       );
-      if (unresolved.length > 0)
-        print(
-          `not set yet: ${unresolved.join(', ')}; \`stockline stack up\` generates them for the local stack, elsewhere set them in the environment`,
-        );
+      if (unresolved.length > 0) print(`not set yet: ${unresolved.join(', ')}; ${defaults.pendingHint}`);
     });
 
   withDir(group.command('apply [names...]'))
@@ -63,7 +76,7 @@ export function registerConnectorCommands(program: Command): void {
     .option('--wait', 'wait until each connector and its tasks are RUNNING')
     .option('--timeout <seconds>', 'how long --wait waits', '120')
     .action(async (names: string[], options: Common & { wait?: boolean; timeout: string }) => {
-      const { client, connectors } = setup(names, options);
+      const { client, connectors } = setup(defaults, names, options);
       const results = await applyConnectors(client, connectors);
       printTable(
         ['connector', 'action'],
@@ -83,7 +96,7 @@ export function registerConnectorCommands(program: Command): void {
     .description('show connector and task states; a failed task shows its trace')
     .option('--json', 'print as JSON')
     .action(async (names: string[], options: Common & { json?: boolean }) => {
-      const { client, connectors } = setup(names, options);
+      const { client, connectors } = setup(defaults, names, options);
       const statuses = await connectorStatuses(
         client,
         connectors.map((c) => c.name),
@@ -115,7 +128,7 @@ export function registerConnectorCommands(program: Command): void {
   withDir(group.command('diff [names...]'))
     .description('compare local connector files with what Kafka Connect runs (secrets masked)')
     .action(async (names: string[], options: Common) => {
-      const { client, connectors } = setup(names, options);
+      const { client, connectors } = setup(defaults, names, options);
       const diffs = await diffConnectors(client, connectors, names.length === 0);
       for (const d of diffs) {
         print(`${d.name}: ${d.state}`);
@@ -128,7 +141,7 @@ export function registerConnectorCommands(program: Command): void {
   withDir(group.command('restart [names...]'))
     .description('restart failed connectors and their failed tasks')
     .action(async (names: string[], options: Common) => {
-      const { client, connectors } = setup(names, options);
+      const { client, connectors } = setup(defaults, names, options);
       const restarted = await restartFailed(
         client,
         connectors.map((c) => c.name),

@@ -13,6 +13,7 @@ import type { StocklineConfig } from '../../config/schema.js';
 import { ConnectClient } from '../../connectors/connect-client.js';
 import { loadConnectorFiles } from '../../connectors/connector-file.js';
 import { connectorEnvironment } from '../../connectors/environment.js';
+import { localStackPlaceholders } from '../stack/connector-defaults.js';
 import { applyConnectors, waitRunning } from '../../connectors/operations.js';
 import { describeError, UsageError } from '../../errors.js';
 import { kafkajsClient } from '../../kafka/kafkajs-admin.js';
@@ -78,7 +79,7 @@ export async function runDemo(
   const client = new ConnectClient(config.connect.url, config.connect.requestTimeoutMs);
   const connectors = loadConnectorFiles(
     path.resolve(config.connect.connectorsDir),
-    connectorEnvironment(config),
+    connectorEnvironment(localStackPlaceholders(config)),
   );
   const applied = await applyConnectors(client, connectors);
   await waitRunning(

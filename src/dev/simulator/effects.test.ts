@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { MatdocRow } from '../stack/seed/sample-data.js';
+import type { MatdocRow } from '../samples/sample-data.js';
 import { stockEffects } from './effects.js';
 import { ExpectedLedger } from './ledger.js';
 import type { Micros } from './source-time.js';

@@ -3,7 +3,7 @@
 // Pure and seeded: the same seed, options and start time give the same writes. The caller
 // supplies the clock (each action's time) and writes the result into the sources.
 import { stockKey } from '../../canonical/identity.js';
-import { sapMaterialNumber, type MatdocRow } from '../stack/seed/sample-data.js';
+import { sapMaterialNumber, type MatdocRow } from '../samples/sample-data.js';
 import { DueQueue } from './due-queue.js';
 import { stockEffects } from './effects.js';
 import { Exact, fixed } from './exact.js';

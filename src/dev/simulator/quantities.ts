@@ -1,4 +1,4 @@
-import { milli } from '../stack/seed/sample-data.js';
+import { milli } from '../samples/sample-data.js';
 import type { SeededRandom } from './random.js';
 import type { ItemUnit } from './world.js';
 

@@ -1,4 +1,4 @@
-import { seededRandom } from '../stack/seed/sample-data.js';
+import { seededRandom } from '../samples/sample-data.js';
 
 /**
  * The simulator's only source of randomness: a seeded generator, so that the same seed and

@@ -1,7 +1,7 @@
 // The few lookup rows the simulator relies on, written out here so that the expected stock is
 // computed without the pipeline's mapping engine. source-lookups.test.ts checks every row
 // against mappings/lookups/*.csv, so a change there cannot silently diverge from this.
-import { SAP_PLANTS } from '../stack/seed/sample-data.js';
+import { SAP_PLANTS } from '../samples/sample-data.js';
 
 /** SAP plant + storage location -> location (sap-plant-locations.csv; the seed has the same). */
 export const SAP_PLANT_LOCATIONS: readonly { WERKS: string; LGORT: string; location: string }[] =

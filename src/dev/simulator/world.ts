@@ -2,7 +2,7 @@
 // system keeps what. Every run gets its own SKUs (derived from the run id), so its stock
 // starts at zero everywhere and the expected stock follows from what the run wrote alone.
 import { randomInt } from 'node:crypto';
-import { ITEMS, LOCATIONS, ean13 } from '../stack/seed/sample-data.js';
+import { ITEMS, LOCATIONS, ean13 } from '../samples/sample-data.js';
 import { UsageError } from '../../errors.js';
 import { SeededRandom } from './random.js';
 import { SAP_PLANT_LOCATIONS, WAREHOUSE_LOCATIONS } from './source-lookups.js';

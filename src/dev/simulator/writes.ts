@@ -1,7 +1,7 @@
 // What the simulator writes into the sources: one value per row change (insert or update) or
 // per mainframe record, in the sources' own column names. Times are microseconds since the
 // epoch; each writer formats them the way its system stores them.
-import type { MatdocRow } from '../stack/seed/sample-data.js';
+import type { MatdocRow } from '../samples/sample-data.js';
 import type { MoveCode } from './source-lookups.js';
 import type { Micros } from './source-time.js';
 import type { StoreSystem } from './world.js';

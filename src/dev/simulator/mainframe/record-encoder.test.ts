@@ -5,7 +5,7 @@ import { SUPPORTED_CCSIDS } from '../../../sources/mainframe/codepages.js';
 import { parseCopybook } from '../../../sources/mainframe/copybook.js';
 import type { RecordLayout } from '../../../sources/mainframe/layout.js';
 import { compileRecordDecoder } from '../../../sources/mainframe/record.js';
-import { seededRandom } from '../../stack/seed/sample-data.js';
+import { seededRandom } from '../../samples/sample-data.js';
 import { RecordEncodeError } from '../errors.js';
 import { compileRecordEncoder, encodeEbcdic } from './record-encoder.js';
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { multiRowInsert } from '../../stack/seed/insert.js';
+import { multiRowInsert } from '../../samples/insert.js';
 import type { SourceWrite } from '../writes.js';
 import type { SourceWriter } from './port.js';
 import { chunks } from './store-rows.js';

@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import { RemoteError } from '../../../errors.js';
-import { multiRowInsert } from '../../stack/seed/insert.js';
+import { multiRowInsert } from '../../samples/insert.js';
 import { mariadbDatetime } from '../source-time.js';
 import type { SourceWrite } from '../writes.js';
 import type { ItemRow, LocationRow, StoreWriter } from './port.js';

@@ -3,8 +3,8 @@ import path from 'node:path';
 import type mysql from 'mysql2/promise';
 import type { Logger } from '../../../observability/logger.js';
 import type { StackSecrets } from '../secrets.js';
-import { multiRowInsert } from './insert.js';
-import { storeSample } from './sample-data.js';
+import { multiRowInsert } from '../../samples/insert.js';
+import { storeSample } from '../../samples/sample-data.js';
 
 const SEED_DIR = path.resolve('connectors/seed');
 

@@ -3,20 +3,26 @@ import { Command, CommanderError } from 'commander';
 import { StocklineError } from '../errors.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerConnectorCommands } from './commands/connectors.js';
-import { registerStackCommands } from '../dev/cli/stack.js';
+import type { PlaceholderDefaults } from '../connectors/environment.js';
 import { registerDeadLetterCommands } from './commands/deadletters.js';
-import { registerDemoCommand } from '../dev/cli/demo.js';
 import { registerMappingCommands } from './commands/mappings.js';
 import { registerRunCommand } from './commands/run.js';
-import { registerSimulateCommand } from '../dev/cli/simulate.js';
 import { registerTailCommand } from './commands/tail.js';
-import { registerVerifyCommand } from '../dev/cli/verify.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 
-export function buildProgram(): Command {
+/**
+ * What a build of the command line adds to the product's commands: the development commands
+ * and the local stack's connector placeholders (src/dev/cli/index.ts, wired by src/main.ts).
+ */
+export interface CommandLineExtensions {
+  register(program: Command): void;
+  placeholderDefaults?: PlaceholderDefaults;
+}
+
+export function buildProgram(extensions?: CommandLineExtensions): Command {
   const program = new Command('stockline')
     .description(
       'stockline: store, SAP and mainframe stock changes into canonical inventory events and a stock table',
@@ -27,20 +33,17 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerMappingCommands(program);
   registerDeadLetterCommands(program);
-  registerSimulateCommand(program);
-  registerVerifyCommand(program);
-  registerDemoCommand(program);
-  registerStackCommands(program);
-  registerConnectorCommands(program);
+  extensions?.register(program);
+  registerConnectorCommands(program, extensions?.placeholderDefaults);
   registerTailCommand(program);
   registerConfigCommands(program);
   return program;
 }
 
 /** One clear message for what we expected to go wrong; a stack trace only for what we did not. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], extensions?: CommandLineExtensions): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram(extensions).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
@@ -54,7 +57,3 @@ export async function main(argv: string[]): Promise<number> {
     return 70;
   }
 }
-
-process.exitCode = await main(process.argv);
-// Kafka clients and database pools may keep the loop alive; a CLI command is done here.
-process.exit(process.exitCode);
