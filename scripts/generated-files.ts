@@ -1,11 +1,13 @@
 // Every file generated from a schema declared in code: the config schema and reference, the
-// mapping file schemas, the canonical event data schema, the connector file schema.
+// mapping file schemas, the canonical event data schema, the connector file schema, and the
+// catalogue of error codes (docs/errors.md, from src/errors/catalogue.ts).
 // `npm run gen:schemas` writes them; test/generated-files.test.ts fails when one is stale.
 import { ConfigSchema } from '../src/config/schema.js';
 import { InventoryEventDataSchema } from '../src/canonical/data-schema.js';
 import { ConnectorFileSchema } from '../src/connectors/connector-file.js';
 import { MappingFileSchema, MappingTestFileSchema } from '../src/mapping/format.js';
 import { buildApi } from '../src/api/server.js';
+import { errorsReference } from '../src/errors/reference.js';
 import type { StockQueries } from '../src/api/stock-queries.js';
 
 interface Node {
@@ -74,6 +76,7 @@ export async function generatedFiles(): Promise<Record<string, string>> {
     'schemas/mapping-test.schema.json': json(MappingTestFileSchema),
     'schemas/inventory-event-data.v1.json': json(InventoryEventDataSchema),
     'connectors/connector.schema.json': json(ConnectorFileSchema),
+    'docs/errors.md': errorsReference(),
   };
 }
 

@@ -1,8 +1,13 @@
 /**
  * One root error for everything stockline raises on purpose. Each error has a stable code
- * (catalogued in docs/errors.md), says whether retrying can help, and carries the context
- * an operator needs to find the cause (file, line, column, topic, partition, offset, ...).
+ * (declared once in src/errors/catalogue.ts, from which docs/errors.md is generated), says
+ * whether retrying can help, and carries the context an operator needs to find the cause
+ * (file, line, column, topic, partition, offset, ...).
  */
+import { ERROR_CATALOGUE, type ErrorCode } from './errors/catalogue.js';
+
+export { ERROR_CATALOGUE, ERROR_CODES, type ErrorCode } from './errors/catalogue.js';
+
 export interface ErrorContext {
   file?: string;
   line?: number;
@@ -19,14 +24,15 @@ export interface ErrorContext {
 }
 
 export interface StocklineErrorOptions {
-  code: string;
+  code: ErrorCode;
+  /** Left out: the code's default from the catalogue. */
   retriable?: boolean;
   context?: ErrorContext;
   cause?: unknown;
 }
 
 export class StocklineError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly retriable: boolean;
   readonly context: ErrorContext;
 
@@ -35,7 +41,7 @@ export class StocklineError extends Error {
     // new.target keeps the name right in subclasses without anyone typing it by hand.
     this.name = new.target.name;
     this.code = options.code;
-    this.retriable = options.retriable ?? false;
+    this.retriable = options.retriable ?? ERROR_CATALOGUE[options.code].retriable;
     this.context = options.context ?? {};
   }
 }
@@ -68,7 +74,10 @@ export class StackError extends StocklineError {
   }
 }
 
-/** A remote system (Kafka Connect REST, a broker) that answered with an error or not at all. */
+/**
+ * A remote system (Kafka Connect REST, a broker) that answered with an error or not at all;
+ * retriable unless the raiser knows better (a 4xx other than 409).
+ */
 export class RemoteError extends StocklineError {
   constructor(
     message: string,
@@ -78,7 +87,7 @@ export class RemoteError extends StocklineError {
     super(message, {
       code: 'STOCKLINE_REMOTE_FAILED',
       context,
-      retriable: options.retriable ?? true,
+      retriable: options.retriable,
       cause: options.cause,
     });
   }

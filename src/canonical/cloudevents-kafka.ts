@@ -1,4 +1,4 @@
-import { UnrecoverableError } from '../errors.js';
+import { CanonicalMessageError } from './errors.js';
 import { LEVEL, MOVEMENT, type CanonicalEvent, type InventoryEventData } from './event.js';
 import { stockKey } from './identity.js';
 
@@ -35,10 +35,7 @@ export function toKafkaMessage(event: CanonicalEvent): CanonicalMessage {
 function header(headers: Record<string, Buffer | string | undefined>, name: string): string {
   const v = headers[name];
   if (v === undefined)
-    throw new UnrecoverableError(`canonical message lacks header ${name}`, {
-      code: 'STOCKLINE_CANONICAL_INVALID',
-      context: { field: name },
-    });
+    throw new CanonicalMessageError(`canonical message lacks header ${name}`, { field: name });
   return typeof v === 'string' ? v : v.toString('utf8');
 }
 
@@ -50,15 +47,9 @@ export function fromKafkaMessage(message: {
 }): CanonicalEvent {
   const type = header(message.headers, 'ce_type');
   if (type !== MOVEMENT && type !== LEVEL) {
-    throw new UnrecoverableError(`unknown canonical event type ${type}`, {
-      code: 'STOCKLINE_CANONICAL_INVALID',
-      context: { field: 'ce_type' },
-    });
+    throw new CanonicalMessageError(`unknown canonical event type ${type}`, { field: 'ce_type' });
   }
-  if (message.value === null)
-    throw new UnrecoverableError('canonical message without a value', {
-      code: 'STOCKLINE_CANONICAL_INVALID',
-    });
+  if (message.value === null) throw new CanonicalMessageError('canonical message without a value');
   const data = JSON.parse(
     typeof message.value === 'string' ? message.value : message.value.toString('utf8'),
   ) as InventoryEventData;

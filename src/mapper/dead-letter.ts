@@ -55,6 +55,8 @@ export function deadLetter(
   ours[DLQ_HEADERS.mapping] = mapping;
   ours[DLQ_HEADERS.error] =
     e.message.length > MAX_ERROR_CHARS ? `${e.message.slice(0, MAX_ERROR_CHARS)}… (cut)` : e.message;
+  // A catalogued code (src/errors/catalogue.ts); an error raised by accident has none, and the
+  // name of its class says what it was (docs/errors.md, "Dead letters").
   ours[DLQ_HEADERS.code] = e instanceof StocklineError ? e.code : e.name;
   if (e instanceof StocklineError && typeof e.context.field === 'string')
     ours[DLQ_HEADERS.field] = e.context.field;
