@@ -15,7 +15,7 @@ const root = resolve(import.meta.dirname, '..', 'src');
  * both and adds the development commands to the command line.
  */
 const LAYERS: string[][] = [
-  ['errors.ts', 'shared'],
+  ['errors.ts', 'errors', 'shared'],
   ['config', 'canonical', 'observability'],
   ['kafka', 'stock', 'sources', 'connectors', 'service'],
   ['mapping'],
