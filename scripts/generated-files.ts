@@ -6,7 +6,7 @@ import { InventoryEventDataSchema } from '../src/canonical/data-schema.js';
 import { ConnectorFileSchema } from '../src/connectors/connector-file.js';
 import { MappingFileSchema, MappingTestFileSchema } from '../src/mapping/format.js';
 import { buildApi } from '../src/api/server.js';
-import type { StockQueries } from '../src/api/stock-queries.js';
+import type { StockReader } from '../src/stock/reads.js';
 
 interface Node {
   type?: string;
@@ -55,7 +55,7 @@ ${rows.join('\n')}
 async function openApi(): Promise<string> {
   // Routes and schemas only: no query runs while the document is generated.
   const app = await buildApi({
-    queries: {} as StockQueries,
+    stock: {} as StockReader,
     token: '',
     ready: () => Promise.resolve({ ready: true }),
   });

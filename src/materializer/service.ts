@@ -10,6 +10,7 @@ import type { RoleHandle, StartRole } from '../service/role.js';
 import { createStockDb } from '../stock/db.js';
 import { migrateStockDb } from '../stock/migrate.js';
 import { advanceLedgerHorizon } from '../stock/postgres/ledger.js';
+import { postgresStockReader } from '../stock/postgres/stock-reader.js';
 import { postgresStockStore } from '../stock/postgres/stock-store.js';
 import { BatchApplier, type ApplierStats } from './batch-applier.js';
 import { createStockPublisher } from './stock-publisher.js';
@@ -121,7 +122,7 @@ export async function startMaterializerRole(
       role: 'materializer',
       admin: lagAdmin,
       topics: () => Promise.resolve([topic]),
-      positions: () => readMaterializerPositions(db, groupId, topic),
+      positions: () => readMaterializerPositions(postgresStockReader(db), groupId, topic),
       log,
     });
     cleanups.push(async () => {
