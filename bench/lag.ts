@@ -3,6 +3,7 @@
 // commits trail by up to a second).
 import type { Admin } from 'kafkajs';
 import type { Knex } from 'knex';
+import { postgresStockReader } from '../src/stock/postgres/stock-reader.js';
 import {
   furthest,
   groupLag,
@@ -32,7 +33,7 @@ export async function materializerLag(
   const { ends, starts } = await readTopicEnds(admin, [topic]);
   const at = furthest(
     await readCommitted(admin, groupId, [topic]),
-    await readMaterializerPositions(db, groupId, topic),
+    await readMaterializerPositions(postgresStockReader(db), groupId, topic),
   );
   return Number(groupLag(ends, at, starts).total);
 }

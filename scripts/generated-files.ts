@@ -8,7 +8,7 @@ import { ConnectorFileSchema } from '../src/connectors/connector-file.js';
 import { MappingFileSchema, MappingTestFileSchema } from '../src/mapping/format.js';
 import { buildApi } from '../src/api/server.js';
 import { errorsReference } from '../src/errors/reference.js';
-import type { StockQueries } from '../src/api/stock-queries.js';
+import type { StockReader } from '../src/stock/reads.js';
 
 interface Node {
   type?: string;
@@ -57,7 +57,7 @@ ${rows.join('\n')}
 async function openApi(): Promise<string> {
   // Routes and schemas only: no query runs while the document is generated.
   const app = await buildApi({
-    queries: {} as StockQueries,
+    stock: {} as StockReader,
     token: '',
     ready: () => Promise.resolve({ ready: true }),
   });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { loadConfig } from '../config/load.js';
-import type { StockQueries } from './stock-queries.js';
+import type { StockReader } from '../stock/reads.js';
 import { checkApiExposure, isLoopback, tokensMatch } from './auth.js';
 import { buildApi } from './server.js';
 
@@ -33,7 +33,7 @@ describe('stock API access', () => {
 
   it('/ready says the database is not ready without its raw error text', async () => {
     const app = await buildApi({
-      queries: {} as StockQueries,
+      stock: {} as StockReader,
       token: '',
       ready: () =>
         Promise.reject(

@@ -85,6 +85,6 @@ export const ErrorBody = Type.Object({
 });
 
 export type StockAtLocationT = Static<typeof StockAtLocation>;
-export type TotalsT = Static<typeof Totals>;
+export type SkuStockT = Static<typeof SkuStock>;
 export type LocationStockQueryT = Static<typeof LocationStockQuery>;
 export type PagingT = Static<typeof Paging>;

@@ -23,10 +23,12 @@ import {
   type LocationStockQueryT,
   type PagingT,
 } from './schemas.js';
-import type { StockQueries } from './stock-queries.js';
+import type { StockReader } from '../stock/reads.js';
+import { singleStock, skuStock, stockAtLocation } from './stock-responses.js';
 
 export interface ApiOptions {
-  queries: StockQueries;
+  /** The stock reads the routes answer from. */
+  stock: StockReader;
   /** Bearer token required on /v1 reads; empty: open. */
   token: string;
   /** Whether the service can answer: the stock database reachable and migrated. */
@@ -137,9 +139,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
           },
         },
         async (request) => {
-          const found = await options.queries.skuStock(request.params.sku);
+          const found = await options.stock.item(request.params.sku);
           if (!found) throw notFound(`no stock for SKU ${request.params.sku}`);
-          return found;
+          return skuStock(found);
         },
       );
 
@@ -154,10 +156,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         },
         async (request) => {
           const { sku, location } = request.params;
-          const found = await options.queries.single(sku, location);
-          if (found) return found;
-          if (!(await options.queries.locationKnown(location)))
-            throw notFound(`unknown location ${location}`);
+          const found = await options.stock.row({ sku, location });
+          if (found) return singleStock(found);
+          if (!(await options.stock.locationKnown(location))) throw notFound(`unknown location ${location}`);
           throw notFound(`no stock for SKU ${sku} at ${location}`);
         },
       );
@@ -173,9 +174,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
           },
         },
         async (request) => {
-          if (!(await options.queries.locationKnown(request.params.location)))
-            throw notFound(`unknown location ${request.params.location}`);
-          return options.queries.locationStock(request.params.location, request.query);
+          const { location } = request.params;
+          if (!(await options.stock.locationKnown(location))) throw notFound(`unknown location ${location}`);
+          const page = await options.stock.atLocation(location, request.query);
+          return { location, items: page.items.map(stockAtLocation), next: page.next };
         },
       );
 
@@ -191,9 +193,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
             },
           },
           async (request) => {
-            if (!(await options.queries.groupKnown(by, request.params.group)))
-              throw notFound(`unknown ${by} ${request.params.group}`);
-            return options.queries.totalsIn(by, request.params.group, request.query);
+            const { group } = request.params;
+            if (!(await options.stock.groupKnown(by, group))) throw notFound(`unknown ${by} ${group}`);
+            return { group, ...(await options.stock.totalsIn(by, group, request.query)) };
           },
         );
       }
@@ -206,7 +208,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
             response: { 200: Type.Array(Location), 401: ErrorBody },
           },
         },
-        () => options.queries.locations(),
+        () => options.stock.locations(),
       );
       done();
     },

@@ -3,9 +3,9 @@ import type { Logger } from '../observability/logger.js';
 import type { RoleHandle, StartRole } from '../service/role.js';
 import { createStockDb } from '../stock/db.js';
 import { stockMigrationSource } from '../stock/migrate.js';
+import { postgresStockReader } from '../stock/postgres/stock-reader.js';
 import { checkApiExposure } from './auth.js';
 import { buildApi } from './server.js';
-import { StockQueries } from './stock-queries.js';
 
 export interface ApiHandle extends RoleHandle {
   /** The address it listens on, e.g. http://127.0.0.1:8080 */
@@ -17,7 +17,7 @@ export async function startApiWith(config: Readonly<StocklineConfig>, log: Logge
   checkApiExposure(config.api);
   const db = createStockDb(config, { applicationName: 'stockline-api' });
   const app = await buildApi({
-    queries: new StockQueries(db),
+    stock: postgresStockReader(db),
     token: config.api.token,
     logger: log,
     ready: async () => {

@@ -9,7 +9,7 @@ import type { KafkaConnection } from '../kafka/port.js';
 import type { RoleHandle, StartRole } from '../service/role.js';
 import { createStockDb } from '../stock/db.js';
 import { migrateStockDb } from '../stock/migrate.js';
-import { advanceLedgerHorizon } from '../stock/postgres/ledger.js';
+import { postgresStockReader } from '../stock/postgres/stock-reader.js';
 import { postgresStockStore } from '../stock/postgres/stock-store.js';
 import { BatchApplier, type ApplierStats } from './batch-applier.js';
 import { createStockPublisher } from './stock-publisher.js';
@@ -121,7 +121,7 @@ export async function startMaterializerRole(
       role: 'materializer',
       admin: lagAdmin,
       topics: () => Promise.resolve([topic]),
-      positions: () => readMaterializerPositions(db, groupId, topic),
+      positions: () => readMaterializerPositions(postgresStockReader(db), groupId, topic),
       log,
     });
     cleanups.push(async () => {
@@ -142,8 +142,7 @@ export async function startMaterializerRole(
     const horizonDays = config.materializer.ledgerHorizonDays;
     const advanceHorizon = async () => {
       if (horizonDays === 0) return;
-      const { horizon, dropped } = await advanceLedgerHorizon(
-        db,
+      const { horizon, dropped } = await postgresStockStore(db).advanceLedgerHorizon(
         new Date(Date.now() - horizonDays * 86_400_000),
       );
       if (dropped.length > 0) log.info({ horizon, dropped }, 'ledger months older than the horizon dropped');

@@ -2,8 +2,6 @@
 // offset minus the offset the group committed. The arithmetic is pure (tested beside this file);
 // reading the offsets uses the kafkajs admin client.
 import type { Admin } from 'kafkajs';
-import type { Knex } from 'knex';
-import { TABLES } from '../stock/tables.js';
 
 /** Offsets per topic and partition (Kafka offsets are 64-bit: bigint). */
 export type TopicOffsets = Map<string, Map<number, bigint>>;
@@ -116,6 +114,12 @@ export async function fetchGroupLag(
   return groupLag(ends, committed, starts);
 }
 
+/** Where a group's positions are stored outside Kafka: the stock store's reader (src/stock/reads.ts). */
+export interface StoredPositionsReader {
+  /** Per partition, the first offset not applied yet. */
+  storedPositions(groupId: string, topic: string): Promise<Map<number, bigint>>;
+}
+
 /**
  * Where the materializer really is: the next offset per partition that it stores in the stock
  * database with each batch (src/materializer/README.md, "Operating it"). Its Kafka commits are
@@ -123,14 +127,11 @@ export async function fetchGroupLag(
  * the stored position does neither.
  */
 export async function readMaterializerPositions(
-  db: Knex,
+  stored: StoredPositionsReader,
   groupId: string,
   topic: string,
 ): Promise<TopicOffsets> {
-  const rows = await db(TABLES.positions)
-    .where({ group_id: groupId, topic })
-    .select<{ kafka_partition: number; next_offset: string | number }[]>('kafka_partition', 'next_offset');
-  return new Map([[topic, new Map(rows.map((r) => [r.kafka_partition, BigInt(r.next_offset)]))]]);
+  return new Map([[topic, await stored.storedPositions(groupId, topic)]]);
 }
 
 /** Per partition, the furthest of two views of a group's position (partitions of either). */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
-import type { StockQueries } from '../../src/api/stock-queries.js';
+import type { StockReader } from '../../src/stock/reads.js';
 import { startMapperWith, type MapperHandle } from '../../src/mapper/service.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { isolatedMapperConfig, uniqueSuffix } from '../support/config.js';
@@ -65,7 +65,7 @@ describe('metrics of the mapper through the real /metrics endpoint (integration)
     ]);
     mapper = await startMapperWith(config, log);
     api = await buildApi({
-      queries: {} as StockQueries,
+      stock: {} as StockReader,
       token: '',
       ready: () => Promise.resolve({ ready: true }),
     });

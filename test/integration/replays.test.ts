@@ -29,6 +29,7 @@ import {
   type TopicOffsets,
 } from '../../src/observability/consumer-lag.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { postgresStockReader } from '../../src/stock/postgres/stock-reader.js';
 import type { RoleHandle } from '../../src/service/role.js';
 import type { Expectation } from '../../src/dev/simulator/expectation-file.js';
 import { parseSimulateFlags } from '../../src/dev/simulator/options.js';
@@ -127,7 +128,7 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
       const mapperLag = await fetchGroupLag(admin, config.mapper.groupId, mapperTopics);
       const canonical = await readTopicEnds(admin, [config.mapper.canonicalTopic]);
       const positions: TopicOffsets = await readMaterializerPositions(
-        db,
+        postgresStockReader(db),
         config.materializer.groupId,
         config.mapper.canonicalTopic,
       );

@@ -7,7 +7,6 @@
 // second one event loop has room to spare. Their logs go to a file, not over the view.
 import path from 'node:path';
 import { pino } from 'pino';
-import { StockQueries } from '../../api/stock-queries.js';
 import { startApiWith } from '../../api/service.js';
 import type { StocklineConfig } from '../../config/schema.js';
 import { ConnectClient } from '../../connectors/connect-client.js';
@@ -30,6 +29,7 @@ import { simulate, type SimulationReport } from '../simulator/simulate.js';
 import { stackLayout } from '../stack/layout.js';
 import { LocalStack } from '../stack/stack.js';
 import { createStockDb } from '../../stock/db.js';
+import { postgresStockReader } from '../../stock/postgres/stock-reader.js';
 import { differenceRows, ENDINGS, tally } from '../simulator/verify.js';
 import { checkRun } from './check.js';
 import type { DemoOptions } from './options.js';
@@ -142,6 +142,7 @@ export async function runDemo(
     clientId: `${config.kafka.clientId}-demo`,
   }).admin();
   const db = createStockDb(config, { applicationName: 'stockline-demo' });
+  const stock = postgresStockReader(db);
   const { mappings } = readMappings(config.mapper.mappingsDir, reservedTopics(config));
   const view = liveView(out);
   let code = 0;
@@ -195,9 +196,9 @@ export async function runDemo(
               groupId: config.materializer.groupId,
               topic: config.mapper.canonicalTopic,
               positions: () =>
-                readMaterializerPositions(db, config.materializer.groupId, config.mapper.canonicalTopic),
+                readMaterializerPositions(stock, config.materializer.groupId, config.mapper.canonicalTopic),
             },
-            queries: new StockQueries(db),
+            stock,
           });
         },
         onProgress: (p) => (latest = p),

@@ -1,8 +1,8 @@
 // Gathers what the demo shows: the simulator's counters, the mapper's stats, both groups' lag
 // from Kafka, and the stock of the run's most popular items from the stock table.
 import type { Admin } from 'kafkajs';
-import type { StockQueries } from '../../api/stock-queries.js';
 import type { MapperStats } from '../../mapper/mapper.js';
+import type { StockReader } from '../../stock/reads.js';
 import type { RunProgress } from '../simulator/runner.js';
 import { skuOf } from '../simulator/world.js';
 import { SOURCE_NAMES, type SourceName } from '../simulator/writes.js';
@@ -52,7 +52,7 @@ export interface SamplerInput {
   mapper: { groupId: string; topics: (existing: string[]) => string[]; stats?: MapperStats };
   /** `positions`: the offsets the materializer stored with the stock (more exact than its Kafka commits). */
   materializer: { groupId: string; topic: string; positions?: () => Promise<TopicOffsets> };
-  queries: StockQueries;
+  stock: StockReader;
 }
 
 const sinceStart = (p: RunProgress | undefined) => p?.elapsedMs ?? 0;
@@ -131,11 +131,11 @@ export class DemoSampler {
   }
 
   private async readPopular(): Promise<PopularItem[]> {
-    const { runId, popular, queries } = this.input;
+    const { runId, popular, stock: reader } = this.input;
     const skus = Array.from({ length: popular }, (_, i) => skuOf(runId, i));
     return Promise.all(
       skus.map(async (sku) => {
-        const stock = await queries.skuStock(sku);
+        const stock = await reader.item(sku);
         return {
           sku,
           unit: stock?.locations[0]?.unit ?? '',

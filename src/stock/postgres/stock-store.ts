@@ -4,7 +4,7 @@ import type { ApplyResult, PartitionRef, StockBatch, StockKey, StockRow, StoredP
 import type { StockStore } from '../store.js';
 import { TABLES } from '../tables.js';
 import { applyBatchPostgres, normalizeRow } from './apply-batch.js';
-import { LedgerPartitions, ledgerHorizon } from './ledger.js';
+import { advanceLedgerHorizon, LedgerPartitions, ledgerHorizon } from './ledger.js';
 import { Bindings, isoUtc } from './sql.js';
 
 /** The stock store on PostgreSQL. The caller owns `db` (and destroys it). */
@@ -43,6 +43,8 @@ export function postgresStockStore(db: Knex): StockStore {
         throw stockDbError('reading the ledger horizon', e);
       }
     },
+
+    advanceLedgerHorizon: (before: Date) => advanceLedgerHorizon(db, before),
 
     async applyBatch(batch: StockBatch): Promise<ApplyResult> {
       try {
