@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { FormatRegistry } from '../sources/format.js';
+import { SOURCE_FORMATS } from '../sources/formats.js';
 import {
   parseYamlWithPositions,
   positionOf,
@@ -65,16 +66,18 @@ export const DEFAULT_RESERVED_TOPICS: ReservedTopic[] = [
 ];
 
 // verbose: errors carry the schema and the value, so a message can list the allowed values.
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true };
+const ajv = new Ajv(AJV_OPTIONS);
 const validateMapping = ajv.compile<MappingFile>(MappingFileSchema);
 const validatorsByFormats = new WeakMap<FormatRegistry, ValidateFunction<MappingFile>>();
 
 /** The mapping file's validator for `formats`: the shipped one, or one compiled once per registry. */
 function mappingValidator(formats: FormatRegistry | undefined): ValidateFunction<MappingFile> {
-  if (formats === undefined) return validateMapping;
+  if (formats === undefined || formats === SOURCE_FORMATS) return validateMapping;
   let validate = validatorsByFormats.get(formats);
   if (!validate) {
-    validate = ajv.compile<MappingFile>(mappingFileSchema(formats));
+    // An Ajv of its own: the schema keeps the shipped schema's $id, which one Ajv holds once.
+    validate = new Ajv(AJV_OPTIONS).compile<MappingFile>(mappingFileSchema(formats));
     validatorsByFormats.set(formats, validate);
   }
   return validate;
