@@ -1,23 +1,16 @@
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
-import { InventoryEventDataSchema } from '../canonical/data-schema.js';
+import { buildCanonicalEvent, type ChangePosition } from '../canonical/build.js';
+import { LEVEL, MOVEMENT, type CanonicalEvent } from '../canonical/event.js';
 import {
-  LEVEL,
-  MOVEMENT,
-  type CanonicalEvent,
-  type InventoryEventData,
-  type Reason,
-} from '../canonical/event.js';
-import { eventId, stockKey } from '../canonical/identity.js';
-import { classifyDebezium, type DebeziumOp } from '../sources/debezium/envelope.js';
-import {
-  debeziumPosition,
   UnidentifiableChange,
-  type ChangePosition,
-  type IdentityRule,
-} from '../sources/debezium/position.js';
-import type { DebeziumChange } from '../sources/debezium/envelope.js';
-import type { RecordDecoder } from '../sources/mainframe/record.js';
+  UnreadableRecord,
+  type DeclaredIdentity,
+  type FormatRegistry,
+  type FormatReader,
+  type ReadRecord,
+  type SourceFormat,
+  type SourceRecord,
+} from '../sources/format.js';
+import { SOURCE_FORMATS } from '../sources/formats.js';
 import { scaleQuantity } from './decimal-functions.js';
 import { MappingError } from './errors.js';
 import {
@@ -29,16 +22,12 @@ import {
 } from './expression.js';
 import type { EmitSpec, MappingFile } from './format.js';
 import type { Lookups } from './lookups.js';
+import { formatOf, sourceKeyProblems, type CompileProblem } from './source-keys.js';
+
+export type { CompileProblem } from './source-keys.js';
 
 /** One message from a raw topic, as the mapper hands it over. */
-export interface RawInput {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, Buffer | undefined>;
-}
+export type RawInput = SourceRecord;
 
 export type MapOutcome = { kind: 'events'; events: CanonicalEvent[] } | { kind: 'skipped'; reason: string };
 
@@ -56,7 +45,10 @@ export interface CompiledMapping {
   name: string;
   file: string;
   enabled: boolean;
-  format: MappingFile['source']['format'];
+  /** The name of its source format. */
+  format: string;
+  /** Its source format, for what the test runner checks of identities. */
+  sourceFormat: SourceFormat;
   topics: string[];
   topicPattern?: RegExp;
   /** The mapping as loaded, for the test runner. */
@@ -70,19 +62,11 @@ export interface CompiledMapping {
 
 export interface CompileContext {
   lookups: Lookups;
-  /** The record decoder of a fixed-width mapping, built by the loader from its copybook or layout. */
-  recordDecoder?: RecordDecoder;
+  /** The formats a mapping may name; default: the shipped ones (sources/formats.ts). */
+  formats?: FormatRegistry;
+  /** Reads a file a mapping names (a copybook), relative to the mapping; the caller does the I/O. */
+  readRelative?: (fromFile: string, ref: string) => Buffer | undefined;
 }
-
-/** A compile problem: the path inside the mapping ("/emit/0/quantity") and what is wrong. */
-export interface CompileProblem {
-  path: string;
-  message: string;
-}
-
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats.default(ajv);
-const validateData = ajv.compile<InventoryEventData>(InventoryEventDataSchema);
 
 interface CompiledEmit {
   type: typeof MOVEMENT | typeof LEVEL;
@@ -94,21 +78,7 @@ interface CompiledEmit {
   toBaseUnit?: (sku: string, unit: string) => { base_unit: string; factor: string };
 }
 
-type Decoded =
-  | { context: MappingContext; position?: ChangePosition; change?: DebeziumChange; op?: DebeziumOp }
-  | { skip: string };
-
-const headerText = (headers: Record<string, Buffer | undefined>): Record<string, string> =>
-  Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v === undefined ? '' : v.toString('utf8')]));
-
-function parseJson(bytes: Buffer | null, what: string): unknown {
-  if (bytes === null) return null;
-  try {
-    return JSON.parse(bytes.toString('utf8')) as unknown;
-  } catch (e) {
-    throw new MappingError(`the message ${what} is not JSON: ${(e as Error).message}`, { field: what });
-  }
-}
+const noFiles = () => undefined;
 
 function resolveAll(values: unknown[]): unknown[] | Promise<unknown[]> {
   return values.some((v) => v instanceof Promise) ? Promise.all(values) : values;
@@ -153,44 +123,33 @@ export function compileMapping(
   }
   if (topics.length === 0 && !source.topicPattern)
     problems.push({ path: '/source', message: 'name the input with topic, topics or topicPattern' });
-  const debezium = source.format === 'debezium-json';
-  if (!debezium && !source.position)
-    problems.push({
-      path: '/source',
-      message: `format ${source.format} needs "position": an expression identifying each change (for event ids)`,
-    });
-  if (debezium && (source.position || source.record))
-    problems.push({
-      path: '/source',
-      message:
-        'debezium-json takes its position from the change event; remove "position"/"record" (say what identifies a change with "identity")',
-    });
-  if (!debezium && source.identity !== undefined)
-    problems.push({
-      path: '/source/identity',
-      message: `identity applies to debezium-json; format ${source.format} is identified by "position"`,
-    });
-  if (source.format === 'fixed-width' && !ctx.recordDecoder)
-    problems.push({
-      path: '/source/record',
-      message: 'fixed-width needs a record layout: copybook or layout, and ccsid',
-    });
-  if (!debezium && mapping.ops) problems.push({ path: '/ops', message: 'ops apply to debezium-json only' });
+  const formats = ctx.formats ?? SOURCE_FORMATS;
+  const found = formatOf(mapping, formats);
+  let format: SourceFormat | undefined;
+  let reader: FormatReader | undefined;
+  if ('problem' in found) problems.push(found.problem);
+  else {
+    format = found.format;
+    const prepared = format.prepare(
+      { name: mapping.name, file, source: mapping.source, ops: mapping.ops },
+      { readRelative: ctx.readRelative ?? noFiles },
+    );
+    reader = prepared.reader;
+    // The format's own problems first: they say why a record cannot be read at all.
+    problems.unshift(...prepared.problems);
+    problems.push(...sourceKeyProblems(mapping, format, formats));
+  }
 
   const positionValue = compile('/source/position', source.position);
-  const identityValue =
-    source.identity !== undefined && source.identity !== 'row'
-      ? compile('/source/identity', source.identity)
+  const refinement = format?.identity.by === 'record' ? format.identity.refinement : undefined;
+  const identityKeyword =
+    source.identity !== undefined && refinement?.keywords.includes(source.identity)
+      ? source.identity
       : undefined;
-  const identityRule = (value?: string): IdentityRule =>
-    source.identity === 'row'
-      ? { kind: 'row' }
-      : value !== undefined
-        ? { kind: 'value', value }
-        : { kind: 'default' };
+  const identityValue =
+    identityKeyword === undefined ? compile('/source/identity', source.identity) : undefined;
   const sequenceValue = compile('/source/sequence', source.sequence);
   const filter = compile('/filter', mapping.filter);
-  const ops = new Set<string>(mapping.ops ?? ['c', 'r']);
 
   const emits: CompiledEmit[] = mapping.emit.map((emit: EmitSpec, i) => {
     const at = (field: string) => `/emit/${i}/${field}`;
@@ -231,87 +190,60 @@ export function compileMapping(
       toBaseUnit,
     };
   });
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0 || !format || !reader) return { problems };
+  const sourceFormat = format;
+  const recordReader = reader;
 
-  const decode = (input: RawInput): Decoded => {
-    const headers = headerText(input.headers);
-    if (debezium) {
-      const message = classifyDebezium(parseJson(input.value, 'value'));
-      if (message.kind === 'not-debezium') throw new MappingError(message.reason, { field: 'value' });
-      if (message.kind !== 'change') return { skip: message.kind };
-      if (!ops.has(message.op))
-        return { skip: `op ${message.op} is not handled by this mapping (ops: ${[...ops].join(', ')})` };
-      const key = parseJson(input.key, 'key');
-      return {
-        op: message.op,
-        change: message,
-        context: {
-          op: message.op,
-          before: message.before,
-          after: message.after,
-          source: message.source,
-          ts_ms: message.ts_ms,
-          key,
-          headers,
-          topic: input.topic,
-        },
-      };
+  /** The record's values, or why it is skipped; a record the format cannot read is a mapping error of its field. */
+  const read = (input: RawInput): ReadRecord | { skip: string } => {
+    try {
+      return recordReader.read(input);
+    } catch (e) {
+      if (e instanceof UnreadableRecord) throw new MappingError(e.message, e.context);
+      throw e;
     }
-    if (input.value === null) return { skip: 'tombstone' };
-    const context: MappingContext = { key: input.key?.toString('utf8') ?? null, headers, topic: input.topic };
-    if (source.format === 'json') context.value = parseJson(input.value, 'value');
-    else context.record = ctx.recordDecoder!.decode(input.value);
-    return { context };
   };
 
   /** What identifies the change (the event ids derive from it), where it was read, its order. */
-  const identify = async (
-    decoded: Extract<Decoded, { context: MappingContext }>,
-    topic: string,
-  ): Promise<ChangePosition> => {
-    const { context, change } = decoded;
-    if (change) {
-      const value = identityValue
-        ? requireText(
-            await settle(evaluate(identityValue, context, 'source.identity')),
-            'source.identity',
-            identityValue.text,
-          )
-        : undefined;
-      try {
-        const position = debeziumPosition(change, context.key, identityRule(value));
-        return {
-          ...position,
-          system: source.system ?? position.system,
-          entity: source.entity ?? position.entity,
-        };
-      } catch (e) {
-        if (e instanceof UnidentifiableChange)
-          throw new MappingError(`the change cannot be identified: ${e.message}`, {
-            mapping: mapping.name,
-            field: 'source',
-          });
-        throw e;
-      }
+  const identify = async (record: ReadRecord): Promise<ChangePosition> => {
+    const context = record.values;
+    const declared: DeclaredIdentity = {};
+    if (positionValue)
+      declared.position = requireText(
+        await settle(evaluate(positionValue, context, 'source.position')),
+        'source.position',
+        positionValue.text,
+      );
+    if (sequenceValue)
+      declared.sequence = requireText(
+        await settle(evaluate(sequenceValue, context, 'source.sequence')),
+        'source.sequence',
+        sequenceValue.text,
+      );
+    if (identityKeyword !== undefined) declared.identity = { keyword: identityKeyword };
+    else if (identityValue)
+      declared.identity = {
+        value: requireText(
+          await settle(evaluate(identityValue, context, 'source.identity')),
+          'source.identity',
+          identityValue.text,
+        ),
+      };
+    try {
+      const position = record.identify(declared);
+      return {
+        ...position,
+        system: source.system ?? position.system,
+        entity: source.entity ?? position.entity,
+      };
+    } catch (e) {
+      if (e instanceof UnidentifiableChange)
+        throw new MappingError(`the change cannot be identified: ${e.message}`, {
+          mapping: mapping.name,
+          field: 'source',
+        });
+      throw e;
     }
-    const change_ = requireText(
-      await settle(evaluate(positionValue!, context, 'source.position')),
-      'source.position',
-      positionValue!.text,
-    );
-    return {
-      system: source.system ?? topic,
-      entity: source.entity ?? topic,
-      change: change_,
-      sequence: sequenceValue
-        ? requireText(
-            await settle(evaluate(sequenceValue, context, 'source.sequence')),
-            'source.sequence',
-            sequenceValue.text,
-          )
-        : change_,
-      snapshot: false,
-    };
   };
 
   const fieldError = (e: unknown, value: CompiledValue, field: string): MappingError =>
@@ -350,10 +282,10 @@ export function compileMapping(
   };
 
   const run = async (input: RawInput, trace?: FieldExplanation[]): Promise<MapOutcome> => {
-    const decoded = decode(input);
-    if ('skip' in decoded) return { kind: 'skipped', reason: decoded.skip };
-    const { context } = decoded;
-    const position = await identify(decoded, input.topic);
+    const record = read(input);
+    if ('skip' in record) return { kind: 'skipped', reason: record.skip };
+    const context: MappingContext = record.values;
+    const position = await identify(record);
     if (filter && !(await settle(evaluate(filter, context, 'filter'))))
       return { kind: 'skipped', reason: `filter ${filter.text} is false` };
     const events: CanonicalEvent[] = [];
@@ -409,46 +341,29 @@ export function compileMapping(
           field: 'quantity',
         });
       }
-      const data: InventoryEventData = {
+      const fields = {
         sku,
         location: text('location'),
         quantity,
         unit,
-        reason: text('reason') as Reason,
+        reason: text('reason'),
         occurredAt: text('occurredAt'),
-        source: {
-          system: position.system,
-          entity: position.entity,
-          position: position.change,
-          sequence: position.sequence,
-          ...(position.snapshot ? { snapshot: true } : {}),
-        },
-        mapping: mapping.name,
       };
-      if (!validateData(data)) {
-        const reasons = (validateData.errors ?? []).map(
-          (e) =>
-            `${e.instancePath.slice(1).replace(/\//g, '.') || 'data'} ${e.message ?? 'is invalid'} (got ${JSON.stringify(
-              e.instancePath
-                .split('/')
-                .filter(Boolean)
-                .reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], data),
-            )})`,
-        );
+      const built = buildCanonicalEvent({
+        type: emit.type,
+        fields,
+        position,
+        mapping: mapping.name,
+        emitIndex: i,
+      });
+      if ('invalid' in built) {
+        const { reasons, field } = built.invalid;
         throw new MappingError(`emit[${i}] makes an invalid ${emit.type} event: ${reasons.join('; ')}`, {
           mapping: mapping.name,
-          field: reasons[0]?.split(' ')[0],
+          field,
         });
       }
-      const subject = stockKey(data.sku, data.location);
-      events.push({
-        id: eventId(position.system, position.entity, position.change, mapping.name, i),
-        source: `/stockline/${position.system}/${position.entity}`,
-        type: emit.type,
-        time: data.occurredAt,
-        subject,
-        data,
-      });
+      events.push(built.event);
     }
     return events.length === 0
       ? { kind: 'skipped', reason: 'no emit applies (every "when" is false)' }
@@ -459,7 +374,8 @@ export function compileMapping(
     name: mapping.name,
     file,
     enabled: mapping.enabled ?? true,
-    format: source.format,
+    format: sourceFormat.name,
+    sourceFormat,
     topics,
     topicPattern,
     spec: mapping,

@@ -1,4 +1,6 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { listed, type FormatRegistry } from '../sources/format.js';
+import { SOURCE_FORMATS } from '../sources/formats.js';
 
 /**
  * The mapping file format, declared once: it validates mapping files at load, is written to
@@ -59,33 +61,27 @@ export const EmitSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const FieldLayoutSchema = Type.Object(
-  {
-    name: Type.String(),
-    offset: Type.Integer({ minimum: 0 }),
-    length: Type.Integer({ minimum: 1 }),
-    type: Type.Union([
-      Type.Literal('text'),
-      Type.Literal('zoned'),
-      Type.Literal('packed'),
-      Type.Literal('binary'),
-    ]),
-    scale: Type.Optional(Type.Integer({ minimum: 0 })),
-    signed: Type.Optional(Type.Boolean()),
-    digits: Type.Optional(Type.Integer({ minimum: 1 })),
-  },
-  { additionalProperties: false },
-);
-
-export const SourceSchema = Type.Object(
-  {
+/**
+ * The keys of `source`, with the formats of `formats`: their names, the identity keys they take
+ * and their blocks of options (fixed-width: `record`). The type knows only the keys every
+ * mapping has; a format reads its own options block (sources/format.ts).
+ */
+function sourceSchema(formats: FormatRegistry) {
+  const all = formats.all();
+  const identifiedByMapping = listed(all.filter((f) => f.identity.by === 'mapping').map((f) => f.name));
+  const refinements = all.flatMap((f) =>
+    f.identity.by === 'record' && f.identity.refinement
+      ? [`${f.name}: ${f.identity.refinement.description}`]
+      : [],
+  );
+  const shared = {
     topic: Type.Optional(Type.String({ description: 'the raw topic this mapping reads' })),
     topics: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'several raw topics' })),
     topicPattern: Type.Optional(Type.String({ description: 'a regular expression over topic names' })),
-    format: Type.Union([Type.Literal('debezium-json'), Type.Literal('json'), Type.Literal('fixed-width')], {
-      description:
-        'debezium-json: a Debezium change event, with or without the schema envelope; json: any JSON value; fixed-width: a mainframe record',
-    }),
+    format: Type.Union(
+      formats.names.map((name) => Type.Literal(name)),
+      { description: all.map((f) => `${f.name}: ${f.description}`).join('; ') },
+    ),
     system: Type.Optional(
       Type.String({
         description:
@@ -97,38 +93,20 @@ export const SourceSchema = Type.Object(
     ),
     position: Type.Optional(
       Template(
-        'json and fixed-width: ${expression} identifying the change (MQ message id, a sequence number)',
+        `${identifiedByMapping}: \${expression} identifying the change (MQ message id, a sequence number)`,
       ),
     ),
-    identity: Type.Optional(
-      Type.String({
-        description:
-          'debezium-json: what identifies a change of the table, so that the stream, a snapshot, a re-snapshot or a replay of the same change give the same event id. Default: an insert or snapshot read is the row itself (its key), an update or delete is a distinct change (key and log position): right for insert-only tables. "row": every event this mapping emits from a row happens once in its life (a transfer ships once and is received once), whichever op carried it. "${expression}": the key and a value of the row that changes with every change (an update time, a version), e.g. ${after.updated_at}',
-      }),
-    ),
+    identity: Type.Optional(Type.String({ description: refinements.join('; ') })),
     sequence: Type.Optional(
-      Template('json and fixed-width: ${expression} that sorts in source order; default: position'),
+      Template(`${identifiedByMapping}: \${expression} that sorts in source order; default: position`),
     ),
-    record: Type.Optional(
-      Type.Object(
-        {
-          copybook: Type.Optional(
-            Type.String({ description: 'COBOL copybook, relative to the mapping file' }),
-          ),
-          recordName: Type.Optional(Type.String({ description: 'which 01 record of the copybook' })),
-          layout: Type.Optional(
-            Type.Array(FieldLayoutSchema, { description: 'explicit offsets instead of a copybook' }),
-          ),
-          ccsid: Type.Union([Type.Literal(37), Type.Literal(500), Type.Literal(1047), Type.Literal(1140)], {
-            description: 'EBCDIC code page of text fields',
-          }),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-  },
-  { additionalProperties: false },
-);
+  };
+  const options = Object.fromEntries(
+    all.flatMap((f) => (f.options ? [[f.options.key, Type.Optional(f.options.schema)]] : [])),
+  ) as Record<string, TSchema>;
+  // The options blocks follow the shared keys; their types are the formats' own business.
+  return Type.Object({ ...shared, ...options }, { additionalProperties: false });
+}
 
 const ExpectedEventSchema = Type.Object(
   {
@@ -192,40 +170,47 @@ export const TestCaseSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const MappingFileSchema = Type.Object(
-  {
-    $schema: Type.Optional(Type.String()),
-    name: Type.String({
-      pattern: '^[a-z0-9][a-z0-9-]*$',
-      description: 'unique name, part of every event id: renaming changes ids',
-    }),
-    description: Type.Optional(Type.String()),
-    enabled: Type.Optional(
-      Type.Boolean({
-        description: 'false: validated and tested, but the mapper does not run it',
-        default: true,
+/** The mapping file, for the source formats of `formats`. */
+export function mappingFileSchema(formats: FormatRegistry) {
+  const withOps = formats.all().flatMap((f) => (f.ops ? [{ format: f.name, ...f.ops }] : []));
+  const ops = [...new Set(withOps.flatMap((f) => f.values))];
+  return Type.Object(
+    {
+      $schema: Type.Optional(Type.String()),
+      name: Type.String({
+        pattern: '^[a-z0-9][a-z0-9-]*$',
+        description: 'unique name, part of every event id: renaming changes ids',
       }),
-    ),
-    source: SourceSchema,
-    ops: Type.Optional(
-      Type.Array(Type.Union(['c', 'u', 'd', 'r', 't'].map((o) => Type.Literal(o))), {
-        description:
-          'debezium-json: the operations this mapping handles (c create, u update, d delete, r snapshot read, t truncate); others are skipped. Default [c, r]',
+      description: Type.Optional(Type.String()),
+      enabled: Type.Optional(
+        Type.Boolean({
+          description: 'false: validated and tested, but the mapper does not run it',
+          default: true,
+        }),
+      ),
+      source: sourceSchema(formats),
+      ops: Type.Optional(
+        Type.Array(Type.Union(ops.map((o) => Type.Literal(o))), {
+          description: withOps.map((f) => `${f.format}: ${f.description}`).join('; '),
+        }),
+      ),
+      filter: Type.Optional(Template('${expression}: events for which it is false are skipped')),
+      emit: Type.Array(EmitSchema, {
+        minItems: 1,
+        description: 'the canonical events made from one input event',
       }),
-    ),
-    filter: Type.Optional(Template('${expression}: events for which it is false are skipped')),
-    emit: Type.Array(EmitSchema, {
-      minItems: 1,
-      description: 'the canonical events made from one input event',
-    }),
-    tests: Type.Optional(Type.Array(TestCaseSchema)),
-  },
-  {
-    additionalProperties: false,
-    title: 'stockline mapping',
-    $id: 'https://stockline.dev/schemas/mapping.json',
-  },
-);
+      tests: Type.Optional(Type.Array(TestCaseSchema)),
+    },
+    {
+      additionalProperties: false,
+      title: 'stockline mapping',
+      $id: 'https://stockline.dev/schemas/mapping.json',
+    },
+  );
+}
+
+/** The mapping file with the shipped source formats: validates mapping files and is written to schemas/. */
+export const MappingFileSchema = mappingFileSchema(SOURCE_FORMATS);
 
 export const MappingTestFileSchema = Type.Object(
   {

@@ -1,10 +1,7 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { parseCopybook } from '../sources/mainframe/copybook.js';
-import { isSupportedCcsid } from '../sources/mainframe/codepages.js';
-import { buildExplicitLayout } from '../sources/mainframe/explicit-layout.js';
-import { compileRecordDecoder, type RecordDecoder } from '../sources/mainframe/record.js';
-import { StocklineError } from '../errors.js';
+import type { FormatRegistry } from '../sources/format.js';
+import { SOURCE_FORMATS } from '../sources/formats.js';
 import {
   parseYamlWithPositions,
   positionOf,
@@ -17,6 +14,7 @@ import { reservedTopicProblems, sharedTopicWarnings, type ReservedTopic } from '
 import { CANONICAL_TOPIC, DEAD_LETTER_TOPIC, STOCK_TOPIC } from '../canonical/event.js';
 import { MappingFileError } from './errors.js';
 import {
+  mappingFileSchema,
   MappingFileSchema,
   MappingTestFileSchema,
   type MappingFile,
@@ -57,6 +55,8 @@ export interface LoadedMappings {
 export interface LoadMappingsOptions {
   /** Topics stockline writes, which no mapping may read; default: the shipped topic names. */
   reservedTopics?: ReservedTopic[];
+  /** The formats a mapping may name; default: the shipped ones (sources/formats.ts). */
+  formats?: FormatRegistry;
 }
 
 export const DEFAULT_RESERVED_TOPICS: ReservedTopic[] = [
@@ -66,8 +66,22 @@ export const DEFAULT_RESERVED_TOPICS: ReservedTopic[] = [
 ];
 
 // verbose: errors carry the schema and the value, so a message can list the allowed values.
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true };
+const ajv = new Ajv(AJV_OPTIONS);
 const validateMapping = ajv.compile<MappingFile>(MappingFileSchema);
+const validatorsByFormats = new WeakMap<FormatRegistry, ValidateFunction<MappingFile>>();
+
+/** The mapping file's validator for `formats`: the shipped one, or one compiled once per registry. */
+function mappingValidator(formats: FormatRegistry | undefined): ValidateFunction<MappingFile> {
+  if (formats === undefined || formats === SOURCE_FORMATS) return validateMapping;
+  let validate = validatorsByFormats.get(formats);
+  if (!validate) {
+    // An Ajv of its own: the schema keeps the shipped schema's $id, which one Ajv holds once.
+    validate = new Ajv(AJV_OPTIONS).compile<MappingFile>(mappingFileSchema(formats));
+    validatorsByFormats.set(formats, validate);
+  }
+  return validate;
+}
 const validateTestFile = ajv.compile<MappingTestFile>(MappingTestFileSchema);
 
 function describeSchemaError(e: ErrorObject): { path: string; message: string } {
@@ -194,43 +208,6 @@ function loadLookup(file: SourceFile, problems: string[]): LookupTableData | und
   return { name, file: file.path, columns, rows: records, lines };
 }
 
-function recordDecoderFor(
-  mapping: MappingFile,
-  file: string,
-  sources: MappingSources,
-  problems: string[],
-  where: (p: string) => string,
-): RecordDecoder | undefined {
-  const record = mapping.source.record;
-  if (mapping.source.format !== 'fixed-width' || !record) return undefined;
-  if (!isSupportedCcsid(record.ccsid)) return undefined;
-  try {
-    let layout;
-    if (record.copybook) {
-      const bytes = sources.readRelative(file, record.copybook);
-      if (!bytes) {
-        problems.push(
-          `${where('/source/record/copybook')}: source.record.copybook ${record.copybook} does not exist (relative to ${file})`,
-        );
-        return undefined;
-      }
-      layout = parseCopybook(bytes.toString('latin1'), { file: record.copybook, record: record.recordName });
-    } else if (record.layout) {
-      layout = buildExplicitLayout(record.layout, { name: mapping.name });
-    } else {
-      problems.push(`${where('/source/record')}: source.record needs a copybook or a layout`);
-      return undefined;
-    }
-    return compileRecordDecoder(layout, record.ccsid);
-  } catch (e) {
-    if (e instanceof StocklineError) {
-      problems.push(`${where('/source/record')}: ${e.message}`);
-      return undefined;
-    }
-    throw e;
-  }
-}
-
 /**
  * Loads, validates and compiles every mapping, lookup table and mapping test of a folder.
  * Every problem of every file is reported at once, each with file, line and column.
@@ -252,18 +229,23 @@ export function loadMappings(sources: MappingSources, options: LoadMappingsOptio
     if (!parsed) continue;
     const where = (p: string) => locate(file.path, parsed.positions, p);
     positionsByFile.push([file.path, parsed.positions]);
-    if (!validateMapping(parsed.value)) {
-      problems.push(...schemaProblems(file.path, parsed.positions, validateMapping.errors ?? []));
+    const validate = mappingValidator(options.formats);
+    if (!validate(parsed.value)) {
+      problems.push(...schemaProblems(file.path, parsed.positions, validate.errors ?? []));
       continue;
     }
     const spec = parsed.value;
     problems.push(...checkConstants(spec).map((p) => `${where(p.path)}: ${dotted(p.path)}: ${p.message}`));
-    const recordDecoder = recordDecoderFor(spec, file.path, sources, problems, where);
     const { mapping, problems: compileProblems } = compileMapping(spec, file.path, {
       lookups,
-      recordDecoder,
+      formats: options.formats,
+      readRelative: sources.readRelative,
     });
-    problems.push(...compileProblems.map((p) => `${where(p.path)}: ${dotted(p.path)}: ${p.message}`));
+    problems.push(
+      ...compileProblems.map((p) =>
+        p.plain ? `${where(p.path)}: ${p.message}` : `${where(p.path)}: ${dotted(p.path)}: ${p.message}`,
+      ),
+    );
     if (!mapping) continue;
     const other = byName.get(mapping.name);
     if (other) {

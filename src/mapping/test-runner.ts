@@ -127,31 +127,6 @@ export async function runMappingTest(
   return identity.length > 0 ? fail(identity.join('; ')) : { ...result, passed: true };
 }
 
-type DebeziumValue = { op: string; before?: unknown; after?: unknown; source?: Record<string, unknown> };
-
-/** The test's input as a Debezium change value, or undefined when it is not one. */
-function debeziumValue(test: MappingTest): DebeziumValue | undefined {
-  const v = test.test.input.value;
-  if (test.mapping.format !== 'debezium-json' || typeof v !== 'object' || v === null) return undefined;
-  const value = v as DebeziumValue;
-  return typeof value.op === 'string' ? value : undefined;
-}
-
-/** The same change read at another log position: by a snapshot (op r), or as another change of op `op`. */
-function elsewhere(value: DebeziumValue, op: string): DebeziumValue {
-  const source = { ...(value.source ?? {}) };
-  const shift = (v: unknown) =>
-    typeof v === 'number' || typeof v === 'string' ? Number(BigInt(v) + 1000003n) : v;
-  if (source.lsn !== undefined) {
-    source.lsn = shift(source.lsn);
-    const lsn = String(source.lsn);
-    source.sequence = JSON.stringify([op === 'r' ? null : lsn, lsn]);
-  }
-  if (source.pos !== undefined) source.pos = shift(source.pos);
-  if (op === 'r') source.snapshot = 'true';
-  return op === 'r' ? { op, before: null, after: value.after, source } : { ...value, op, source };
-}
-
 const sameFact = (a: CanonicalEvent, b: CanonicalEvent) =>
   a.type === b.type &&
   a.subject === b.subject &&
@@ -162,10 +137,10 @@ const sameFact = (a: CanonicalEvent, b: CanonicalEvent) =>
 /**
  * What `mappings test` checks of event ids beyond the expected events (docs/mappings.md,
  * "Identity"): the same change read again gives the same ids, two changes never share one.
- * - an insert read again by a snapshot: the same ids;
- * - an update whose row is then read by a snapshot: where the snapshot makes the same event
- *   (same type, key, quantity, reason and time), the same id;
- * - with the default identity, an update or delete at another log position: no id shared;
+ * - the re-readings the mapping's format offers (Debezium: an insert or update read again by a
+ *   snapshot makes, where it makes the same event (same type, key, quantity, reason and time),
+ *   the same id; with the default identity, an update or delete at another log position shares
+ *   no id);
  * - `sameIdsAs` / `differentIdsFrom` another test of the mapping.
  */
 async function identityProblems(
@@ -176,30 +151,31 @@ async function identityProblems(
 ): Promise<string[]> {
   const problems: string[] = [];
   const base = testInput(test, readRelative);
-  const mapValue = async (value: DebeziumValue) => {
+  const mapValue = async (value: unknown) => {
     const outcome = await test.mapping
       .map({ ...base, value: Buffer.from(JSON.stringify(value)) })
       .catch(() => undefined);
     return outcome?.kind === 'events' ? outcome.events : [];
   };
-  const value = debeziumValue(test);
-  if (value && (value.op === 'c' || value.op === 'u') && value.after) {
-    const read = await mapValue(elsewhere(value, 'r'));
-    for (const e of events) {
-      const again = read.find((r) => sameFact(r, e));
-      if (again && again.id !== e.id)
-        problems.push(
-          `identity: the ${e.data.reason} ${e.subject} made from op ${value.op} and from a snapshot read of the same row get different ids (${e.id}, ${again.id}): declare source.identity (docs/mappings.md, "Identity")`,
-        );
+  // The format says how the same change can be read again, and what another change looks like.
+  const probes =
+    test.mapping.sourceFormat.identityProbes?.(test.test.input.value, {
+      refinesIdentity: test.mapping.spec.source.identity !== undefined,
+    }) ?? [];
+  for (const probe of probes) {
+    const other = await mapValue(probe.value);
+    if (probe.expect === 'same-change') {
+      for (const e of events) {
+        const again = other.find((r) => sameFact(r, e));
+        if (again && again.id !== e.id)
+          problems.push(
+            `identity: the ${e.data.reason} ${e.subject} made ${probe.describe} get different ids (${e.id}, ${again.id})${probe.fix ? `: ${probe.fix}` : ''}`,
+          );
+      }
+    } else {
+      const ids = new Set(events.map((e) => e.id));
+      if (other.some((e) => ids.has(e.id))) problems.push(`identity: ${probe.describe} share an event id`);
     }
-  }
-  if (value && (value.op === 'u' || value.op === 'd') && test.mapping.spec.source.identity === undefined) {
-    const other = await mapValue(elsewhere(value, value.op));
-    const ids = new Set(events.map((e) => e.id));
-    if (other.some((e) => ids.has(e.id)))
-      problems.push(
-        `identity: two ${value.op === 'u' ? 'updates' : 'deletes'} of one row at different log positions share an event id`,
-      );
   }
   const against = async (name: string) => {
     const sibling = siblings.find((t) => t.mapping.name === test.mapping.name && t.test.name === name);

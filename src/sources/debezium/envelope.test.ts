@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { classifyDebezium, type DebeziumChange } from './envelope.js';
-import { debeziumPosition, UnidentifiableChange } from './position.js';
+import { UnidentifiableChange } from '../format.js';
+import { debeziumPosition } from './position.js';
 
 const change = (source: Record<string, unknown>, op = 'c') =>
   classifyDebezium({ op, before: null, after: { a: 1 }, source }) as DebeziumChange;

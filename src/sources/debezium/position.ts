@@ -1,21 +1,7 @@
+import type { ChangePosition } from '../../canonical/build.js';
 import { sortable } from '../../canonical/identity.js';
+import { UnidentifiableChange } from '../format.js';
 import type { DebeziumChange } from './envelope.js';
-
-/**
- * Where a change was read and what it is. `change` identifies the business change (the event id
- * is derived from it); `position` says where in the source log it was read (for tracing);
- * `sequence` sorts in source order within the system.
- */
-export interface ChangePosition {
-  system: string;
-  entity: string;
-  /** Identifies the change: the same change read twice (stream, snapshot, replay) gives the same text. */
-  change: string;
-  /** Sorts in source order within the system (per key, later changes sort higher). */
-  sequence: string;
-  /** The change was read by a snapshot (initial, re-snapshot or incremental), not from the log. */
-  snapshot: boolean;
-}
 
 /**
  * How a mapping says what identifies the changes of its table (mapping `source.identity`):
@@ -28,9 +14,6 @@ export interface ChangePosition {
  *   number, an update time), evaluated by the mapping.
  */
 export type IdentityRule = { kind: 'default' } | { kind: 'row' } | { kind: 'value'; value: string };
-
-/** Why a change cannot be identified: the mapper sends it to the dead-letter topic with this. */
-export class UnidentifiableChange extends Error {}
 
 /** JSON with sorted keys, so the same key always gives the same text. */
 export function stableJson(value: unknown): string {
