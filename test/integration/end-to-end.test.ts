@@ -1,11 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { startApiWith, type ApiHandle } from '../../src/api/service.js';
+import { compileApiOptions } from '../../src/api/options.js';
+import { startApi, type ApiHandle } from '../../src/api/service.js';
 import type { StocklineConfig } from '../../src/config/schema.js';
-import { startMapperWith } from '../../src/mapper/service.js';
-import { startMaterializer } from '../../src/materializer/service.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { startRole } from '../../src/roles/registry.js';
 import type { RoleHandle } from '../../src/service/role.js';
 import { ean13 } from '../../src/dev/stack/seed/sample-data.js';
 import { isolatedMapperConfig, uniqueSuffix } from '../support/config.js';
@@ -52,9 +52,9 @@ describe('end to end: a store database row change, through Debezium, mapper and 
     config.materializer.groupId = `test-materializer-${suffix}`;
     config.materializer.stockTopic = `test.inventory.stock.${suffix}`;
     config.api.port = 0;
-    roles.push(await startMapperWith(config, log));
-    roles.push(await startMaterializer(config, log));
-    api = await startApiWith(config, log);
+    roles.push(await startRole('mapper', config, log));
+    roles.push(await startRole('materializer', config, log));
+    api = await startApi(compileApiOptions(config), log);
     roles.push(api);
   });
 

@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
 import type { StockQueries } from '../../src/api/stock-queries.js';
-import { startMapperWith, type MapperHandle } from '../../src/mapper/service.js';
+import type { MapperHandle } from '../../src/mapper/service.js';
+import { startRole } from '../../src/roles/registry.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { isolatedMapperConfig, uniqueSuffix } from '../support/config.js';
 import { createTestTopics, produceRecords } from '../support/kafka.js';
@@ -63,7 +64,7 @@ describe('metrics of the mapper through the real /metrics endpoint (integration)
       { key: '2', value: JSON.stringify({ id: '2', sku: 'M1', qty: '3' }) },
       { key: '3', value: JSON.stringify({ id: '3', sku: 'M1', qty: '0x10' }) },
     ]);
-    mapper = await startMapperWith(config, log);
+    mapper = await startRole('mapper', config, log);
     api = await buildApi({
       queries: {} as StockQueries,
       token: '',
