@@ -34,7 +34,12 @@ export function rolesNamed(names: readonly string[]): RoleName[] {
   return names as RoleName[];
 }
 
-/** One role started with its options compiled from `config` (tests, scripts, the benchmark). */
+/**
+ * One role started with its options compiled from `config` (the benchmark's child, scripts).
+ * Tests start a role from its own modules instead (compile<Role>Options, then its start
+ * function): mocha requires test files through tsx's CommonJS hook, and the role module this
+ * loads with import() would then be a second copy, with its own metrics registry.
+ */
 export async function startRole<N extends RoleName>(
   name: N,
   config: Readonly<StocklineConfig>,

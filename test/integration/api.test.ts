@@ -200,6 +200,8 @@ describe('stock API against the real stock database (integration)', function () 
   it('serves health, readiness, Prometheus metrics and the OpenAPI document kept in the repository', async () => {
     expect((await get(api, '/health')).body).to.deep.equal({ status: 'ok' });
     expect((await get(api, '/ready')).body).to.deep.equal({ ready: true });
+    // The role handle's health is the same check, for `run`, the demo and the benchmark.
+    expect(await api.health()).to.deep.equal({ ok: true });
     const metrics = await fetch(`${api.url}/metrics`).then((r) => r.text());
     expect(metrics).to.contain('stockline_materializer_events_applied_total');
     const served = (await get(api, '/openapi.json')).body;

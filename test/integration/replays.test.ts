@@ -18,7 +18,7 @@ import { applyConnectors, resetOffsets, waitRunning } from '../../src/connectors
 import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
 import { listDeadLetters, replayDeadLetters } from '../../src/mapper/dead-letter-replay.js';
 import { readMappings } from '../../src/mapper/mapping-files.js';
-import type { MapperHandle } from '../../src/mapper/service.js';
+import { startMapper as startMapperRole, type MapperHandle } from '../../src/mapper/service.js';
 import {
   fetchGroupLag,
   groupLag,
@@ -27,7 +27,9 @@ import {
   type TopicOffsets,
 } from '../../src/observability/consumer-lag.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { startRole } from '../../src/roles/registry.js';
+import { compileMapperOptions } from '../../src/mapper/options.js';
+import { compileMaterializerOptions } from '../../src/materializer/options.js';
+import { startMaterializer } from '../../src/materializer/service.js';
 import type { RoleHandle } from '../../src/service/role.js';
 import type { Expectation } from '../../src/dev/simulator/expectation-file.js';
 import { parseSimulateFlags } from '../../src/dev/simulator/options.js';
@@ -77,14 +79,18 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
   let materializer: RoleHandle | undefined;
   let dropDatabase: (() => Promise<void>) | undefined;
 
-  const startMapper = async () => (mapper = await startRole('mapper', config, log.child({ role: 'mapper' })));
+  const startMapper = async () =>
+    (mapper = await startMapperRole(compileMapperOptions(config), log.child({ role: 'mapper' })));
   const stopMapper = async () => {
     const role = mapper;
     mapper = undefined;
     await role?.stop();
   };
   const startMat = async () =>
-    (materializer = await startRole('materializer', config, log.child({ role: 'materializer' })));
+    (materializer = await startMaterializer(
+      compileMaterializerOptions(config),
+      log.child({ role: 'materializer' }),
+    ));
   const stopMat = async () => {
     const role = materializer;
     materializer = undefined;
