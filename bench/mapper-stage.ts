@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
-import { RoleProcess } from './protocol.js';
+import { figure, RoleProcess } from './protocol.js';
 import { TEMPLATE_TOPIC } from './preload.js';
 
 export type KafkaClientName = 'kafkajs' | 'node-rdkafka';
@@ -59,9 +59,9 @@ export async function mapperThroughput(input: {
     let first: { at: number; consumed: number } | undefined;
     let last = { at: Date.now(), consumed: 0 };
     for (;;) {
-      const { mapped } = await mapper.report();
+      const report = await mapper.report();
       const now = performance.now();
-      const consumed = mapped?.consumed ?? 0;
+      const consumed = figure(report, 'consumed');
       if (consumed > last.consumed) last = { at: Date.now(), consumed };
       else if (Date.now() - last.at > STALL_MS)
         throw new Error(
@@ -78,8 +78,8 @@ export async function mapperThroughput(input: {
           events: consumed,
           seconds,
           eventsPerSecond: (consumed - first.consumed) / seconds,
-          produced: final.mapped?.produced ?? 0,
-          deadLettered: final.mapped?.deadLettered ?? 0,
+          produced: figure(final, 'produced'),
+          deadLettered: figure(final, 'deadLettered'),
           peakRssMb: final.peakRssMb,
         };
       }

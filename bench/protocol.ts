@@ -2,6 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { StocklineConfig } from '../src/config/schema.js';
+import type { RoleHealth, RoleStats } from '../src/service/role.js';
 
 /** Per config section, the keys to replace (each section is replaced key by key). */
 export type ConfigOverrides = { [K in keyof StocklineConfig]?: Partial<StocklineConfig[K]> };
@@ -27,8 +28,16 @@ export interface ChildReport {
   peakRssMb: number;
   rssMb: number;
   cpuSeconds: number;
-  mapped: { consumed: number; produced: number; deadLettered: number } | null;
+  /** The role's figures (its entry's `metrics` in src/roles/registry.ts says what each counts). */
+  stats: RoleStats;
+  health: RoleHealth;
   metrics: MetricObjectWithValues<MetricValue<string>>[];
+}
+
+/** One number of a role's figures; 0 when the role does not count it (yet). */
+export function figure(report: ChildReport, name: string): number {
+  const value = report.stats[name];
+  return typeof value === 'number' ? value : 0;
 }
 
 type ChildMessage =

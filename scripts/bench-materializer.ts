@@ -36,7 +36,7 @@ import { decodeBatch } from '../src/materializer/decode.js';
 import type { RawMessage } from '../src/materializer/event.js';
 import { planBatch } from '../src/materializer/plan.js';
 import type { ApplierStats } from '../src/materializer/batch-applier.js';
-import { startMaterializerRole } from '../src/materializer/service.js';
+import { startRole } from '../src/roles/registry.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createStockDb } from '../src/stock/db.js';
 import { migrateStockDb } from '../src/stock/migrate.js';
@@ -467,7 +467,7 @@ interface RunningRole {
 }
 
 async function inProcessRole(roleConfig: StocklineConfig): Promise<RunningRole> {
-  const role = await startMaterializerRole(roleConfig, log);
+  const role = await startRole('materializer', roleConfig, log);
   return {
     done: role.done,
     async stop() {

@@ -18,25 +18,30 @@ interface Node {
   anyOf?: { const?: unknown }[];
   minimum?: number;
   maximum?: number;
+  items?: Node;
+  required?: string[];
 }
 
 const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
 
 function configReference(): string {
   const rows: string[] = [];
-  const walk = (node: Node, path: string[]): void => {
+  // `inItem`: a field of an array's items (mq.queues[].topic), set with the whole array, which
+  // one environment variable takes as JSON.
+  const walk = (node: Node, path: string[], inItem = false, required = false): void => {
     if (node.properties) {
-      for (const [k, child] of Object.entries(node.properties)) walk(child, [...path, k]);
+      for (const [k, child] of Object.entries(node.properties))
+        walk(child, [...path, k], inItem, node.required?.includes(k) ?? false);
       return;
     }
     const type = node.anyOf
       ? node.anyOf.map((a) => JSON.stringify(a.const)).join(' \\| ')
       : (node.type ?? '');
-    const env = 'STOCKLINE__' + path.map((p) => p.toUpperCase()).join('__');
+    const env = inItem ? '—' : `\`STOCKLINE__${path.map((p) => p.toUpperCase()).join('__')}\``;
     const range = node.minimum !== undefined ? ` (${node.minimum}–${node.maximum ?? '∞'})` : '';
-    rows.push(
-      `| \`${path.join('.')}\` | ${type}${range} | \`${JSON.stringify(node.default)}\` | \`${env}\` | ${node.description ?? ''} |`,
-    );
+    const dflt = node.default === undefined && required ? 'required' : `\`${JSON.stringify(node.default)}\``;
+    rows.push(`| \`${path.join('.')}\` | ${type}${range} | ${dflt} | ${env} | ${node.description ?? ''} |`);
+    if (node.items?.properties) walk(node.items, [...path.slice(0, -1), `${path[path.length - 1]}[]`], true);
   };
   walk(ConfigSchema, []);
   return `# Service configuration reference

@@ -70,7 +70,7 @@ describe('config loader', () => {
     });
     expect(error.message).to.contain('2 problems');
     expect(error.message).to.match(
-      /unknown key "kafak" \(set at .*test\.yaml:1:1\); expected one of: log, kafka, connect, stockDb, mapper, materializer, api, stack/,
+      /unknown key "kafak" \(set at .*test\.yaml:1:1\); expected one of: log, kafka, connect, stockDb, mapper, materializer, api, sap, mq, jobs, stack/,
     );
     expect(error.message).to.match(/stack\.mariadb\.port must be <= 65535 \(set at .*test\.yaml:5:5\)/);
   });

@@ -131,6 +131,10 @@ export const ConfigSchema = Type.Object(
     materializer: Type.Object(
       {
         groupId: Str('consumer group of the materializers', 'stockline-materializer'),
+        canonicalTopic: Str(
+          "topic of canonical events the materializer applies; empty: the mapper's (mapper.canonicalTopic). Set it to read another topic, e.g. a copy mirrored from another data center",
+          '',
+        ),
         stockTopic: Str('compacted topic of stock rows after each commit', 'inventory.stock.v1'),
         maxBatchEvents: Type.Integer({
           minimum: 1,
@@ -147,7 +151,7 @@ export const ConfigSchema = Type.Object(
           minimum: 1,
           maximum: 32,
           description:
-            'partitions applied at the same time by one process (each in order, each on its own database connection; at most stockDb.poolMax)',
+            'partitions applied at the same time by one process (each in order, each on its own database connection): at most stockDb.poolMax, or the materializer refuses to start',
           default: 3,
         }),
       },
@@ -166,6 +170,143 @@ export const ConfigSchema = Type.Object(
             'serve reads without a token on an address other machines can reach; false: with an empty token the API refuses to start unless api.host is a loopback address',
           default: false,
         }),
+      },
+      { additionalProperties: false },
+    ),
+    sap: Type.Object(
+      {
+        host: Str('SAP HANA SQL host of the capture (coming role); empty: no SAP capture configured', ''),
+        port: Port(
+          'SAP HANA SQL port (3<instance>15 for the system database, 3<instance>41 and up for tenants)',
+          30015,
+        ),
+        user: Str('SAP HANA user of the capture; it needs SELECT on the captured tables only', ''),
+        password: Secret('SAP HANA password (STOCKLINE__SAP__PASSWORD or STOCKLINE__SAP__PASSWORD_FILE)', ''),
+        schema: Str('SAP HANA schema holding the captured tables (the ABAP schema)', 'SAPABAP1'),
+        tls: Type.Object(
+          {
+            enabled: Type.Boolean({
+              description:
+                'encrypt the connection to SAP HANA (the client option encrypt) and validate its certificate',
+              default: true,
+            }),
+            caFile: Str(
+              "PEM file of the certificate authority that signed SAP HANA's certificate; empty: the system's trusted authorities",
+              '',
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        tables: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_/]+$' }), {
+          minItems: 1,
+          description: 'tables the capture reads, each insert-only (MATDOC: the material documents)',
+          default: ['MATDOC'],
+        }),
+        timeZone: Str(
+          "time zone of the SAP system's entry times (CPUDT/CPUTM), as an IANA name; the capture orders and resumes by them",
+          'UTC',
+        ),
+        pollIntervalMs: Type.Integer({
+          minimum: 100,
+          description: 'pause between two polls of a table when the last one found nothing new',
+          default: 1000,
+        }),
+        batchSize: Type.Integer({
+          minimum: 1,
+          maximum: 100000,
+          description:
+            'most rows read per poll, written to Kafka in one transaction with the capture position',
+          default: 1000,
+        }),
+        topicPrefix: Str(
+          'prefix of the raw topics: <topicPrefix>.<schema in lower case>.<table>, as Debezium names them (sap.sapabap1.MATDOC, which mappings/sap-matdoc.yaml reads)',
+          'sap',
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    mq: Type.Object(
+      {
+        transport: Type.Union([Type.Literal('ibmmq'), Type.Literal('amqp')], {
+          description:
+            'how the MQ replicator (coming role) reads its queues: ibmmq (IBM MQ client, batches under syncpoint) or amqp (AMQP 0-9-1 to RabbitMQ, the stand-in for development and tests)',
+          default: 'ibmmq',
+        }),
+        queueManager: Str('IBM MQ queue manager name; empty: no MQ replicator configured', ''),
+        connectionName: Str(
+          'IBM MQ connection name: host(port), or a list host1(port),host2(port) for a multi-instance queue manager',
+          '',
+        ),
+        channel: Str('IBM MQ server-connection channel (e.g. DEV.APP.SVRCONN)', ''),
+        tls: Type.Object(
+          {
+            cipherSpec: Str('TLS CipherSpec of the channel (e.g. ANY_TLS12_OR_HIGHER); empty: no TLS', ''),
+            keyRepository: Str(
+              'key repository of the client, the path of the .kdb file without its extension',
+              '',
+            ),
+            keyRepositoryPassword: Secret(
+              'password of the key repository (STOCKLINE__MQ__TLS__KEYREPOSITORYPASSWORD or ..._FILE); empty: its stash file',
+              '',
+            ),
+            certificateLabel: Str(
+              "label of the client's certificate in the key repository; empty: the default",
+              '',
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        user: Str('user of the MQ connection (IBM MQ MQCSP, or AMQP); empty: none', ''),
+        password: Secret(
+          'password of the MQ connection (STOCKLINE__MQ__PASSWORD or STOCKLINE__MQ__PASSWORD_FILE)',
+          '',
+        ),
+        amqpUrl: Type.String({
+          pattern: '^amqps?://',
+          description:
+            'AMQP broker address when mq.transport is amqp, without credentials (they come from mq.user and mq.password)',
+          default: 'amqp://127.0.0.1:5672',
+        }),
+        queues: Type.Array(
+          Type.Object(
+            {
+              queue: Type.String({ minLength: 1, description: 'queue to read' }),
+              topic: Type.String({
+                minLength: 1,
+                description: 'raw topic its messages go to, byte for byte',
+              }),
+              key: Type.Union(
+                ['none', 'msgId', 'correlId', 'groupId'].map((k) => Type.Literal(k)),
+                {
+                  description:
+                    'Kafka key of each record: none (the topic has one partition, so Kafka keeps the queue order) or an MQMD field',
+                  default: 'none',
+                },
+              ),
+              batchSize: Type.Integer({
+                minimum: 1,
+                maximum: 10000,
+                description: 'most messages per MQ unit of work and Kafka transaction',
+                default: 200,
+              }),
+            },
+            { additionalProperties: false },
+          ),
+          { description: 'queues to replicate, each into its raw topic; empty: none', default: [] },
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    jobs: Type.Object(
+      {
+        host: Str("Redis host of the job queues (BullMQ: the reconciler's schedules)", '127.0.0.1'),
+        port: Port('Redis port of the job queues', 6379),
+        password: Secret(
+          'Redis password (STOCKLINE__JOBS__PASSWORD or STOCKLINE__JOBS__PASSWORD_FILE); empty: none',
+          '',
+        ),
+        db: Type.Integer({ minimum: 0, maximum: 15, description: 'Redis database number', default: 0 }),
+        keyPrefix: Str('prefix of every Redis key the job queues write (BullMQ prefix)', 'stockline'),
       },
       { additionalProperties: false },
     ),

@@ -48,7 +48,7 @@ export type ErrorCatalogue = Readonly<Record<`STOCKLINE_${string}`, ErrorCatalog
 export const ERROR_CATALOGUE = {
   STOCKLINE_CONFIG_INVALID: {
     raisedBy: 'ConfigError',
-    raisedIn: ['api', 'config', 'kafka', 'stock'],
+    raisedIn: ['api', 'config', 'kafka', 'service', 'stock'],
     retriable: false,
     meaning:
       'a config file does not parse, has an unknown key, a value of the wrong type, or an environment variable matches no key',
@@ -64,7 +64,7 @@ export const ERROR_CATALOGUE = {
   },
   STOCKLINE_USAGE: {
     raisedBy: 'UsageError',
-    raisedIn: ['cli', 'dev/cli', 'dev/demo', 'dev/simulator', 'mapper'],
+    raisedIn: ['cli', 'dev/cli', 'dev/demo', 'dev/simulator', 'mapper', 'roles'],
     retriable: false,
     meaning: 'a command names something that does not exist (a role, a part, a mapping)',
     whatToDo: 'the message lists what exists',

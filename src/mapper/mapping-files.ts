@@ -6,9 +6,9 @@ import {
   type LoadMappingsOptions,
   type MappingSources,
 } from '../mapping/load.js';
-import type { StocklineConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { displayPath } from '../shared/display-path.js';
+import { reservedTopicsOf, type MapperSections } from './options.js';
 
 const isMapping = (f: string) => /\.ya?ml$/.test(f) && !/\.test\.ya?ml$/.test(f);
 const isTest = (f: string) => /\.test\.ya?ml$/.test(f);
@@ -49,12 +49,6 @@ export function readMappings(
 }
 
 /** The topics stockline writes under this configuration, which no mapping may read. */
-export function reservedTopics(config: Readonly<StocklineConfig>): LoadMappingsOptions {
-  return {
-    reservedTopics: [
-      { topic: config.mapper.canonicalTopic, what: 'the canonical topic (mapper.canonicalTopic)' },
-      { topic: config.mapper.deadLetterTopic, what: 'the dead-letter topic (mapper.deadLetterTopic)' },
-      { topic: config.materializer.stockTopic, what: 'the stock topic (materializer.stockTopic)' },
-    ],
-  };
+export function reservedTopics(config: Readonly<MapperSections>): LoadMappingsOptions {
+  return { reservedTopics: reservedTopicsOf(config) };
 }

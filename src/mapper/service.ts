@@ -1,13 +1,14 @@
-import type { StocklineConfig } from '../config/schema.js';
 import { createPipelineFactory } from '../kafka/clients.js';
 import { createKafkaAdmin, kafkajsClient } from '../kafka/kafkajs-admin.js';
 import { committedPositions, startLagSampler } from '../observability/lag-metrics.js';
 import type { TopicSpec } from '../kafka/port.js';
 import { withTopicSettings } from '../kafka/topic-settings.js';
 import type { Logger } from '../observability/logger.js';
-import type { RoleHandle, StartRole } from '../service/role.js';
+import { describeError } from '../errors.js';
+import type { RoleHandle, RoleHealth, StartRole } from '../service/role.js';
 import { createBatchMapper, emptyStats, type MapperStats } from './mapper.js';
-import { readMappings, reservedTopics } from './mapping-files.js';
+import { readMappings } from './mapping-files.js';
+import type { MapperOptions } from './options.js';
 
 /** Partitions of a raw topic the mapper creates because no producer has written it yet. */
 const RAW_TOPIC_PARTITIONS = 3;
@@ -18,21 +19,21 @@ const RAW_TOPIC_PARTITIONS = 3;
  * topic that does not exist, and it must not miss the first messages.
  */
 export async function ensureMapperTopics(
-  config: Readonly<StocklineConfig>,
+  options: Pick<MapperOptions, 'kafka' | 'canonicalTopic' | 'deadLetterTopic' | 'canonicalPartitions'>,
   rawTopics: string[],
   log: Logger,
 ): Promise<void> {
   const admin = createKafkaAdmin({
-    brokers: config.kafka.brokers,
-    clientId: `${config.kafka.clientId}-admin`,
+    brokers: options.kafka.brokers,
+    clientId: `${options.kafka.clientId}-admin`,
   });
   try {
     const existing = new Set(await admin.listTopics());
     const wanted: TopicSpec[] = [
-      { topic: config.mapper.canonicalTopic, partitions: config.mapper.canonicalPartitions },
+      { topic: options.canonicalTopic, partitions: options.canonicalPartitions },
       // Dead letters are kept a month: long enough to fix a mapping and replay them.
       {
-        topic: config.mapper.deadLetterTopic,
+        topic: options.deadLetterTopic,
         partitions: 1,
         config: { 'retention.ms': String(30 * 24 * 3600 * 1000) },
       },
@@ -40,46 +41,50 @@ export async function ensureMapperTopics(
     ].filter((t) => !existing.has(t.topic));
     if (wanted.length > 0) {
       log.info({ topics: wanted.map((t) => t.topic) }, 'creating topics that do not exist yet');
-      await admin.createTopics(wanted.map((t) => withTopicSettings(config.kafka, t)));
+      await admin.createTopics(wanted.map((t) => withTopicSettings(options.kafka, t)));
     }
   } finally {
     await admin.close();
   }
 }
 
-export interface MapperHandle extends RoleHandle {
-  stats: MapperStats;
-}
+/** The mapper's figures (bench, demo): its counters without the dead letters by reason. */
+export type MapperCounts = Omit<MapperStats, 'deadLettersByReason'>;
 
-export async function startMapperWith(config: Readonly<StocklineConfig>, log: Logger): Promise<MapperHandle> {
-  const { mappings, warnings } = readMappings(config.mapper.mappingsDir, reservedTopics(config));
-  for (const warning of warnings) log.warn({ mappingsDir: config.mapper.mappingsDir }, warning);
+export type MapperHandle = RoleHandle<MapperCounts>;
+
+/** `stockline run --role mapper`: raw topics -> mappings -> canonical and dead-letter topics, exactly once. */
+export const startMapper: StartRole<MapperOptions, MapperCounts> = async (options, log) => {
+  const { mappings, warnings } = readMappings(options.mappingsDir, {
+    reservedTopics: [...options.reservedTopics],
+  });
+  for (const warning of warnings) log.warn({ mappingsDir: options.mappingsDir }, warning);
   const enabled = mappings.filter((m) => m.enabled);
   const topics = [...new Set(enabled.flatMap((m) => m.topics))];
   const patterns = enabled.flatMap((m) => (m.topicPattern ? [m.topicPattern] : []));
-  await ensureMapperTopics(config, topics, log);
+  await ensureMapperTopics(options, topics, log);
   const stats = emptyStats();
   const process = createBatchMapper(
     enabled,
-    { canonical: config.mapper.canonicalTopic, deadLetter: config.mapper.deadLetterTopic },
+    { canonical: options.canonicalTopic, deadLetter: options.deadLetterTopic },
     stats,
     log,
   );
-  const pipeline = await createPipelineFactory(config.kafka, `${config.kafka.clientId}-mapper`).start({
-    groupId: config.mapper.groupId,
+  const pipeline = await createPipelineFactory(options.kafka, `${options.kafka.clientId}-mapper`).start({
+    groupId: options.groupId,
     topics: [...topics, ...patterns],
-    transactionalIdPrefix: config.mapper.groupId,
+    transactionalIdPrefix: options.groupId,
     fromBeginning: true,
     process,
   });
   log.info(
-    { mappings: enabled.map((m) => m.name), topics, canonical: config.mapper.canonicalTopic },
+    { mappings: enabled.map((m) => m.name), topics, canonical: options.canonicalTopic },
     'mapper running',
   );
   // stockline_consumer_lag{role="mapper"}: the raw topics' ends against the group's commits.
   const lagAdmin = kafkajsClient({
-    brokers: config.kafka.brokers,
-    clientId: `${config.kafka.clientId}-lag`,
+    brokers: options.kafka.brokers,
+    clientId: `${options.kafka.clientId}-lag`,
   }).admin();
   await lagAdmin.connect();
   const lag = startLagSampler({
@@ -94,7 +99,7 @@ export async function startMapperWith(config: Readonly<StocklineConfig>, log: Lo
               ...(await lagAdmin.listTopics()).filter((t) => patterns.some((p) => p.test(t))),
             ]),
           ],
-    positions: committedPositions(lagAdmin, config.mapper.groupId),
+    positions: committedPositions(lagAdmin, options.groupId),
     log,
   });
   const report = setInterval(() => {
@@ -102,16 +107,25 @@ export async function startMapperWith(config: Readonly<StocklineConfig>, log: Lo
     log.info(counts, 'mapper progress');
   }, 30000);
   report.unref();
+  // Its health: the pipeline runs until stopped or until a fatal error ends it.
+  let ended: RoleHealth | undefined;
+  void pipeline.done.then(
+    () => (ended ??= { ok: false, reason: 'the mapper stopped' }),
+    (e: unknown) => (ended ??= { ok: false, reason: `the mapper failed: ${describeError(e)}` }),
+  );
   return {
-    stats,
     done: pipeline.done,
+    health: () => Promise.resolve(ended ?? { ok: true }),
+    stats: () => {
+      const { deadLettersByReason: _byReason, ...counts } = stats;
+      return counts;
+    },
     async stop() {
+      ended ??= { ok: false, reason: 'the mapper stopped' };
       clearInterval(report);
       await lag.stop();
       await lagAdmin.disconnect();
       await pipeline.stop();
     },
   };
-}
-
-export const startMapper: StartRole = startMapperWith;
+};

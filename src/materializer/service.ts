@@ -1,17 +1,17 @@
 import { readMaterializerPositions } from '../observability/consumer-lag.js';
 import { startLagSampler } from '../observability/lag-metrics.js';
-import type { StocklineConfig } from '../config/schema.js';
 import { StocklineError, describeError } from '../errors.js';
 import { withTopicSettings } from '../kafka/topic-settings.js';
 import { createKafkaAdmin, kafkajsClient } from '../kafka/kafkajs-admin.js';
 import { kafkajsBatchConsumer } from '../kafka/kafkajs-batch-consumer.js';
 import type { KafkaConnection } from '../kafka/port.js';
-import type { RoleHandle, StartRole } from '../service/role.js';
+import type { RoleHealth, StartRole } from '../service/role.js';
 import { createStockDb } from '../stock/db.js';
 import { migrateStockDb } from '../stock/migrate.js';
 import { postgresStockReader } from '../stock/postgres/stock-reader.js';
 import { postgresStockStore } from '../stock/postgres/stock-store.js';
 import { BatchApplier, type ApplierStats } from './batch-applier.js';
+import type { MaterializerOptions } from './options.js';
 import { createStockPublisher } from './stock-publisher.js';
 
 const STATS_INTERVAL_MS = 10000;
@@ -26,16 +26,16 @@ const KAFKA_COMMIT_INTERVAL_MS = 1000;
 const FETCH_BYTES_PER_PARTITION = 2 * 1024 * 1024;
 
 /** Creates the canonical topic (if the mapper has not yet) and the compacted stock topic. */
-async function ensureTopics(connection: KafkaConnection, config: Readonly<StocklineConfig>): Promise<void> {
+async function ensureTopics(connection: KafkaConnection, options: MaterializerOptions): Promise<void> {
   const admin = createKafkaAdmin(connection);
   try {
     const existing = new Set(await admin.listTopics());
-    const partitions = config.mapper.canonicalPartitions;
+    const { partitions } = options;
     const missing = [
-      { topic: config.mapper.canonicalTopic, partitions },
-      { topic: config.materializer.stockTopic, partitions, config: { 'cleanup.policy': 'compact' } },
+      { topic: options.canonicalTopic, partitions },
+      { topic: options.stockTopic, partitions, config: { 'cleanup.policy': 'compact' } },
     ].filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) await admin.createTopics(missing.map((t) => withTopicSettings(config.kafka, t)));
+    if (missing.length > 0) await admin.createTopics(missing.map((t) => withTopicSettings(options.kafka, t)));
   } finally {
     await admin.close();
   }
@@ -45,20 +45,18 @@ async function ensureTopics(connection: KafkaConnection, config: Readonly<Stockl
  * `stockline run --role materializer`: canonical topic -> stock tables (exactly once) -> stock
  * topic. See README.md beside this file for the semantics.
  */
-export const startMaterializer: StartRole = (config, log) => startMaterializerRole(config, log);
+/** The materializer's figures (bench, logs): its applier's counters and time per phase. */
+export type MaterializerStats = Readonly<ApplierStats>;
 
-/** The role with its applier's counters (the benchmark reads them). */
-export async function startMaterializerRole(
-  ...[config, log]: Parameters<StartRole>
-): Promise<RoleHandle & { stats: () => ApplierStats }> {
-  const topic = config.mapper.canonicalTopic;
-  const { groupId, stockTopic, maxBatchEvents } = config.materializer;
+export const startMaterializer: StartRole<MaterializerOptions, MaterializerStats> = async (options, log) => {
+  const topic = options.canonicalTopic;
+  const { groupId, stockTopic, maxBatchEvents } = options;
   const connection: KafkaConnection = {
-    brokers: config.kafka.brokers,
-    clientId: `${config.kafka.clientId}-materializer`,
+    brokers: options.kafka.brokers,
+    clientId: `${options.kafka.clientId}-materializer`,
   };
 
-  const db = createStockDb(config, { applicationName: 'stockline-materializer' });
+  const db = createStockDb(options, { applicationName: 'stockline-materializer' });
   const stopping = new AbortController();
   let finish!: () => void;
   let fail!: (e: unknown) => void;
@@ -68,8 +66,12 @@ export async function startMaterializerRole(
   });
   const cleanups: (() => Promise<void>)[] = [() => db.destroy()];
   let stopped: Promise<void> | undefined;
+  // Its health: not ok once stopping or failed, or while the last batch could not be applied.
+  let ended: RoleHealth | undefined;
+  let lastBatchProblem: string | undefined;
   const shutdown = (): Promise<void> =>
     (stopped ??= (async () => {
+      ended ??= { ok: false, reason: 'the materializer stopped' };
       stopping.abort();
       for (const cleanup of cleanups.reverse())
         await cleanup().catch((e: unknown) => log.warn({ err: e }, 'while stopping'));
@@ -78,7 +80,7 @@ export async function startMaterializerRole(
   let stats!: ApplierStats;
   try {
     await migrateStockDb(db, log);
-    await ensureTopics(connection, config);
+    await ensureTopics(connection, options);
     const kafka = kafkajsClient(connection);
     const publisher = await createStockPublisher(kafka, stockTopic, log);
     cleanups.push(() => publisher.close());
@@ -88,8 +90,8 @@ export async function startMaterializerRole(
     const consumer = kafkajsBatchConsumer(kafka, connection, {
       // Partitions applied at the same time (materializer.concurrency): one batch statement keeps
       // one PostgreSQL backend busy on one core. Each partition stays in order, and batches lock
-      // rows in key order, so they do not deadlock.
-      concurrency: Math.min(config.materializer.concurrency, config.stockDb.poolMax),
+      // rows in key order, so they do not deadlock. At most stockDb.poolMax: compileMaterializerOptions refuses more.
+      concurrency: options.concurrency,
       maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
     });
     cleanups.push(() => consumer.stop());
@@ -130,6 +132,7 @@ export async function startMaterializerRole(
     });
 
     const failRole = (e: unknown) => {
+      ended ??= { ok: false, reason: `the materializer failed: ${describeError(e)}` };
       log.error({ err: e }, `materializer stops: ${describeError(e)}`);
       void shutdown().finally(() => fail(e));
     };
@@ -139,7 +142,7 @@ export async function startMaterializerRole(
     }, STATS_INTERVAL_MS);
     statsTimer.unref();
     // The ledger forgets whole months older than its horizon (README, "Duplicates and late events").
-    const horizonDays = config.materializer.ledgerHorizonDays;
+    const horizonDays = options.ledgerHorizonDays;
     const advanceHorizon = async () => {
       if (horizonDays === 0) return;
       const { horizon, dropped } = await postgresStockStore(db).advanceLedgerHorizon(
@@ -174,11 +177,13 @@ export async function startMaterializerRole(
       async onBatch(batch, control) {
         try {
           await applier.handle(batch, control);
+          lastBatchProblem = undefined;
         } catch (e) {
           if (!(e instanceof StocklineError)) throw e; // the client's (rebalance) or a bug: see onCrash
           if (stopping.signal.aborted) return;
           if (!e.retriable) return failRole(e);
           // Nothing was resolved: the client fetches this batch again.
+          lastBatchProblem = `a batch of partition ${batch.partition} could not be applied and is retried: ${describeError(e)}`;
           log.warn({ err: e, partition: batch.partition }, 'batch not applied; it will be fetched again');
           await new Promise((resolve) => setTimeout(resolve, 1000));
         }
@@ -198,6 +203,10 @@ export async function startMaterializerRole(
       finish();
     },
     done,
+    health: () =>
+      Promise.resolve(
+        ended ?? (lastBatchProblem === undefined ? { ok: true } : { ok: false, reason: lastBatchProblem }),
+      ),
     stats: () => structuredClone(stats),
   };
-}
+};

@@ -7,7 +7,7 @@ import { ConfigError } from '../errors.js';
  * so that times read back as text are unambiguous.
  */
 export function createStockDb(
-  config: Readonly<StocklineConfig>,
+  config: Readonly<Pick<StocklineConfig, 'stockDb'>>,
   options: { applicationName?: string } = {},
 ): Knex {
   const { host, port, database, user, password, poolMax } = config.stockDb;

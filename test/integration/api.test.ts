@@ -2,7 +2,8 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { startApiWith, type ApiHandle } from '../../src/api/service.js';
+import { compileApiOptions } from '../../src/api/options.js';
+import { startApi, type ApiHandle } from '../../src/api/service.js';
 import type { StocklineConfig } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createStockDb } from '../../src/stock/db.js';
@@ -101,7 +102,7 @@ describe('stock API against the real stock database (integration)', function () 
       { sku, location_kind: 'store', ...totals('11.5', 2, 1) },
       { sku, location_kind: 'warehouse', ...totals('200', 1, 0) },
     ]);
-    api = await startApiWith(config, log);
+    api = await startApi(compileApiOptions(config), log);
   });
 
   after(async () => {
@@ -180,7 +181,10 @@ describe('stock API against the real stock database (integration)', function () 
   });
 
   it('requires the bearer token on reads when one is configured', async () => {
-    const guarded = await startApiWith({ ...config, api: { ...config.api, token: 's3cret-token' } }, log);
+    const guarded = await startApi(
+      compileApiOptions({ ...config, api: { ...config.api, token: 's3cret-token' } }),
+      log,
+    );
     try {
       const denied = await get(guarded, `/v1/stock/${sku}`);
       expect(denied.status).to.equal(401);
@@ -196,6 +200,8 @@ describe('stock API against the real stock database (integration)', function () 
   it('serves health, readiness, Prometheus metrics and the OpenAPI document kept in the repository', async () => {
     expect((await get(api, '/health')).body).to.deep.equal({ status: 'ok' });
     expect((await get(api, '/ready')).body).to.deep.equal({ ready: true });
+    // The role handle's health is the same check, for `run`, the demo and the benchmark.
+    expect(await api.health()).to.deep.equal({ ok: true });
     const metrics = await fetch(`${api.url}/metrics`).then((r) => r.text());
     expect(metrics).to.contain('stockline_materializer_events_applied_total');
     const served = (await get(api, '/openapi.json')).body;

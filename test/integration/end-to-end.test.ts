@@ -1,11 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { startApiWith, type ApiHandle } from '../../src/api/service.js';
+import { compileApiOptions } from '../../src/api/options.js';
+import { startApi, type ApiHandle } from '../../src/api/service.js';
 import type { StocklineConfig } from '../../src/config/schema.js';
-import { startMapperWith } from '../../src/mapper/service.js';
-import { startMaterializer } from '../../src/materializer/service.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { compileMapperOptions } from '../../src/mapper/options.js';
+import { startMapper } from '../../src/mapper/service.js';
+import { compileMaterializerOptions } from '../../src/materializer/options.js';
+import { startMaterializer } from '../../src/materializer/service.js';
 import type { RoleHandle } from '../../src/service/role.js';
 import { ean13 } from '../../src/dev/samples/sample-data.js';
 import { isolatedMapperConfig, uniqueSuffix } from '../support/config.js';
@@ -52,9 +55,9 @@ describe('end to end: a store database row change, through Debezium, mapper and 
     config.materializer.groupId = `test-materializer-${suffix}`;
     config.materializer.stockTopic = `test.inventory.stock.${suffix}`;
     config.api.port = 0;
-    roles.push(await startMapperWith(config, log));
-    roles.push(await startMaterializer(config, log));
-    api = await startApiWith(config, log);
+    roles.push(await startMapper(compileMapperOptions(config), log));
+    roles.push(await startMaterializer(compileMaterializerOptions(config), log));
+    api = await startApi(compileApiOptions(config), log);
     roles.push(api);
   });
 

@@ -10,7 +10,8 @@ import { KAFKA_CLIENTS } from '../../src/kafka/clients.js';
 import { createKafkaReader } from '../../src/kafka/kafkajs-reader.js';
 import type { KafkaRecord } from '../../src/kafka/port.js';
 import { listDeadLetters, replayDeadLetters } from '../../src/mapper/dead-letter-replay.js';
-import { startMapperWith, type MapperHandle } from '../../src/mapper/service.js';
+import { startMapper, type MapperHandle } from '../../src/mapper/service.js';
+import { compileMapperOptions } from '../../src/mapper/options.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ean13 } from '../../src/dev/samples/sample-data.js';
 import { isolatedMapperConfig, uniqueSuffix } from '../support/config.js';
@@ -55,7 +56,7 @@ describe('mapper: raw change events to canonical events, bad ones to the dead-le
   before(async () => {
     env = await ensureStack();
     config = isolatedMapperConfig(env.config);
-    mapper = await startMapperWith(config, log);
+    mapper = await startMapper(compileMapperOptions(config), log);
   });
   after(() => mapper?.stop());
 
@@ -254,7 +255,7 @@ describe('mapper: raw change events to canonical events, bad ones to the dead-le
 
   it('gives the same event ids when the same raw events are mapped again (replay)', async () => {
     const replay = isolatedMapperConfig(env.config);
-    const second = await startMapperWith(replay, log);
+    const second = await startMapper(compileMapperOptions(replay), log);
     try {
       // The seeded transfers: 8 lines shipped (8 out), 4 of them received (4 in), all from the snapshot.
       // A re-snapshot (replays.test.ts) reads the same lines again, with the same ids: each id once.
@@ -345,7 +346,7 @@ for (const client of KAFKA_CLIENTS) {
       const big = { key: JSON.stringify({ sale_line_id: 'big' }), value: 'y'.repeat(1_047_000) };
       await produceRecords(config.kafka.brokers, rawTopic, [big]);
 
-      mapper = await startMapperWith(config, log);
+      mapper = await startMapper(compileMapperOptions(config), log);
       const failed = mapper.done.then(
         () => 'stopped',
         (e: unknown) => `failed: ${String(e)}`,
@@ -356,7 +357,7 @@ for (const client of KAFKA_CLIENTS) {
           throw new Error(`the mapper ${outcome}`);
         }),
       ]);
-      expect(mapper.stats.deadLettered).to.equal(1081);
+      expect(mapper.stats().deadLettered).to.equal(1081);
       const letter = letters.find((r) => r.key?.toString().includes('big'))!;
       expect(letter.value).to.equal(null);
       expect(header(letter, 'stockline.dlq.offset')).to.equal('1080');

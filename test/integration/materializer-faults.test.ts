@@ -5,7 +5,8 @@ import type { Knex } from 'knex';
 import type { CanonicalEvent } from '../../src/canonical/event.js';
 import type { StocklineConfig } from '../../src/config/schema.js';
 import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
-import { startMaterializerRole } from '../../src/materializer/service.js';
+import { compileMaterializerOptions } from '../../src/materializer/options.js';
+import { startMaterializer } from '../../src/materializer/service.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createStockDb } from '../../src/stock/db.js';
 import { migrateStockDb } from '../../src/stock/migrate.js';
@@ -106,7 +107,7 @@ describe('materializer under Kafka faults (integration)', function () {
     }
     const ends = await endOffsets(brokers, config.mapper.canonicalTopic);
 
-    const role = await startMaterializerRole(config, log);
+    const role = await startMaterializer(compileMaterializerOptions(config), log);
     stops.push(() => role.stop());
     // 1,000 events in batches of 100: every batch is applied although none is published.
     await waitStored(db, config, ends, 60_000);
@@ -140,7 +141,7 @@ describe('materializer under Kafka faults (integration)', function () {
     } finally {
       await fix.disconnect();
     }
-    const again = await startMaterializerRole(config, log);
+    const again = await startMaterializer(compileMaterializerOptions(config), log);
     stops.push(() => again.stop());
     const deadline = Date.now() + 60_000;
     let onTopic = await stockTopicRows(brokers, config.materializer.stockTopic);
@@ -165,7 +166,7 @@ describe('materializer under Kafka faults (integration)', function () {
     });
     await createTopic(brokers, config.mapper.canonicalTopic, 1);
     await produceEvents(brokers, config.mapper.canonicalTopic, [before!]);
-    const role = await startMaterializerRole(config, log);
+    const role = await startMaterializer(compileMaterializerOptions(config), log);
     stops.push(() => role.stop());
     // Caught up: its next fetch starts where the aborted transaction begins.
     await waitStored(db, config, await endOffsets(brokers, config.mapper.canonicalTopic), 60_000);
@@ -191,7 +192,7 @@ describe('materializer under Kafka faults (integration)', function () {
     // And a restart (positions read from the database) finds nothing to apply and moves on.
     await role.stop();
     await produceEvents(brokers, config.mapper.canonicalTopic, [after2!]);
-    const again = await startMaterializerRole(config, log);
+    const again = await startMaterializer(compileMaterializerOptions(config), log);
     stops.push(() => again.stop());
     await waitStored(db, config, await endOffsets(brokers, config.mapper.canonicalTopic), 60_000);
     expect(differences(await stockRows(db, t.skus), expectedStock([before!, after!, after2!]))).to.deep.equal(
@@ -225,7 +226,7 @@ describe('materializer under Kafka faults (integration)', function () {
     other.subject = `${other.data.sku}@${other.data.location}`;
     await createTopic(brokers, config.mapper.canonicalTopic, 1);
     await produceEvents(brokers, config.mapper.canonicalTopic, [...big, other]);
-    const role = await startMaterializerRole(config, log);
+    const role = await startMaterializer(compileMaterializerOptions(config), log);
     stops.push(() => role.stop());
     const failed = role.done.then(
       () => 'stopped',

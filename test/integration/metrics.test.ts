@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
 import type { StockReader } from '../../src/stock/reads.js';
-import { startMapperWith, type MapperHandle } from '../../src/mapper/service.js';
+import { startMapper, type MapperHandle } from '../../src/mapper/service.js';
+import { compileMapperOptions } from '../../src/mapper/options.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { isolatedMapperConfig, uniqueSuffix } from '../support/config.js';
 import { createTestTopics, produceRecords } from '../support/kafka.js';
@@ -63,7 +64,7 @@ describe('metrics of the mapper through the real /metrics endpoint (integration)
       { key: '2', value: JSON.stringify({ id: '2', sku: 'M1', qty: '3' }) },
       { key: '3', value: JSON.stringify({ id: '3', sku: 'M1', qty: '0x10' }) },
     ]);
-    mapper = await startMapperWith(config, log);
+    mapper = await startMapper(compileMapperOptions(config), log);
     api = await buildApi({
       stock: {} as StockReader,
       token: '',
@@ -103,5 +104,12 @@ describe('metrics of the mapper through the real /metrics endpoint (integration)
     expect(sample(text, 'stockline_consumer_lag', { role: 'mapper', topic: raw, partition: '0' })).to.equal(
       0,
     );
+  });
+
+  it('reports the same figures and its health through the role handle (what bench reads), until it stops', async () => {
+    expect(mapper!.stats()).to.deep.equal({ consumed: 3, produced: 2, skipped: 0, deadLettered: 1 });
+    expect(await mapper!.health()).to.deep.equal({ ok: true });
+    await mapper!.stop();
+    expect(await mapper!.health()).to.deep.equal({ ok: false, reason: 'the mapper stopped' });
   });
 });

@@ -19,8 +19,7 @@ import { applyConnectors, resetOffsets, waitRunning } from '../../src/connectors
 import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
 import { listDeadLetters, replayDeadLetters } from '../../src/mapper/dead-letter-replay.js';
 import { readMappings } from '../../src/mapper/mapping-files.js';
-import { startMapperWith, type MapperHandle } from '../../src/mapper/service.js';
-import { startMaterializer } from '../../src/materializer/service.js';
+import { startMapper as startMapperRole, type MapperHandle } from '../../src/mapper/service.js';
 import {
   fetchGroupLag,
   groupLag,
@@ -30,6 +29,9 @@ import {
 } from '../../src/observability/consumer-lag.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { postgresStockReader } from '../../src/stock/postgres/stock-reader.js';
+import { compileMapperOptions } from '../../src/mapper/options.js';
+import { compileMaterializerOptions } from '../../src/materializer/options.js';
+import { startMaterializer } from '../../src/materializer/service.js';
 import type { RoleHandle } from '../../src/service/role.js';
 import type { Expectation } from '../../src/dev/simulator/expectation-file.js';
 import { parseSimulateFlags } from '../../src/dev/simulator/options.js';
@@ -79,14 +81,18 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
   let materializer: RoleHandle | undefined;
   let dropDatabase: (() => Promise<void>) | undefined;
 
-  const startMapper = async () => (mapper = await startMapperWith(config, log.child({ role: 'mapper' })));
+  const startMapper = async () =>
+    (mapper = await startMapperRole(compileMapperOptions(config), log.child({ role: 'mapper' })));
   const stopMapper = async () => {
     const role = mapper;
     mapper = undefined;
     await role?.stop();
   };
   const startMat = async () =>
-    (materializer = await startMaterializer(config, log.child({ role: 'materializer' })));
+    (materializer = await startMaterializer(
+      compileMaterializerOptions(config),
+      log.child({ role: 'materializer' }),
+    ));
   const stopMat = async () => {
     const role = materializer;
     materializer = undefined;
@@ -331,7 +337,9 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
     await sleep(2000);
     await startMat();
     await waitDrained('the mapper group reset');
-    expect(handle.stats.consumed, 'the mapper read its raw topics again').to.be.at.least(Number(rawRecords));
+    expect(handle.stats().consumed, 'the mapper read its raw topics again').to.be.at.least(
+      Number(rawRecords),
+    );
     await expectExact('after the mapper group reset and the materializer restart', before);
   });
 

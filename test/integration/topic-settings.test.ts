@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import type { StocklineConfig } from '../../src/config/schema.js';
 import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
+import { compileMapperOptions } from '../../src/mapper/options.js';
 import { ensureMapperTopics } from '../../src/mapper/service.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { isolatedMapperConfig, uniqueSuffix } from '../support/config.js';
@@ -46,7 +47,7 @@ describe('durability settings of the topics stockline creates (integration)', fu
     const raw = `test.raw.${uniqueSuffix()}`;
     config.kafka.minInsyncReplicas = 1;
     created.push(config.mapper.canonicalTopic, config.mapper.deadLetterTopic, raw);
-    await ensureMapperTopics(config, [raw], log);
+    await ensureMapperTopics(compileMapperOptions(config), [raw], log);
     for (const topic of [config.mapper.canonicalTopic, config.mapper.deadLetterTopic, raw])
       expect(await topicLevelMinIsr(topic), topic).to.equal('1');
   });
@@ -56,7 +57,7 @@ describe('durability settings of the topics stockline creates (integration)', fu
     other.kafka.replicationFactor = 2;
     other.kafka.minInsyncReplicas = 0;
     created.push(other.mapper.canonicalTopic, other.mapper.deadLetterTopic);
-    const error = await ensureMapperTopics(other, [], log).then(
+    const error = await ensureMapperTopics(compileMapperOptions(other), [], log).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
@@ -76,7 +77,7 @@ describe('durability settings of the topics stockline creates (integration)', fu
     plain.kafka.replicationFactor = 0;
     plain.kafka.minInsyncReplicas = 0;
     created.push(plain.mapper.canonicalTopic, plain.mapper.deadLetterTopic);
-    await ensureMapperTopics(plain, [], log);
+    await ensureMapperTopics(compileMapperOptions(plain), [], log);
     expect(await topicLevelMinIsr(plain.mapper.canonicalTopic)).to.equal(undefined);
   });
 });

@@ -7,7 +7,6 @@
 // second one event loop has room to spare. Their logs go to a file, not over the view.
 import path from 'node:path';
 import { pino } from 'pino';
-import { startApiWith } from '../../api/service.js';
 import type { StocklineConfig } from '../../config/schema.js';
 import { ConnectClient } from '../../connectors/connect-client.js';
 import { loadConnectorFiles } from '../../connectors/connector-file.js';
@@ -18,10 +17,8 @@ import { describeError, UsageError } from '../../errors.js';
 import { kafkajsClient } from '../../kafka/kafkajs-admin.js';
 import { readMappings, reservedTopics } from '../../mapper/mapping-files.js';
 import { withStackSecrets } from '../stack/dev-secrets.js';
-import { startMapperWith, type MapperHandle } from '../../mapper/service.js';
-import { startMaterializer } from '../../materializer/service.js';
 import { createLogger } from '../../observability/logger.js';
-import type { RoleHandle } from '../../service/role.js';
+import { handleOf, startRoles, stopRoles, type RunningRole } from '../../roles/start.js';
 import { displayPath } from '../../shared/display-path.js';
 import { statusLine } from '../simulator/progress.js';
 import type { RunProgress } from '../simulator/runner.js';
@@ -46,11 +43,6 @@ export interface DemoIo {
   /** Aborted once: stop the simulator and verify. Aborted again (`skip`): skip the waiting. */
   stop: AbortSignal;
   skip: AbortSignal;
-}
-
-interface NamedRole {
-  name: string;
-  handle: RoleHandle;
 }
 
 /** Runs the demo; resolves to the exit code (0 when the stock table matched the run). */
@@ -96,44 +88,25 @@ export async function runDemo(
   // A notice about kafkajs 2's default partitioner, printed once per producer: not news here.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
-  const roles: NamedRole[] = [];
-  const stopRoles = async () => {
-    const results = await Promise.allSettled(roles.reverse().map((r) => r.handle.stop()));
-    results.forEach((r, i) => {
-      if (r.status === 'rejected') log.warn({ err: r.reason, role: roles[i]?.name }, 'while stopping');
-    });
-  };
   // Set from the roles' `done` callbacks, at any time: read through the object, not narrowed.
   const trouble: { role?: { name: string; error: unknown } } = {};
   const failed = new AbortController();
-  const watch = ({ name, handle }: NamedRole) =>
+  const watch = ({ name, handle }: RunningRole) =>
     handle.done.catch((error: unknown) => {
       trouble.role ??= { name, error };
       failed.abort();
     });
 
-  let mapper: MapperHandle;
-  let apiUrl: string;
-  try {
-    mapper = await startMapperWith(config, log.child({ role: 'mapper' }));
-    roles.push({ name: 'mapper', handle: mapper });
-    roles.push({
-      name: 'materializer',
-      handle: await startMaterializer(config, log.child({ role: 'materializer' })),
-    });
-    const api = await startApiWith(config, log.child({ role: 'api' })).catch((e: unknown) => {
-      if ((e as { code?: string }).code === 'EADDRINUSE')
-        throw new UsageError(
-          `the stock API's port ${config.api.host}:${config.api.port} is taken (another \`stockline run\` or \`npm start\`?); stop it, or set STOCKLINE__API__PORT`,
-        );
-      throw e;
-    });
-    roles.push({ name: 'api', handle: api });
-    apiUrl = api.url;
-  } catch (e) {
-    await stopRoles();
+  // The same roles as `stockline run`, from the role registry (src/roles/registry.ts).
+  const roles = await startRoles(['mapper', 'materializer', 'api'], config, log).catch((e: unknown) => {
+    if ((e as { code?: string }).code === 'EADDRINUSE')
+      throw new UsageError(
+        `the stock API's port ${config.api.host}:${config.api.port} is taken (another \`stockline run\` or \`npm start\`?); stop it, or set STOCKLINE__API__PORT`,
+      );
     throw e;
-  }
+  });
+  const mapper = handleOf(roles, 'mapper')!;
+  const apiUrl = handleOf(roles, 'api')!.url ?? '';
   for (const role of roles) void watch(role);
   say(`pipeline: mapper, materializer, stock API at ${apiUrl} (try: curl -s ${apiUrl}/v1/stock/<sku>)`);
 
@@ -190,7 +163,7 @@ export async function runDemo(
             mapper: {
               groupId: config.mapper.groupId,
               topics: (existing) => mapperTopics(mappings, existing),
-              stats: mapper.stats,
+              stats: () => mapper.stats(),
             },
             materializer: {
               groupId: config.materializer.groupId,
@@ -265,7 +238,7 @@ export async function runDemo(
     view.close();
     await admin.disconnect().catch(() => undefined);
     await db.destroy().catch(() => undefined);
-    await stopRoles();
+    await stopRoles(roles, log);
     say(
       `pipeline stopped; the stack keeps running (./stockline stack down, or npm run stack:down, stops it)`,
     );

@@ -1,7 +1,7 @@
 // Gathers what the demo shows: the simulator's counters, the mapper's stats, both groups' lag
 // from Kafka, and the stock of the run's most popular items from the stock table.
 import type { Admin } from 'kafkajs';
-import type { MapperStats } from '../../mapper/mapper.js';
+import type { MapperCounts } from '../../mapper/service.js';
 import type { StockReader } from '../../stock/reads.js';
 import type { RunProgress } from '../simulator/runner.js';
 import { skuOf } from '../simulator/world.js';
@@ -49,7 +49,7 @@ export interface SamplerInput {
   popular: number;
   admin: Admin;
   /** The mapper group and the topics it reads (patterns resolved against `listTopics`). */
-  mapper: { groupId: string; topics: (existing: string[]) => string[]; stats?: MapperStats };
+  mapper: { groupId: string; topics: (existing: string[]) => string[]; stats?: () => MapperCounts };
   /** `positions`: the offsets the materializer stored with the stock (more exact than its Kafka commits). */
   materializer: { groupId: string; topic: string; positions?: () => Promise<TopicOffsets> };
   stock: StockReader;
@@ -68,7 +68,7 @@ export class DemoSampler {
   async sample(progress: RunProgress | undefined, nowMs = Date.now()): Promise<DemoSnapshot> {
     const { input } = this;
     if (progress) this.written.add(nowMs, progress.bySource);
-    const stats = input.mapper.stats;
+    const stats = input.mapper.stats?.();
     if (stats) this.mapped.add(nowMs, { in: stats.consumed, out: stats.produced });
 
     const [kafka, popular] = await Promise.allSettled([this.readLag(nowMs), this.readPopular()]);
