@@ -79,9 +79,8 @@ export function createRdkafkaAdmin(connection: KafkaConnection): KafkaAdmin {
       return { admin, metadata };
     })());
 
-  /** Waits until the topic's metadata shows `partitions` partitions, each with a leader. */
-  const waitForLeaders = async (metadata: Rdkafka.Producer, spec: TopicSpec) => {
-    const wanted = spec.partitions ?? 1;
+  /** Waits until the topic's metadata shows `wanted` partitions, each with a leader. */
+  const waitForLeaders = async (metadata: Rdkafka.Producer, spec: TopicSpec, wanted: number) => {
     const deadline = Date.now() + LEADERS_TIMEOUT_MS;
     for (;;) {
       const topic = (await metadataOf(metadata, spec.topic)).topics.find((t) => t.name === spec.topic);
@@ -124,6 +123,7 @@ export function createRdkafkaAdmin(connection: KafkaConnection): KafkaAdmin {
             replication_factor: spec.replicationFactor ?? -1,
             config: { ...spec.config },
           };
+          let existed = false;
           // A topic created a moment ago may not be known to every broker request yet (as in kafkajs-admin.ts).
           await pRetry(
             async () => {
@@ -131,14 +131,17 @@ export function createRdkafkaAdmin(connection: KafkaConnection): KafkaAdmin {
                 await adminCall((cb) => admin.createTopic(newTopic, REQUEST_TIMEOUT_MS, cb));
               } catch (e) {
                 // Like the kafkajs adapter: a topic that exists already is left as it is.
-                if (isLibrdkafkaError(e) && e.code === CODES.ERRORS.ERR_TOPIC_ALREADY_EXISTS) return;
+                if (isLibrdkafkaError(e) && e.code === CODES.ERRORS.ERR_TOPIC_ALREADY_EXISTS) {
+                  existed = true;
+                  return;
+                }
                 const error = asRemoteError(`cannot create topic ${spec.topic}`, e, { topic: spec.topic });
                 throw refusedForGood(e, CODES.ERRORS) ? new AbortError(error) : error;
               }
             },
             { retries: 5, minTimeout: 300 },
           );
-          await waitForLeaders(metadata, spec);
+          await waitForLeaders(metadata, spec, existed ? 1 : newTopic.num_partitions);
         }),
       );
     },
