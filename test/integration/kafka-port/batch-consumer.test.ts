@@ -137,7 +137,12 @@ async function transaction(
   topic: string,
   values: string[],
   outcome: 'commit' | 'abort',
+  /** Records per send: each send is a record batch of its own on the partition. */
+  chunk = values.length,
 ): Promise<void> {
+  const chunks = Array.from({ length: Math.ceil(values.length / chunk) }, (_, i) =>
+    values.slice(i * chunk, (i + 1) * chunk),
+  );
   const transactionalId = `test-kbatch-txn-${uniqueSuffix()}`;
   if (library === 'kafkajs') {
     const producer = kafkajsClient(connection).producer({
@@ -148,7 +153,8 @@ async function transaction(
     await producer.connect();
     try {
       const txn = await producer.transaction();
-      await txn.send({ topic, messages: values.map((value) => ({ key: null, value, partition: 0 })) });
+      for (const part of chunks)
+        await txn.send({ topic, messages: part.map((value) => ({ key: null, value, partition: 0 })) });
       await (outcome === 'commit' ? txn.commit() : txn.abort());
     } finally {
       await producer.disconnect();
@@ -165,8 +171,10 @@ async function transaction(
   try {
     await call((cb) => producer.initTransactions(10000, cb));
     await call((cb) => producer.beginTransaction(cb));
-    for (const value of values) producer.produce(topic, 0, Buffer.from(value), null);
-    await call((cb) => producer.flush(10000, cb));
+    for (const part of chunks) {
+      for (const value of part) producer.produce(topic, 0, Buffer.from(value), null);
+      await call((cb) => producer.flush(10000, cb));
+    }
     await call((cb) =>
       outcome === 'commit' ? producer.commitTransaction(10000, cb) : producer.abortTransaction(10000, cb),
     );
@@ -400,6 +408,45 @@ for (const client of KAFKA_CLIENTS) {
         '6',
       );
       expect(owner.seeks, 'the caller never had to seek back').to.equal(0);
+    });
+
+    it('an aborted transaction larger than a fetch: the reports chain from the cursor to past its marker, the caller never seeks back', async () => {
+      const names = await setUp(1);
+      // 100 aborted records of 200 bytes in 10 record batches (offsets 0-99, marker 100), and
+      // fetches of at most 1 KB: kafkajs sees them over several fetches.
+      const aborted = Array.from({ length: 100 }, (_, i) => `x${i}`.padEnd(200, '.'));
+      await transaction(client, connection, names.topic, aborted, 'abort', 10);
+      const owner = new PositionOwner();
+      await start(names, owner, { maxBytesPerPartition: 1024 });
+      const pastMarker = () => owner.filteredOut.some((f) => BigInt(f.last) >= 100n);
+      expect(await eventually(pastMarker, 20000), 'reported up to the abort marker').to.equal(true);
+      let cursor = 0n;
+      for (const f of owner.filteredOut) {
+        expect(f.first, 'each report starts where the previous one ended').to.equal(String(cursor));
+        cursor = BigInt(f.last) + 1n;
+      }
+      await transaction(client, connection, names.topic, ['c0'], 'commit');
+      expect(
+        await eventually(() => owner.applied.length > 0, 20000),
+        'the committed record arrives',
+      ).to.equal(true);
+      expect(owner.valuesBy(0)).to.deep.equal(['c0']);
+      expect(owner.seeks, 'the caller never had to seek back').to.equal(0);
+    });
+
+    it('a fetch of aborted records followed by committed ones is one batch, from where the fetch started', async () => {
+      const names = await setUp(1);
+      await transaction(client, connection, names.topic, ['x0', 'x1', 'x2'], 'abort');
+      await transaction(client, connection, names.topic, ['c0', 'c1'], 'commit');
+      const owner = new PositionOwner();
+      await start(names, owner);
+      expect(
+        await eventually(() => owner.applied.length >= 2, 20000),
+        'the committed records arrive',
+      ).to.equal(true);
+      expect(owner.valuesBy(0)).to.deep.equal(['c0', 'c1']);
+      expect(owner.seeks, 'the caller never had to seek').to.equal(0);
+      expect(owner.applied.map((r) => r.offset)).to.deep.equal(['4', '5']);
     });
 
     it('partitionOffsets: earliest and end offset as bigint; commit is visible to a lag reader', async () => {
