@@ -50,7 +50,8 @@ interface Taken {
  *
  * Positions: the adapter knows where each partition's next fetch starts (from the committed or
  * earliest offset at assignment, a seek, or the end of the previous batch) and reports it as
- * `fetchedOffset`. After a batch: a `seek` moves the partition there; records not resolved are
+ * `fetchedOffset`, unless retention deleted records there meanwhile (then no `fetchedOffset`,
+ * `firstOffset` is the first record's). After a batch: a `seek` moves the partition there; records not resolved are
  * fetched again (a seek back to the first unresolved one); otherwise the partition goes on
  * after `lastOffset`.
  *
@@ -229,11 +230,33 @@ export function createRdkafkaBatchConsumer(
         return result;
       };
 
+      /**
+       * Where this partition's fetch started. Records missing before the first one are aborted
+       * records and markers, or records that retention deleted meanwhile (librdkafka then starts
+       * again at the earliest offset without telling): those are not the fetch the caller asked
+       * for, so the batch does not claim to start where the caller stands (kafkajs's batch does
+       * not either: it reports the offset it fetched again from).
+       */
+      const fetchStart = async (partition: number, firstRecord: bigint) => {
+        const start = next.get(partition);
+        if (start === undefined || firstRecord <= start) return start;
+        const low = await watermarks(topic, partition).then(
+          (w) => BigInt(w.lowOffset),
+          () => undefined,
+        );
+        if (low === undefined || low <= start) return start;
+        log?.warn(
+          { topic, partition, expected: String(start), low: String(low) },
+          'records deleted before they were consumed (retention): fetching on from the earliest offset',
+        );
+        return undefined;
+      };
+
       /** Hands one partition's records over as a batch, then moves its position as the caller said. */
       const runBatch = async (taken: Taken, position: bigint | undefined) => {
         const { partition, records } = taken;
         const batchGeneration = generation;
-        const start = next.get(partition);
+        const start = await fetchStart(partition, BigInt(records[0]!.offset));
         const lastRecord = BigInt(records.at(-1)!.offset);
         const lastOffset = position !== undefined && position - 1n > lastRecord ? position - 1n : lastRecord;
         const fetched: FetchedBatch = {

@@ -449,6 +449,36 @@ for (const client of KAFKA_CLIENTS) {
       expect(owner.applied.map((r) => r.offset)).to.deep.equal(['4', '5']);
     });
 
+    it('records deleted under the caller (retention): the next batch does not claim to start where the caller stands', async () => {
+      const names = await setUp(1);
+      await produceRecords(
+        brokers,
+        names.topic,
+        Array.from({ length: 10 }, (_, i) => ({ key: null, value: `v${i}`, partition: 0 })),
+      );
+      const owner = new PositionOwner();
+      const admin = kafkajsClient(connection).admin();
+      await admin.connect();
+      cleanups.push(() => admin.disconnect());
+      let deleted = false;
+      owner.accept = async () => {
+        if (deleted) return true;
+        // While the first batch is in the caller's hands, offsets 0-4 go; the batch stays unresolved.
+        // kafkajs's admin finds the partition's leader only in metadata it loaded before.
+        await admin.fetchTopicMetadata({ topics: [names.topic] });
+        await admin.deleteTopicRecords({ topic: names.topic, partitions: [{ partition: 0, offset: '5' }] });
+        deleted = true;
+        return false;
+      };
+      await start(names, owner);
+      expect(await eventually(() => deleted && owner.batches.length >= 2, 20000), 'fetched again').to.equal(
+        true,
+      );
+      const again = owner.batches[1]!;
+      expect(again.records[0]!.offset).to.equal('5');
+      expect(again.fetchedOffset ?? again.firstOffset, 'where the batch says it starts').to.equal('5');
+    });
+
     it('partitionOffsets: earliest and end offset as bigint; commit is visible to a lag reader', async () => {
       const names = await setUp(2);
       await produceRecords(
