@@ -68,7 +68,7 @@ function adminCall(run: (cb: (err: Rdkafka.LibrdKafkaError | undefined) => void)
  */
 export function createRdkafkaAdmin(connection: KafkaConnection): KafkaAdmin {
   let clients: Promise<Clients> | undefined;
-  const ready = () =>
+  const ready = (): Promise<Clients> =>
     (clients ??= (async () => {
       const kafka = loadRdkafka();
       const metadata = new kafka.Producer(baseConfig(connection));
@@ -77,7 +77,11 @@ export function createRdkafkaAdmin(connection: KafkaConnection): KafkaAdmin {
       // Created after the producer reached the cluster: AdminClient.create does not check that it can.
       const admin = kafka.AdminClient.create(baseConfig(connection));
       return { admin, metadata };
-    })());
+    })().catch((e: unknown) => {
+      // Kafka away: the next call tries to connect again.
+      clients = undefined;
+      throw e;
+    }));
 
   /** Waits until the topic's metadata shows `wanted` partitions, each with a leader. */
   const waitForLeaders = async (metadata: Rdkafka.Producer, spec: TopicSpec, wanted: number) => {

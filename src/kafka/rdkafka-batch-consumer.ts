@@ -89,7 +89,11 @@ export function createRdkafkaBatchConsumer(
       await connect(client, connection);
       return client;
     })();
-    const client = await offsetsClient;
+    // A failed connect (Kafka away) is tried again by the next call.
+    const client = await offsetsClient.catch((e: unknown) => {
+      offsetsClient = undefined;
+      throw e;
+    });
     return new Promise<Rdkafka.WatermarkOffsets>((resolve, reject) => {
       client.queryWatermarkOffsets(topic, partition, REQUEST_TIMEOUT_MS, (err, offsets) =>
         err
