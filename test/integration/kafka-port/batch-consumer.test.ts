@@ -17,7 +17,12 @@ import { kafkajsClient } from '../../../src/kafka/kafkajs-admin.js';
 import type { KafkaConnection, KafkaRecord } from '../../../src/kafka/port.js';
 import { baseConfig, call, connect, disconnect, loadRdkafka } from '../../../src/kafka/rdkafka-client.js';
 import { uniqueSuffix } from '../../support/config.js';
-import { committedOffsets, createTestTopics, produceRecords } from '../../support/kafka.js';
+import {
+  committedOffsets,
+  createTestTopics,
+  produceRecords,
+  produceWithNullHeader,
+} from '../../support/kafka.js';
 import { ensureStack, STACK_TIMEOUT_MS } from '../../support/stack.js';
 
 /**
@@ -477,6 +482,19 @@ for (const client of KAFKA_CLIENTS) {
       const again = owner.batches[1]!;
       expect(again.records[0]!.offset).to.equal('5');
       expect(again.fetchedOffset ?? again.firstOffset, 'where the batch says it starts').to.equal('5');
+    });
+
+    it('a header with a null value (Java producers, Connect SMTs) arrives as a header without a value', async () => {
+      const names = await setUp(1);
+      await produceWithNullHeader(brokers, names.topic, 'v0');
+      const owner = new PositionOwner();
+      await start(names, owner);
+      expect(await eventually(() => owner.applied.length > 0, 20000)).to.equal(true);
+      const { headers } = owner.applied[0]!;
+      expect(headers).to.have.property('nothing');
+      // kafkajs: no value; node-rdkafka: an empty one (as its reader and pipeline, kafka-port.test.ts).
+      expect(headers.nothing?.length ?? 0).to.equal(0);
+      expect(headers.some?.toString()).to.equal('thing');
     });
 
     it('partitionOffsets: earliest and end offset as bigint; commit is visible to a lag reader', async () => {
