@@ -3,12 +3,30 @@ import type { KafkaRecord } from './port.js';
 /**
  * A consumer-group member that hands over whole batches per partition and lets the caller own
  * the positions (they live in the caller's database, not in Kafka). Port beside port.ts; the
- * kafkajs adapter is kafkajs-batch-consumer.ts.
+ * adapters are kafkajs-batch-consumer.ts and rdkafka-batch-consumer.ts, clients.ts picks one
+ * (createBatchConsumer), test/integration/kafka-port/batch-consumer.test.ts runs against both.
+ *
+ * Deliberately outside the contract (callers must not rely on it):
+ * - What a "batch" holds: kafkajs hands over one fetch response per partition, node-rdkafka the
+ *   records of one consume call per partition. Only "whole, in order, one after the other" holds.
+ * - How onFilteredOut splits a range of aborted records: kafkajs reports each fetch that held
+ *   only aborted records and markers; node-rdkafka reports the whole range once, when it reads
+ *   the marker that ends it. Either way the reports chain from where the partition stood.
+ * - When `commit` resolves: kafkajs once the broker acknowledged it, node-rdkafka once librdkafka
+ *   took it (its answer comes through the consume loop, which waits for the calling batch); a
+ *   failed commit is logged, not raised.
+ * - `heartbeat`: kafkajs sends one (and rejects when the group is rebalancing); node-rdkafka
+ *   heartbeats on its own thread and only resolves, and a round of batches longer than
+ *   max.poll.interval.ms (5 min) makes it leave the group.
+ * - Offsets past 2^53: node-rdkafka hands them over as JS numbers (exact up to 2^53 only).
  */
 export interface FetchedBatch {
   topic: string;
   partition: number;
-  /** The offset the fetch asked for, when the client tells it. */
+  /**
+   * The offset the fetch asked for, when the client tells it (node-rdkafka: where the adapter
+   * knows the partition's next fetch starts; unknown only after a failed lookup or seek).
+   */
   fetchedOffset: string | undefined;
   /** First and last offset the fetch returned, control records (transaction markers) included. */
   firstOffset: string | null;

@@ -17,7 +17,9 @@ export interface KafkaRecord {
 }
 
 export interface ClusterDescription {
+  /** '' when the client cannot tell: node-rdkafka's metadata has no cluster id (outside the contract). */
   clusterId: string;
+  /** null when unknown: node-rdkafka's metadata does not name the controller (outside the contract). */
   controller: number | null;
   brokers: { nodeId: number; host: string; port: number }[];
 }
@@ -33,9 +35,16 @@ export interface TopicSpec {
 export interface KafkaAdmin {
   describeCluster(): Promise<ClusterDescription>;
   listTopics(): Promise<string[]>;
+  /**
+   * Resolves once every partition has a leader. A topic that exists already is left as it is
+   * (its partitions and config are not compared); one the broker refuses rejects.
+   */
   createTopics(topics: TopicSpec[]): Promise<void>;
   deleteTopics(topics: string[]): Promise<void>;
-  /** The offset the next record of each partition will get (the high watermark). */
+  /**
+   * The offset the next record of each partition will get (the high watermark). 64-bit as
+   * bigint; node-rdkafka hands offsets over as JS numbers, exact up to 2^53 only.
+   */
   endOffsets(topic: string): Promise<Map<number, bigint>>;
   close(): Promise<void>;
 }
