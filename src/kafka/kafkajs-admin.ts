@@ -81,9 +81,9 @@ export function createKafkaAdmin(connection: KafkaConnection): KafkaAdmin {
       const committed: TopicOffsets = new Map();
       // kafkajs answers an empty topic list with nothing; never pass `resolveOffsets`: kafkajs
       // would then write the group's offsets.
-      if (topics.length === 0) return committed;
+      if (topics?.length === 0) return committed;
       await ready();
-      const answer = await admin.fetchOffsets({ groupId, topics: [...topics] });
+      const answer = await admin.fetchOffsets(topics ? { groupId, topics: [...topics] } : { groupId });
       for (const { topic, partitions } of answer) {
         const map = new Map<number, bigint>();
         // "-1": nothing committed.

@@ -73,10 +73,11 @@ export interface KafkaAdmin {
   /** Both ends of every partition of a topic (its partition count is the map's size). */
   topicOffsets(topic: string): Promise<Map<number, PartitionOffsets>>;
   /**
-   * The offsets a consumer group committed on the topics, per topic and partition; partitions
-   * where it committed nothing are left out. Never moves the group's offsets.
+   * The offsets a consumer group committed on the topics (absent: on every topic it committed
+   * on), per topic and partition; partitions where it committed nothing are left out. Never
+   * moves the group's offsets.
    */
-  groupOffsets(groupId: string, topics: readonly string[]): Promise<TopicOffsets>;
+  groupOffsets(groupId: string, topics?: readonly string[]): Promise<TopicOffsets>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,5 @@
 import type { StocklineConfig } from '../config/schema.js';
-import { createPipelineFactory } from '../kafka/clients.js';
-import { createKafkaAdmin, kafkajsClient } from '../kafka/kafkajs-admin.js';
+import { createAdmin, createPipelineFactory } from '../kafka/clients.js';
 import { committedPositions, startLagSampler } from '../observability/lag-metrics.js';
 import type { TopicSpec } from '../kafka/port.js';
 import { withTopicSettings } from '../kafka/topic-settings.js';
@@ -22,10 +21,7 @@ export async function ensureMapperTopics(
   rawTopics: string[],
   log: Logger,
 ): Promise<void> {
-  const admin = createKafkaAdmin({
-    brokers: config.kafka.brokers,
-    clientId: `${config.kafka.clientId}-admin`,
-  });
+  const admin = createAdmin(config.kafka, `${config.kafka.clientId}-admin`);
   try {
     const existing = new Set(await admin.listTopics());
     const wanted: TopicSpec[] = [
@@ -77,11 +73,7 @@ export async function startMapperWith(config: Readonly<StocklineConfig>, log: Lo
     'mapper running',
   );
   // stockline_consumer_lag{role="mapper"}: the raw topics' ends against the group's commits.
-  const lagAdmin = kafkajsClient({
-    brokers: config.kafka.brokers,
-    clientId: `${config.kafka.clientId}-lag`,
-  }).admin();
-  await lagAdmin.connect();
+  const lagAdmin = createAdmin(config.kafka, `${config.kafka.clientId}-lag`);
   const lag = startLagSampler({
     role: 'mapper',
     admin: lagAdmin,
@@ -108,7 +100,7 @@ export async function startMapperWith(config: Readonly<StocklineConfig>, log: Lo
     async stop() {
       clearInterval(report);
       await lag.stop();
-      await lagAdmin.disconnect();
+      await lagAdmin.close();
       await pipeline.stop();
     },
   };

@@ -3,16 +3,14 @@ import { startLagSampler } from '../observability/lag-metrics.js';
 import type { StocklineConfig } from '../config/schema.js';
 import { StocklineError, describeError } from '../errors.js';
 import { withTopicSettings } from '../kafka/topic-settings.js';
-import { createKafkaAdmin, kafkajsClient } from '../kafka/kafkajs-admin.js';
-import { kafkajsBatchConsumer } from '../kafka/kafkajs-batch-consumer.js';
-import type { KafkaConnection } from '../kafka/port.js';
+import { createAdmin, createBatchConsumer, createProducer } from '../kafka/clients.js';
 import type { RoleHandle, StartRole } from '../service/role.js';
 import { createStockDb } from '../stock/db.js';
 import { migrateStockDb } from '../stock/migrate.js';
 import { advanceLedgerHorizon } from '../stock/postgres/ledger.js';
 import { postgresStockStore } from '../stock/postgres/stock-store.js';
 import { BatchApplier, type ApplierStats } from './batch-applier.js';
-import { createStockPublisher } from './stock-publisher.js';
+import { createStockPublisher, STOCK_PRODUCER_OPTIONS } from './stock-publisher.js';
 
 const STATS_INTERVAL_MS = 10000;
 const HORIZON_INTERVAL_MS = 3600_000;
@@ -26,8 +24,8 @@ const KAFKA_COMMIT_INTERVAL_MS = 1000;
 const FETCH_BYTES_PER_PARTITION = 2 * 1024 * 1024;
 
 /** Creates the canonical topic (if the mapper has not yet) and the compacted stock topic. */
-async function ensureTopics(connection: KafkaConnection, config: Readonly<StocklineConfig>): Promise<void> {
-  const admin = createKafkaAdmin(connection);
+async function ensureTopics(clientId: string, config: Readonly<StocklineConfig>): Promise<void> {
+  const admin = createAdmin(config.kafka, clientId);
   try {
     const existing = new Set(await admin.listTopics());
     const partitions = config.mapper.canonicalPartitions;
@@ -53,10 +51,7 @@ export async function startMaterializerRole(
 ): Promise<RoleHandle & { stats: () => ApplierStats }> {
   const topic = config.mapper.canonicalTopic;
   const { groupId, stockTopic, maxBatchEvents } = config.materializer;
-  const connection: KafkaConnection = {
-    brokers: config.kafka.brokers,
-    clientId: `${config.kafka.clientId}-materializer`,
-  };
+  const clientId = `${config.kafka.clientId}-materializer`;
 
   const db = createStockDb(config, { applicationName: 'stockline-materializer' });
   const stopping = new AbortController();
@@ -78,14 +73,17 @@ export async function startMaterializerRole(
   let stats!: ApplierStats;
   try {
     await migrateStockDb(db, log);
-    await ensureTopics(connection, config);
-    const kafka = kafkajsClient(connection);
-    const publisher = await createStockPublisher(kafka, stockTopic, log);
+    await ensureTopics(clientId, config);
+    const publisher = createStockPublisher(
+      await createProducer(config.kafka, clientId, STOCK_PRODUCER_OPTIONS),
+      stockTopic,
+      log,
+    );
     cleanups.push(() => publisher.close());
     // Rows of committed batches still on their way to the stock topic (after the consumer stopped).
     let flushPublishes = (): Promise<void> => Promise.resolve();
     cleanups.push(() => flushPublishes());
-    const consumer = kafkajsBatchConsumer(kafka, connection, {
+    const consumer = createBatchConsumer(config.kafka, clientId, {
       // Partitions applied at the same time (materializer.concurrency): one batch statement keeps
       // one PostgreSQL backend busy on one core. Each partition stays in order, and batches lock
       // rows in key order, so they do not deadlock.
@@ -115,8 +113,7 @@ export async function startMaterializerRole(
     stats = applier.stats;
     flushPublishes = () => applier.flushPublishes();
     // stockline_consumer_lag{role="materializer"}: against the positions stored with the stock.
-    const lagAdmin = kafka.admin();
-    await lagAdmin.connect();
+    const lagAdmin = createAdmin(config.kafka, clientId);
     const lag = startLagSampler({
       role: 'materializer',
       admin: lagAdmin,
@@ -126,7 +123,7 @@ export async function startMaterializerRole(
     });
     cleanups.push(async () => {
       await lag.stop();
-      await lagAdmin.disconnect();
+      await lagAdmin.close();
     });
 
     const failRole = (e: unknown) => {

@@ -15,7 +15,7 @@ import { loadConnectorFiles } from '../../connectors/connector-file.js';
 import { connectorEnvironment } from '../../connectors/environment.js';
 import { applyConnectors, waitRunning } from '../../connectors/operations.js';
 import { describeError, UsageError } from '../../errors.js';
-import { kafkajsClient } from '../../kafka/kafkajs-admin.js';
+import { createAdmin } from '../../kafka/clients.js';
 import { readMappings, reservedTopics } from '../../mapper/mapping-files.js';
 import { withStackSecrets } from '../stack/dev-secrets.js';
 import { startMapperWith, type MapperHandle } from '../../mapper/service.js';
@@ -136,16 +136,12 @@ export async function runDemo(
   for (const role of roles) void watch(role);
   say(`pipeline: mapper, materializer, stock API at ${apiUrl} (try: curl -s ${apiUrl}/v1/stock/<sku>)`);
 
-  const admin = kafkajsClient({
-    brokers: config.kafka.brokers,
-    clientId: `${config.kafka.clientId}-demo`,
-  }).admin();
+  const admin = createAdmin(config.kafka, `${config.kafka.clientId}-demo`);
   const db = createStockDb(config, { applicationName: 'stockline-demo' });
   const { mappings } = readMappings(config.mapper.mappingsDir, reservedTopics(config));
   const view = liveView(out);
   let code = 0;
   try {
-    await admin.connect();
     if (io.stop.aborted) {
       say('stopped before the simulation started');
       return 130;
@@ -261,7 +257,7 @@ export async function runDemo(
     return code;
   } finally {
     view.close();
-    await admin.disconnect().catch(() => undefined);
+    await admin.close().catch(() => undefined);
     await db.destroy().catch(() => undefined);
     await stopRoles();
     say(

@@ -1,7 +1,7 @@
 // Gathers what the demo shows: the simulator's counters, the mapper's stats, both groups' lag
 // from Kafka, and the stock of the run's most popular items from the stock table.
-import type { Admin } from 'kafkajs';
 import type { StockQueries } from '../../api/stock-queries.js';
+import type { KafkaAdmin } from '../../kafka/port.js';
 import type { MapperStats } from '../../mapper/mapper.js';
 import type { RunProgress } from '../simulator/runner.js';
 import { skuOf } from '../simulator/world.js';
@@ -47,7 +47,7 @@ export interface SamplerInput {
   targetRate: number;
   durationMs?: number;
   popular: number;
-  admin: Admin;
+  admin: KafkaAdmin;
   /** The mapper group and the topics it reads (patterns resolved against `listTopics`). */
   mapper: { groupId: string; topics: (existing: string[]) => string[]; stats?: MapperStats };
   /** `positions`: the offsets the materializer stored with the stock (more exact than its Kafka commits). */
