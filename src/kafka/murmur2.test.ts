@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { expect } from 'chai';
+import { Partitioners } from 'kafkajs';
 import { javaPartition, murmur2 } from './murmur2.js';
 
 // kafkajs's own murmur2 (64-bit Long arithmetic, checked against the Java client by kafkajs).
@@ -39,7 +40,6 @@ describe('murmur2 partitioner', () => {
   });
 
   it("places a key on kafkajs's default (Java-compatible) partitioner's partition", () => {
-    const { Partitioners } = createRequire(import.meta.url)('kafkajs') as typeof import('kafkajs');
     const partitioner = Partitioners.DefaultPartitioner();
     for (const partitions of [1, 3, 7]) {
       const partitionMetadata = Array.from({ length: partitions }, (_, i) => ({

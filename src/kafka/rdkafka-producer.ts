@@ -80,7 +80,7 @@ export async function produceAll(
 /** One send's records still waiting for their delivery reports. */
 interface PendingSend {
   remaining: number;
-  error: unknown;
+  error: Error | undefined;
   settle: () => void;
 }
 

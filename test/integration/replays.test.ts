@@ -15,7 +15,7 @@ import { ConnectClient } from '../../src/connectors/connect-client.js';
 import { loadConnectorFiles } from '../../src/connectors/connector-file.js';
 import { connectorEnvironment } from '../../src/connectors/environment.js';
 import { applyConnectors, resetOffsets, waitRunning } from '../../src/connectors/operations.js';
-import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
+import { kafkajsClient } from '../support/kafka.js';
 import { createAdmin } from '../../src/kafka/clients.js';
 import type { KafkaAdmin } from '../../src/kafka/port.js';
 import { listDeadLetters, replayDeadLetters } from '../../src/mapper/dead-letter-replay.js';

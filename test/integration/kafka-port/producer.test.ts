@@ -1,10 +1,5 @@
 import { expect } from 'chai';
-import {
-  createProducer,
-  createTransactionalProducer,
-  KAFKA_CLIENTS,
-  type KafkaClientName,
-} from '../../../src/kafka/clients.js';
+import { createProducer, createTransactionalProducer, KAFKA_CLIENTS } from '../../../src/kafka/clients.js';
 import { ProducerFencedError } from '../../../src/errors.js';
 import { javaPartition } from '../../../src/kafka/murmur2.js';
 import type { KafkaRecord, TransactionalProducer } from '../../../src/kafka/port.js';
@@ -30,7 +25,7 @@ for (const client of KAFKA_CLIENTS) {
     this.timeout(STACK_TIMEOUT_MS);
     let brokers: string[];
     const cleanups: (() => Promise<void>)[] = [];
-    const kafka = () => ({ brokers, client: client as KafkaClientName });
+    const kafka = () => ({ brokers, client: client });
 
     before(async () => {
       brokers = [...(await ensureStack()).config.kafka.brokers];
@@ -49,7 +44,7 @@ for (const client of KAFKA_CLIENTS) {
       cleanups.push(
         await createTestTopics(
           brokers,
-          Object.values<string>(named).map((topic) => ({ topic, partitions })),
+          names.map((n) => ({ topic: named[n], partitions })),
         ),
       );
       return named;
