@@ -21,6 +21,8 @@
  *   the service's logger, at levels the adapter chooses).
  * - A null header value: kafkajs keeps it apart from an empty one, node-rdkafka 3.6 gives both
  *   as an empty Buffer.
+ * - An empty key or value apart from none: node-rdkafka 3.6 writes an empty one as null (on a
+ *   compacted topic an empty value is then a tombstone).
  * - Header values that are not UTF-8 text: node-rdkafka 3.6 produces a header value as a C
  *   string (decoded as UTF-8, cut at the first NUL byte). Keys and values are bytes everywhere.
  */
