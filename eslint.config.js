@@ -5,6 +5,27 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
+/**
+ * The Kafka port (src/kafka/port.ts): outside src/kafka/, Kafka is reached through port.ts,
+ * batch-consumer.ts, clients.ts (which picks the adapter) and topic-settings.ts only; never
+ * through a client library or an adapter module.
+ */
+const kafkaPortModules = {
+  group: [
+    '**/kafka/*',
+    '!**/kafka/port.js',
+    '!**/kafka/batch-consumer.js',
+    '!**/kafka/clients.js',
+    '!**/kafka/topic-settings.js',
+  ],
+  message:
+    'go through the Kafka port: src/kafka/clients.ts (factories), port.ts and batch-consumer.ts (types); an adapter module is for src/kafka/ and its conformance tests',
+};
+const kafkaLibraries = {
+  group: ['kafkajs', 'kafkajs/*', 'node-rdkafka', 'node-rdkafka/*'],
+  message: 'only the adapters in src/kafka/ use a Kafka client library; go through src/kafka/clients.ts',
+};
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.stack/', 'coverage/', 'bin/', 'eslint.config.js', '**/*.cjs'] },
   js.configs.recommended,
@@ -23,6 +44,20 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
     },
+  },
+  // Placed before the blocks below: a later block's no-restricted-imports replaces this one for
+  // its files, so those repeat the Kafka patterns.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/kafka/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [kafkaPortModules, kafkaLibraries] }] },
+  },
+  {
+    // Tests may use kafkajs itself to look at Kafka (a witness apart from the port), but an
+    // adapter module only where they test it: the Kafka port's conformance suites.
+    files: ['test/**/*.ts'],
+    ignores: ['test/integration/kafka-port/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [kafkaPortModules] }] },
   },
   {
     files: ['src/mapping/**/*.ts'],
@@ -48,6 +83,8 @@ export default tseslint.config(
               ],
               message: 'mapping/ is pure: read files and talk to systems in the caller, pass data in.',
             },
+            kafkaPortModules,
+            kafkaLibraries,
           ],
         },
       ],

@@ -5,7 +5,6 @@
 // table then matched the simulator's independent expectation, and the latency from the
 // source's time of each store change to the commit of its batch in the stock table.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin } from 'kafkajs';
 import type { StocklineConfig } from '../src/config/schema.js';
 import { parseSimulateFlags } from '../src/dev/simulator/options.js';
 import { simulate } from '../src/dev/simulator/simulate.js';
@@ -15,6 +14,7 @@ import { mapperLag, materializerLag } from './lag.js';
 import type { KafkaClientName } from './mapper-stage.js';
 import { bucketsOf, quantile } from './percentiles.js';
 import { RoleProcess, type ChildReport } from './protocol.js';
+import type { KafkaAdmin } from '../src/kafka/port.js';
 
 export const EVENT_AGE_METRIC = 'stockline_materializer_event_age_seconds';
 /**
@@ -57,7 +57,7 @@ export interface E2eResult {
 
 export async function endToEnd(input: {
   config: Readonly<StocklineConfig>;
-  admin: Admin;
+  admin: KafkaAdmin;
   client: KafkaClientName;
   rates: number[];
   stepSeconds: number;

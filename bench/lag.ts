@@ -1,8 +1,8 @@
 // How far the mapper and materializer groups are behind, as the demo shows it: the mapper from
 // its Kafka commits, the materializer from the positions it stores with each batch (its Kafka
 // commits trail by up to a second).
-import type { Admin } from 'kafkajs';
 import type { Knex } from 'knex';
+import type { KafkaAdmin } from '../src/kafka/port.js';
 import { postgresStockReader } from '../src/stock/postgres/stock-reader.js';
 import {
   furthest,
@@ -14,18 +14,14 @@ import {
 } from '../src/observability/consumer-lag.js';
 
 /** Records behind the end over every topic the group has committed offsets on (one offsets request). */
-export async function mapperLag(admin: Admin, groupId: string): Promise<number> {
-  const committed: TopicOffsets = new Map();
-  for (const { topic, partitions } of await admin.fetchOffsets({ groupId })) {
-    const done = partitions.filter((p) => Number(p.offset) >= 0);
-    committed.set(topic, new Map(done.map((p) => [p.partition, BigInt(p.offset)])));
-  }
+export async function mapperLag(admin: KafkaAdmin, groupId: string): Promise<number> {
+  const committed: TopicOffsets = await admin.groupOffsets(groupId);
   const { ends, starts } = await readTopicEnds(admin, [...committed.keys()]);
   return Number(groupLag(ends, committed, starts).total);
 }
 
 export async function materializerLag(
-  admin: Admin,
+  admin: KafkaAdmin,
   db: Knex,
   groupId: string,
   topic: string,

@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.js';
 import { stackSecretEnv, withStackSecrets } from '../src/dev/stack/dev-secrets.js';
 import { kafkajsClient } from '../src/kafka/kafkajs-admin.js';
+import { createAdmin } from '../src/kafka/clients.js';
 import { consumeCeiling } from './consume-ceiling.js';
 import { endToEnd } from './e2e-stage.js';
 import { mapperThroughput, type KafkaClientName } from './mapper-stage.js';
@@ -99,6 +100,7 @@ const config = withStackSecrets(loaded);
 const kafka = kafkajsClient({ brokers: config.kafka.brokers, clientId: 'stockline-bench' });
 const admin = kafka.admin();
 await admin.connect();
+const lagAdmin = createAdmin(config.kafka, 'stockline-bench');
 const run = `bench-${stamp}`;
 const rawTopic = `${run}.raw.sale_lines`;
 
@@ -157,7 +159,7 @@ try {
         (clients.includes('node-rdkafka') ? 'node-rdkafka' : 'kafkajs');
       const e = await endToEnd({
         config,
-        admin,
+        admin: lagAdmin,
         client,
         rates: args.rates.split(',').map(Number),
         stepSeconds: Number(args['step-seconds']),
@@ -179,6 +181,7 @@ try {
     });
 } finally {
   await admin.disconnect();
+  await lagAdmin.close();
 }
 
 results.finishedAt = new Date().toISOString();

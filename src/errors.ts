@@ -94,6 +94,16 @@ export class RemoteError extends StocklineError {
 }
 
 /**
+ * A Kafka transactional producer fenced by a newer instance with the same transactional id: that
+ * instance owns the source now, and this one must stop.
+ */
+export class ProducerFencedError extends StocklineError {
+  constructor(message: string, context: ErrorContext, cause?: unknown) {
+    super(message, { code: 'STOCKLINE_PRODUCER_FENCED', context, cause });
+  }
+}
+
+/**
  * Input that will never succeed however often it is retried: it goes to the dead-letter
  * topic with its reason instead of blocking the partition.
  */

@@ -7,6 +7,7 @@ import type { StocklineError } from '../errors.js';
 import {
   ConfigError,
   ConnectorConfigError,
+  ProducerFencedError,
   RemoteError,
   StackError,
   UnrecoverableError,
@@ -37,6 +38,7 @@ const RAISERS: {
   STOCKLINE_USAGE: () => new UsageError('x'),
   STOCKLINE_STACK_FAILED: () => new StackError('x', {}),
   STOCKLINE_REMOTE_FAILED: () => new RemoteError('x', {}),
+  STOCKLINE_PRODUCER_FENCED: () => new ProducerFencedError('x', {}),
   STOCKLINE_CANONICAL_INVALID: () => new CanonicalMessageError('x'),
   STOCKLINE_MAPPING_INVALID: () => new MappingFileError('x', {}),
   STOCKLINE_MAPPING_FAILED: () => new MappingError('x', {}),

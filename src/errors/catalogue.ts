@@ -86,6 +86,15 @@ export const ERROR_CATALOGUE = {
     whatToDo:
       'check that the remote system runs (`./stockline stack status`); retriable ones are retried with backoff first',
   },
+  STOCKLINE_PRODUCER_FENCED: {
+    raisedBy: 'ProducerFencedError',
+    raisedIn: ['kafka'],
+    retriable: false,
+    meaning:
+      'a transactional producer was fenced: a newer instance with the same transactional id took over its source',
+    whatToDo:
+      'expected during a failover or a restart while the old instance still ran; if two instances run for one source, stop one',
+  },
   STOCKLINE_CANONICAL_INVALID: {
     raisedBy: 'CanonicalMessageError',
     raisedIn: ['canonical'],

@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pRetry from 'p-retry';
 import { RemoteError } from '../errors.js';
 import { createKafkaLogCreator } from './kafkajs-logging.js';
-import type { KafkaAdmin, KafkaConnection } from './port.js';
+import type { KafkaAdmin, KafkaConnection, TopicOffsets } from './port.js';
 
 export function kafkajsClient(connection: KafkaConnection): Kafka {
   return new Kafka({
@@ -71,6 +71,26 @@ export function createKafkaAdmin(connection: KafkaConnection): KafkaAdmin {
       await ready();
       const offsets = await admin.fetchTopicOffsets(topic);
       return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+    },
+    async topicOffsets(topic) {
+      await ready();
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
+    },
+    async groupOffsets(groupId, topics) {
+      const committed: TopicOffsets = new Map();
+      // kafkajs answers an empty topic list with nothing; never pass `resolveOffsets`: kafkajs
+      // would then write the group's offsets.
+      if (topics?.length === 0) return committed;
+      await ready();
+      const answer = await admin.fetchOffsets(topics ? { groupId, topics: [...topics] } : { groupId });
+      for (const { topic, partitions } of answer) {
+        const map = new Map<number, bigint>();
+        // "-1": nothing committed.
+        for (const p of partitions) if (!p.offset.startsWith('-')) map.set(p.partition, BigInt(p.offset));
+        committed.set(topic, map);
+      }
+      return committed;
     },
     async close() {
       if (connected) await connected.catch(() => undefined);

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type * as Rdkafka from 'node-rdkafka';
 import pRetry, { AbortError } from 'p-retry';
 import { RemoteError } from '../errors.js';
-import type { KafkaAdmin, KafkaConnection, TopicSpec } from './port.js';
+import type { KafkaAdmin, KafkaConnection, PartitionOffsets, TopicOffsets, TopicSpec } from './port.js';
 import {
   asError,
   asRemoteError,
@@ -38,17 +38,63 @@ function metadataOf(client: Rdkafka.Producer, topic?: string): Promise<Rdkafka.M
   });
 }
 
-function highWatermark(client: Rdkafka.Producer, topic: string, partition: number): Promise<bigint> {
+function watermarks(client: Rdkafka.Producer, topic: string, partition: number): Promise<PartitionOffsets> {
   return new Promise((resolve, reject) => {
     client.queryWatermarkOffsets(topic, partition, REQUEST_TIMEOUT_MS, (err, offsets) =>
       err
-        ? reject(
-            asRemoteError(`cannot read the end offset of ${topic}/${partition}`, err, { topic, partition }),
-          )
+        ? reject(asRemoteError(`cannot read the offsets of ${topic}/${partition}`, err, { topic, partition }))
         : // node-rdkafka hands int64 offsets over as JS numbers: exact up to 2^53, kept as bigint from here on.
-          resolve(BigInt(offsets.highOffset)),
+          resolve({ low: BigInt(offsets.lowOffset), high: BigInt(offsets.highOffset) }),
     );
   });
+}
+
+/** The partitions of a topic, or a RemoteError saying it does not exist. */
+async function partitionsOf(client: Rdkafka.Producer, topic: string): Promise<number[]> {
+  const described = (await metadataOf(client, topic)).topics.find((t) => t.name === topic);
+  if (!described?.partitions.length)
+    throw new RemoteError(`topic ${topic} does not exist`, { topic }, { retriable: false });
+  return described.partitions.map((p) => p.id);
+}
+
+/**
+ * A group's committed offsets, read by a consumer of that group that never subscribes (an
+ * OffsetFetch: it does not join the group, so it moves nothing). node-rdkafka 3.6 has no
+ * ListConsumerGroupOffsets, so "every topic the group committed on" is every topic of the
+ * cluster (internal ones aside) where it committed something.
+ */
+async function committedOffsets(
+  kafka: RdkafkaModule,
+  connection: KafkaConnection,
+  groupId: string,
+  toppars: Rdkafka.TopicPartition[],
+): Promise<TopicOffsets> {
+  const committed: TopicOffsets = new Map();
+  if (toppars.length === 0) return committed;
+  const consumer = new kafka.KafkaConsumer(
+    { ...baseConfig(connection), 'group.id': groupId, 'enable.auto.commit': false },
+    {},
+  );
+  logClientErrors(consumer, connection);
+  await connect(consumer, connection);
+  try {
+    const answer = await new Promise<Rdkafka.TopicPartitionOffset[]>((resolve, reject) =>
+      consumer.committed(toppars, REQUEST_TIMEOUT_MS, (err, offsets) =>
+        err
+          ? reject(asRemoteError(`cannot read the offsets of group ${groupId}`, err, { groupId }))
+          : resolve(offsets),
+      ),
+    );
+    for (const { topic, partition, offset } of answer) {
+      // Negative (-1001, invalid) or absent (node-rdkafka leaves it out): nothing committed here.
+      if (typeof offset !== 'number' || offset < 0) continue;
+      if (!committed.has(topic)) committed.set(topic, new Map());
+      committed.get(topic)!.set(partition, BigInt(offset));
+    }
+    return committed;
+  } finally {
+    await disconnect(consumer);
+  }
 }
 
 /** Runs an AdminClient call, which reports through `(err) => void`. */
@@ -163,15 +209,30 @@ export function createRdkafkaAdmin(connection: KafkaConnection): KafkaAdmin {
 
     async endOffsets(topic) {
       const { metadata } = await ready();
-      const described = (await metadataOf(metadata, topic)).topics.find((t) => t.name === topic);
-      if (!described?.partitions.length)
-        throw new RemoteError(`topic ${topic} does not exist`, { topic }, { retriable: false });
+      const partitions = await partitionsOf(metadata, topic);
       const entries = await Promise.all(
-        described.partitions.map(
-          async (p) => [p.id, await highWatermark(metadata, topic, p.id)] as [number, bigint],
-        ),
+        partitions.map(async (p) => [p, (await watermarks(metadata, topic, p)).high] as [number, bigint]),
       );
       return new Map(entries);
+    },
+
+    async topicOffsets(topic) {
+      const { metadata } = await ready();
+      const partitions = await partitionsOf(metadata, topic);
+      const entries = await Promise.all(
+        partitions.map(async (p) => [p, await watermarks(metadata, topic, p)] as [number, PartitionOffsets]),
+      );
+      return new Map(entries);
+    },
+
+    async groupOffsets(groupId, topics) {
+      const { metadata } = await ready();
+      const cluster = await metadataOf(metadata);
+      const wanted = topics ? new Set(topics) : undefined;
+      const toppars = cluster.topics
+        .filter((t) => (wanted ? wanted.has(t.name) : !t.name.startsWith('__')))
+        .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.id })));
+      return committedOffsets(loadRdkafka(), connection, groupId, toppars);
     },
 
     async close() {

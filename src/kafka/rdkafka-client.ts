@@ -47,6 +47,22 @@ export const RdkafkaCode = {
   OFFSET_END: -1,
 } as const;
 
+/**
+ * node-rdkafka takes and gives offsets as JS numbers, exact up to 2^53; the port keeps them as
+ * decimal strings or bigint. They cross into node-rdkafka here only, checked, never through
+ * arithmetic on Number.
+ */
+export function toRdkafkaOffset(offset: bigint | string): number {
+  const n = BigInt(offset);
+  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(RdkafkaCode.OFFSET_BEGINNING))
+    throw new RemoteError(
+      `offset ${n} is beyond what node-rdkafka can pass exactly (2^53); set kafka.client to kafkajs`,
+      { offset: String(n) },
+      { retriable: false },
+    );
+  return Number(n);
+}
+
 export const isLibrdkafkaError = (e: unknown): e is Rdkafka.LibrdKafkaError =>
   typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'number' && 'origin' in e;
 

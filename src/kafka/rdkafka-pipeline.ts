@@ -23,6 +23,7 @@ import {
   RdkafkaCode,
   toKafkaRecord,
   toProduceArgs,
+  toRdkafkaOffset,
 } from './rdkafka-client.js';
 
 /** Most records one transaction carries (one consume call); fewer when less is waiting. */
@@ -93,7 +94,7 @@ export function createRdkafkaPipeline(connection: KafkaConnection): KafkaPipelin
       const rebalances: Rebalance[] = [];
       let looping = false;
       /** Next offset expected per partition: guards against records of a batch already committed. */
-      const next = new Map<string, number>();
+      const next = new Map<string, bigint>();
 
       const consumer = new kafka.KafkaConsumer(
         {
@@ -226,7 +227,7 @@ export function createRdkafkaPipeline(connection: KafkaConnection): KafkaPipelin
           const offsets = batches.map((b) => ({
             topic: b.topic,
             partition: b.partition,
-            offset: Number(b.records[b.records.length - 1]!.offset) + 1,
+            offset: toRdkafkaOffset(BigInt(b.records[b.records.length - 1]!.offset) + 1n),
           }));
           await call((cb) => producer.sendOffsetsToTransaction(offsets, consumer, TXN_TIMEOUT_MS, cb));
           await resumable('commit', (cb) => producer.commitTransaction(TXN_TIMEOUT_MS, cb));
@@ -246,10 +247,14 @@ export function createRdkafkaPipeline(connection: KafkaConnection): KafkaPipelin
       /** After an aborted batch: read its partitions again from where the batch began. */
       const rewind = async (batches: PipelineBatch[]) => {
         for (const b of batches) {
-          const first = Number(b.records[0]!.offset);
-          next.set(tp(b.topic, b.partition), first);
+          const first = b.records[0]!.offset;
+          next.set(tp(b.topic, b.partition), BigInt(first));
           await call((cb) =>
-            consumer.seek({ topic: b.topic, partition: b.partition, offset: first }, 5000, cb),
+            consumer.seek(
+              { topic: b.topic, partition: b.partition, offset: toRdkafkaOffset(first) },
+              5000,
+              cb,
+            ),
           ).catch(
             // The partition went to another member meanwhile: it resumes from the committed offset.
             (e: unknown) =>
@@ -285,7 +290,7 @@ export function createRdkafkaPipeline(connection: KafkaConnection): KafkaPipelin
             for (const m of messages) {
               const key = tp(m.topic, m.partition);
               const expected = next.get(key);
-              if (expected !== undefined && m.offset < expected) continue;
+              if (expected !== undefined && BigInt(m.offset) < expected) continue;
               let batch = byPartition.get(key);
               if (!batch)
                 byPartition.set(key, (batch = { topic: m.topic, partition: m.partition, records: [] }));
@@ -300,7 +305,7 @@ export function createRdkafkaPipeline(connection: KafkaConnection): KafkaPipelin
               }
               await runBatch(batches);
               for (const b of batches)
-                next.set(tp(b.topic, b.partition), Number(b.records.at(-1)!.offset) + 1);
+                next.set(tp(b.topic, b.partition), BigInt(b.records.at(-1)!.offset) + 1n);
               backoff = 0;
               failingSince = undefined;
             } catch (e) {

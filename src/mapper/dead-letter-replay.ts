@@ -1,7 +1,6 @@
 import type { StocklineConfig } from '../config/schema.js';
-import { connectOrExplain, createKafkaAdmin, kafkajsClient } from '../kafka/kafkajs-admin.js';
-import { createKafkaReader, toKafkaRecord } from '../kafka/kafkajs-reader.js';
-import type { KafkaRecord } from '../kafka/port.js';
+import { createAdmin, createBatchConsumer, createProducer, createReader } from '../kafka/clients.js';
+import type { KafkaRecord, OutgoingRecord } from '../kafka/port.js';
 import { DLQ_HEADERS } from './dead-letter.js';
 
 export interface DeadLetterSummary {
@@ -55,9 +54,9 @@ export async function listDeadLetters(
   config: Readonly<StocklineConfig>,
   options: { mapping?: string; max?: number },
 ): Promise<DeadLetterSummary[]> {
-  const connection = { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-deadletters` };
+  const clientId = `${config.kafka.clientId}-deadletters`;
   const found: DeadLetterSummary[] = [];
-  const admin = createKafkaAdmin(connection);
+  const admin = createAdmin(config.kafka, clientId);
   const topic = config.mapper.deadLetterTopic;
   const exists = await admin.listTopics().then((topics) => topics.includes(topic));
   const ends = exists ? await admin.endOffsets(topic) : new Map<number, bigint>();
@@ -65,7 +64,7 @@ export async function listDeadLetters(
   const remaining = new Set([...ends].filter(([, end]) => end > 0n).map(([p]) => p));
   if (remaining.size === 0) return found;
   const quiet = new Quiet(IDLE_MS);
-  await createKafkaReader(connection).read({
+  await createReader(config.kafka, clientId).read({
     topics: [topic],
     fromBeginning: true,
     signal: quiet.signal,
@@ -84,99 +83,98 @@ export async function listDeadLetters(
   return found;
 }
 
-async function committedOffsets(
-  kafka: ReturnType<typeof kafkajsClient>,
-  groupId: string,
-  topic: string,
-): Promise<Map<number, bigint>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return new Map(
-      (entry?.partitions ?? []).filter((p) => p.offset !== '-1').map((p) => [p.partition, BigInt(p.offset)]),
-    );
-  } finally {
-    await admin.disconnect();
-  }
-}
-
+/**
+ * Sends the dead letters back to the topics they came from, once: the replay group's offsets
+ * (committed after each batch, not in a dry run) say where the next replay starts.
+ */
 export async function replayDeadLetters(
   config: Readonly<StocklineConfig>,
   options: { mapping?: string; dryRun?: boolean },
 ): Promise<{ replayed: DeadLetterSummary[]; skipped: number; incomplete: DeadLetterSummary[] }> {
-  const connection = { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-replay` };
+  const clientId = `${config.kafka.clientId}-replay`;
   const topic = config.mapper.deadLetterTopic;
+  const groupId = `${config.mapper.groupId}-deadletter-replay${options.mapping ? `-${options.mapping}` : ''}`;
   // Only what is in the topic now: a letter that fails again after its replay lands behind
   // this mark, so a replay always ends instead of feeding itself.
-  const admin = createKafkaAdmin(connection);
-  const ends = await admin.endOffsets(topic).finally(() => admin.close());
-  const kafka = kafkajsClient(connection);
-  const groupId = `${config.mapper.groupId}-deadletter-replay${options.mapping ? `-${options.mapping}` : ''}`;
-  const consumer = kafka.consumer({ groupId });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const admin = createAdmin(config.kafka, clientId);
+  const [ends, committed] = await Promise.all([
+    admin.endOffsets(topic),
+    admin.groupOffsets(groupId, [topic]).then((c) => c.get(topic) ?? new Map<number, bigint>()),
+  ]).finally(() => admin.close());
   const replayed: DeadLetterSummary[] = [];
   /** Letters that left out the original's value (too large): not replayed, the original is on its topic. */
   const incomplete: DeadLetterSummary[] = [];
   let skipped = 0;
-  await connectOrExplain(connection, () => consumer.connect());
-  await producer.connect();
+  // Partitions with letters this replay group has not passed yet.
+  const remaining = new Set([...ends].filter(([p, end]) => end > (committed.get(p) ?? 0n)).map(([p]) => p));
+  if (remaining.size === 0) return { replayed, skipped, incomplete };
+
+  const producer = await createProducer(config.kafka, clientId);
+  const consumer = createBatchConsumer(config.kafka, clientId);
+  let finish!: () => void;
+  let fail!: (e: unknown) => void;
+  const caughtUp = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  const quiet = new Quiet(IDLE_MS * 2);
+  quiet.signal.addEventListener('abort', () => finish());
   try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    // Partitions with letters this replay group has not passed yet.
-    const committed = await committedOffsets(kafka, groupId, topic);
-    const remaining = new Set([...ends].filter(([p, end]) => end > (committed.get(p) ?? 0n)).map(([p]) => p));
-    let finish!: () => void;
-    const caughtUp = new Promise<void>((resolve) => (finish = resolve));
-    const checkDone = () => {
-      if (remaining.size === 0) finish();
-    };
-    checkDone();
-    const quiet = new Quiet(IDLE_MS * 2);
-    quiet.signal.addEventListener('abort', finish);
-    await consumer.run({
-      autoCommit: !options.dryRun,
-      eachMessage: async ({ partition, message }) => {
+    await consumer.start({
+      groupId,
+      topic,
+      onAssignment: () => undefined,
+      async onBatch(batch, control) {
         quiet.touch();
-        const end = ends.get(partition) ?? 0n;
-        if (BigInt(message.offset) >= end) {
-          consumer.pause([{ topic, partitions: [partition] }]);
-          remaining.delete(partition);
-          checkDone();
-          return;
-        }
-        const record = toKafkaRecord(topic, partition, message);
-        const summary = summarize(record);
-        if (options.mapping && summary.mapping !== options.mapping) skipped++;
-        else if (record.headers[DLQ_HEADERS.omitted] !== undefined) {
-          // Too large to carry whole: sending the rest back would be a different message.
-          incomplete.push({ ...summary, error: text(record, DLQ_HEADERS.omitted) });
-        } else {
-          const headers = Object.fromEntries(
-            Object.entries(record.headers).filter(
-              ([k, v]) => !k.startsWith('stockline.dlq.') && v !== undefined,
-            ) as [string, Buffer][],
-          );
-          headers['stockline.replayed-from'] = Buffer.from(`${topic}[${partition}]@${message.offset}`);
-          if (!options.dryRun) {
-            await producer.send({
+        if (!remaining.has(batch.partition)) return;
+        const end = ends.get(batch.partition) ?? 0n;
+        const letters = batch.records.filter((r) => BigInt(r.offset) < end);
+        const out: OutgoingRecord[] = [];
+        for (const record of letters) {
+          const summary = summarize(record);
+          if (options.mapping && summary.mapping !== options.mapping) skipped++;
+          else if (record.headers[DLQ_HEADERS.omitted] !== undefined) {
+            // Too large to carry whole: sending the rest back would be a different message.
+            incomplete.push({ ...summary, error: text(record, DLQ_HEADERS.omitted) });
+          } else {
+            const headers = Object.fromEntries(
+              Object.entries(record.headers).filter(
+                ([k, v]) => !k.startsWith('stockline.dlq.') && v !== undefined,
+              ) as [string, Buffer][],
+            );
+            headers['stockline.replayed-from'] = Buffer.from(`${topic}[${batch.partition}]@${record.offset}`);
+            out.push({
               topic: text(record, DLQ_HEADERS.topic),
-              messages: [{ key: record.key, value: record.value, headers }],
+              key: record.key,
+              value: record.value,
+              headers,
             });
+            replayed.push(summary);
           }
-          replayed.push(summary);
         }
-        if (BigInt(message.offset) + 1n >= end) {
-          remaining.delete(partition);
-          checkDone();
+        if (!options.dryRun) await producer.send(out);
+        const last = letters.at(-1);
+        if (last) {
+          control.resolveOffset(last.offset);
+          if (!options.dryRun) await consumer.commit(topic, batch.partition, BigInt(last.offset) + 1n);
+        }
+        if (letters.length < batch.records.length || BigInt(batch.lastOffset) + 1n >= end) {
+          remaining.delete(batch.partition);
+          if (remaining.size === 0) finish();
         }
       },
+      // Only transaction markers up to the end: nothing left to replay there.
+      onFilteredOut(partition, _first, last) {
+        if (BigInt(last) + 1n >= (ends.get(partition) ?? 0n)) remaining.delete(partition);
+        if (remaining.size === 0) finish();
+      },
+      onCrash: fail,
     });
     await caughtUp;
-    quiet.clear();
   } finally {
-    await consumer.disconnect();
-    await producer.disconnect();
+    quiet.clear();
+    await consumer.stop();
+    await producer.close();
   }
   return { replayed, skipped, incomplete };
 }

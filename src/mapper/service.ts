@@ -1,5 +1,4 @@
-import { createPipelineFactory } from '../kafka/clients.js';
-import { createKafkaAdmin, kafkajsClient } from '../kafka/kafkajs-admin.js';
+import { createAdmin, createPipelineFactory } from '../kafka/clients.js';
 import { committedPositions, startLagSampler } from '../observability/lag-metrics.js';
 import type { TopicSpec } from '../kafka/port.js';
 import { withTopicSettings } from '../kafka/topic-settings.js';
@@ -23,10 +22,7 @@ export async function ensureMapperTopics(
   rawTopics: string[],
   log: Logger,
 ): Promise<void> {
-  const admin = createKafkaAdmin({
-    brokers: options.kafka.brokers,
-    clientId: `${options.kafka.clientId}-admin`,
-  });
+  const admin = createAdmin(options.kafka, `${options.kafka.clientId}-admin`);
   try {
     const existing = new Set(await admin.listTopics());
     const wanted: TopicSpec[] = [
@@ -82,11 +78,7 @@ export const startMapper: StartRole<MapperOptions, MapperCounts> = async (option
     'mapper running',
   );
   // stockline_consumer_lag{role="mapper"}: the raw topics' ends against the group's commits.
-  const lagAdmin = kafkajsClient({
-    brokers: options.kafka.brokers,
-    clientId: `${options.kafka.clientId}-lag`,
-  }).admin();
-  await lagAdmin.connect();
+  const lagAdmin = createAdmin(options.kafka, `${options.kafka.clientId}-lag`);
   const lag = startLagSampler({
     role: 'mapper',
     admin: lagAdmin,
@@ -124,7 +116,7 @@ export const startMapper: StartRole<MapperOptions, MapperCounts> = async (option
       ended ??= { ok: false, reason: 'the mapper stopped' };
       clearInterval(report);
       await lag.stop();
-      await lagAdmin.disconnect();
+      await lagAdmin.close();
       await pipeline.stop();
     },
   };

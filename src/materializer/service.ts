@@ -2,9 +2,7 @@ import { readMaterializerPositions } from '../observability/consumer-lag.js';
 import { startLagSampler } from '../observability/lag-metrics.js';
 import { StocklineError, describeError } from '../errors.js';
 import { withTopicSettings } from '../kafka/topic-settings.js';
-import { createKafkaAdmin, kafkajsClient } from '../kafka/kafkajs-admin.js';
-import { kafkajsBatchConsumer } from '../kafka/kafkajs-batch-consumer.js';
-import type { KafkaConnection } from '../kafka/port.js';
+import { createAdmin, createBatchConsumer, createProducer } from '../kafka/clients.js';
 import type { RoleHealth, StartRole } from '../service/role.js';
 import { createStockDb } from '../stock/db.js';
 import { migrateStockDb } from '../stock/migrate.js';
@@ -12,7 +10,7 @@ import { postgresStockReader } from '../stock/postgres/stock-reader.js';
 import { postgresStockStore } from '../stock/postgres/stock-store.js';
 import { BatchApplier, type ApplierStats } from './batch-applier.js';
 import type { MaterializerOptions } from './options.js';
-import { createStockPublisher } from './stock-publisher.js';
+import { createStockPublisher, STOCK_PRODUCER_OPTIONS } from './stock-publisher.js';
 
 const STATS_INTERVAL_MS = 10000;
 const HORIZON_INTERVAL_MS = 3600_000;
@@ -26,8 +24,8 @@ const KAFKA_COMMIT_INTERVAL_MS = 1000;
 const FETCH_BYTES_PER_PARTITION = 2 * 1024 * 1024;
 
 /** Creates the canonical topic (if the mapper has not yet) and the compacted stock topic. */
-async function ensureTopics(connection: KafkaConnection, options: MaterializerOptions): Promise<void> {
-  const admin = createKafkaAdmin(connection);
+async function ensureTopics(clientId: string, options: MaterializerOptions): Promise<void> {
+  const admin = createAdmin(options.kafka, clientId);
   try {
     const existing = new Set(await admin.listTopics());
     const { partitions } = options;
@@ -51,10 +49,7 @@ export type MaterializerStats = Readonly<ApplierStats>;
 export const startMaterializer: StartRole<MaterializerOptions, MaterializerStats> = async (options, log) => {
   const topic = options.canonicalTopic;
   const { groupId, stockTopic, maxBatchEvents } = options;
-  const connection: KafkaConnection = {
-    brokers: options.kafka.brokers,
-    clientId: `${options.kafka.clientId}-materializer`,
-  };
+  const clientId = `${options.kafka.clientId}-materializer`;
 
   const db = createStockDb(options, { applicationName: 'stockline-materializer' });
   const stopping = new AbortController();
@@ -80,14 +75,17 @@ export const startMaterializer: StartRole<MaterializerOptions, MaterializerStats
   let stats!: ApplierStats;
   try {
     await migrateStockDb(db, log);
-    await ensureTopics(connection, options);
-    const kafka = kafkajsClient(connection);
-    const publisher = await createStockPublisher(kafka, stockTopic, log);
+    await ensureTopics(clientId, options);
+    const publisher = createStockPublisher(
+      await createProducer(options.kafka, clientId, STOCK_PRODUCER_OPTIONS),
+      stockTopic,
+      log,
+    );
     cleanups.push(() => publisher.close());
     // Rows of committed batches still on their way to the stock topic (after the consumer stopped).
     let flushPublishes = (): Promise<void> => Promise.resolve();
     cleanups.push(() => flushPublishes());
-    const consumer = kafkajsBatchConsumer(kafka, connection, {
+    const consumer = createBatchConsumer(options.kafka, clientId, {
       // Partitions applied at the same time (materializer.concurrency): one batch statement keeps
       // one PostgreSQL backend busy on one core. Each partition stays in order, and batches lock
       // rows in key order, so they do not deadlock. At most stockDb.poolMax: compileMaterializerOptions refuses more.
@@ -117,8 +115,7 @@ export const startMaterializer: StartRole<MaterializerOptions, MaterializerStats
     stats = applier.stats;
     flushPublishes = () => applier.flushPublishes();
     // stockline_consumer_lag{role="materializer"}: against the positions stored with the stock.
-    const lagAdmin = kafka.admin();
-    await lagAdmin.connect();
+    const lagAdmin = createAdmin(options.kafka, clientId);
     const lag = startLagSampler({
       role: 'materializer',
       admin: lagAdmin,
@@ -128,7 +125,7 @@ export const startMaterializer: StartRole<MaterializerOptions, MaterializerStats
     });
     cleanups.push(async () => {
       await lag.stop();
-      await lagAdmin.disconnect();
+      await lagAdmin.close();
     });
 
     const failRole = (e: unknown) => {

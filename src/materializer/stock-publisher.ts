@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
-import type { ICustomPartitioner, Kafka, Producer } from 'kafkajs';
 import { stockKey } from '../canonical/identity.js';
+import type { KafkaProducer, OutgoingRecord, ProducerOptions } from '../kafka/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { StockRow } from '../stock/model.js';
 
@@ -21,6 +21,15 @@ export interface StockPublisher {
 
 /** Attempts of one publish before it gives up (a stock topic deleted, refusing, not authorized). */
 export const PUBLISH_ATTEMPTS = 4;
+
+/**
+ * The producer's own retries are bounded (a few seconds); publish() retries a few times on top.
+ * The producer is idempotent: a retry after a lost acknowledgement does not write a row twice in
+ * a row; keys land on the Java client's partition (murmur2), so any client finds a row.
+ */
+export const STOCK_PRODUCER_OPTIONS: ProducerOptions = {
+  retry: { retries: 5, initialMs: 100, maxMs: 2000 },
+};
 
 /**
  * Bytes of keys and values per produce request. The broker refuses a record batch (one partition's
@@ -58,25 +67,16 @@ export function stockMessageValue(row: StockRow): string {
   });
 }
 
-export async function createStockPublisher(
-  kafka: Kafka,
-  topic: string,
-  log: Logger,
-): Promise<StockPublisher> {
-  // Idempotent: a retry after a lost acknowledgement does not write the row twice in a row.
-  // kafkajs's own retries are bounded (a few seconds); publish() retries a few times on top.
-  const producer: Producer = kafka.producer({
-    // Java's partitioner (murmur2), so any client finds a key on the same partition.
-    createPartitioner: javaCompatiblePartitioner,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
-  });
-  await producer.connect();
+/**
+ * The publisher on a connected producer (clients.ts createProducer, with STOCK_PRODUCER_OPTIONS),
+ * which it owns: close() closes it.
+ */
+export function createStockPublisher(producer: KafkaProducer, topic: string, log: Logger): StockPublisher {
   return {
     async publish(rows, signal, onRetry) {
       if (rows.length === 0) return true;
-      const messages = rows.map((row) => ({
+      const messages: (OutgoingRecord & { key: string; value: string })[] = rows.map((row) => ({
+        topic,
         key: stockKey(row.sku, row.location),
         value: stockMessageValue(row),
         headers: { 'content-type': 'application/json' },
@@ -84,7 +84,8 @@ export async function createStockPublisher(
       let sent = 0;
       const sendRest = async () => {
         // Bounded sends: a whole batch of rows in one request can exceed the broker's
-        // message.max.bytes (1 MiB by default) and would then fail for ever.
+        // message.max.bytes (1 MiB by default) and would then fail for ever. A retry goes on
+        // from the first request that failed.
         while (sent < messages.length) {
           let end = sent;
           let bytes = 0;
@@ -95,7 +96,7 @@ export async function createStockPublisher(
             bytes += size;
             end++;
           }
-          await producer.send({ topic, messages: messages.slice(sent, end), acks: -1 });
+          await producer.send(messages.slice(sent, end));
           sent = end;
         }
       };
@@ -127,50 +128,7 @@ export async function createStockPublisher(
       }
     },
     async close() {
-      await producer.disconnect();
+      await producer.close();
     },
   };
 }
-
-/**
- * Kafka's murmur2 (Java client, Utils.murmur2) in 32-bit arithmetic. kafkajs computes the same
- * hash with 64-bit Long objects: 4 µs a key, a fifth of the time of publishing a row.
- * stock-publisher.test.ts checks it against kafkajs's.
- */
-export function murmur2(data: Uint8Array): number {
-  const m = 0x5bd1e995;
-  const length = data.length;
-  let h = 0x9747b28c ^ length;
-  const length4 = length >>> 2;
-  for (let i = 0; i < length4; i++) {
-    const i4 = i * 4;
-    let k = data[i4]! | (data[i4 + 1]! << 8) | (data[i4 + 2]! << 16) | (data[i4 + 3]! << 24);
-    k = Math.imul(k, m);
-    k ^= k >>> 24;
-    k = Math.imul(k, m);
-    h = Math.imul(h, m) ^ k;
-  }
-  const tail = length & ~3;
-  const rest = length & 3;
-  if (rest > 0) {
-    if (rest === 3) h ^= data[tail + 2]! << 16;
-    if (rest >= 2) h ^= data[tail + 1]! << 8;
-    h ^= data[tail]!;
-    h = Math.imul(h, m);
-  }
-  h ^= h >>> 13;
-  h = Math.imul(h, m);
-  h ^= h >>> 15;
-  return h | 0;
-}
-
-/** The Java client's default partitioner for keyed messages: positive murmur2 modulo partitions. */
-export const javaCompatiblePartitioner: ICustomPartitioner =
-  () =>
-  ({ partitionMetadata, message }) => {
-    if (message.partition !== undefined && message.partition !== null) return message.partition;
-    if (message.key === null || message.key === undefined)
-      throw new Error('stock messages are keyed: a message without a key cannot be placed');
-    const key = typeof message.key === 'string' ? Buffer.from(message.key, 'utf8') : message.key;
-    return (murmur2(key) & 0x7fffffff) % partitionMetadata.length;
-  };

@@ -1,10 +1,10 @@
 // Consumer lag of a group, the way Kafka's own tools compute it: per partition, the topic's end
 // offset minus the offset the group committed. The arithmetic is pure (tested beside this file);
-// reading the offsets uses the kafkajs admin client.
-import type { Admin } from 'kafkajs';
+// reading the offsets goes through the Kafka port's admin.
+import type { KafkaAdmin, TopicOffsets } from '../kafka/port.js';
 
 /** Offsets per topic and partition (Kafka offsets are 64-bit: bigint). */
-export type TopicOffsets = Map<string, Map<number, bigint>>;
+export type { TopicOffsets };
 
 export interface TopicLag {
   topic: string;
@@ -68,44 +68,32 @@ export interface TopicEnds {
 }
 
 /** End and start offsets of the topics (those that do not exist are left out). */
-export async function readTopicEnds(admin: Admin, topics: readonly string[]): Promise<TopicEnds> {
+export async function readTopicEnds(admin: KafkaAdmin, topics: readonly string[]): Promise<TopicEnds> {
   const ends: TopicOffsets = new Map();
   const starts: TopicOffsets = new Map();
   await Promise.all(
     topics.map(async (topic) => {
-      const offsets = await admin.fetchTopicOffsets(topic).catch(() => undefined);
+      const offsets = await admin.topicOffsets(topic).catch(() => undefined);
       if (!offsets) return;
-      ends.set(topic, new Map(offsets.map((o) => [o.partition, BigInt(o.high)])));
-      starts.set(topic, new Map(offsets.map((o) => [o.partition, BigInt(o.low)])));
+      ends.set(topic, new Map([...offsets].map(([partition, o]) => [partition, o.high])));
+      starts.set(topic, new Map([...offsets].map(([partition, o]) => [partition, o.low])));
     }),
   );
   return { ends, starts };
 }
 
-/**
- * The offsets a group committed on the topics. kafkajs asks for named topics only (an empty
- * list returns nothing); "-1" (nothing committed) is left out. Never pass `resolveOffsets`:
- * kafkajs would then write the group's offsets.
- */
-export async function readCommitted(
-  admin: Admin,
+/** The offsets a group committed on the topics; partitions without a commit are left out. */
+export function readCommitted(
+  admin: KafkaAdmin,
   groupId: string,
   topics: readonly string[],
 ): Promise<TopicOffsets> {
-  const committed: TopicOffsets = new Map();
-  if (topics.length === 0) return committed;
-  const answer = await admin.fetchOffsets({ groupId, topics: [...topics] });
-  for (const { topic, partitions } of answer) {
-    const map = new Map<number, bigint>();
-    for (const p of partitions) if (Number(p.offset) >= 0) map.set(p.partition, BigInt(p.offset));
-    committed.set(topic, map);
-  }
-  return committed;
+  return admin.groupOffsets(groupId, topics);
 }
 
 /** One group's lag over the topics it reads, from Kafka. */
 export async function fetchGroupLag(
-  admin: Admin,
+  admin: KafkaAdmin,
   groupId: string,
   topics: readonly string[],
 ): Promise<GroupLag> {

@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from '../kafka/port.js';
 import type { Logger } from './logger.js';
 import { readCommitted, readTopicEnds, type TopicOffsets } from './consumer-lag.js';
 import { metrics } from './metrics.js';
@@ -8,8 +8,8 @@ export const LAG_SAMPLE_MS = 5000;
 
 export interface LagSamplerOptions {
   role: string;
-  /** A connected kafkajs admin client, owned by the caller. */
-  admin: Admin;
+  /** An admin client of the Kafka port, owned by the caller. */
+  admin: KafkaAdmin;
   /** The topics the role reads now (a pattern's topics can change). */
   topics: () => Promise<string[]>;
   /** Where the role is per partition; default: the offsets its group committed in Kafka. */
@@ -55,6 +55,6 @@ export function startLagSampler(options: LagSamplerOptions): { stop(): Promise<v
 
 /** The positions of a consumer group as committed in Kafka. */
 export const committedPositions =
-  (admin: Admin, groupId: string) =>
+  (admin: KafkaAdmin, groupId: string) =>
   (topics: string[]): Promise<TopicOffsets> =>
     readCommitted(admin, groupId, topics);

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { AssignerProtocol, type Producer } from 'kafkajs';
 import { fromKafkaMessage } from '../../src/canonical/cloudevents-kafka.js';
-import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
+import { kafkajsClient } from '../support/kafka.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { isolatedMapperConfig, uniqueSuffix } from '../support/config.js';
 import { committedOffsets, readCommitted } from '../support/kafka.js';

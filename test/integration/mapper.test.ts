@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { fromKafkaMessage } from '../../src/canonical/cloudevents-kafka.js';
 import type { CanonicalEvent } from '../../src/canonical/event.js';
 import { KAFKA_CLIENTS } from '../../src/kafka/clients.js';
-import { createKafkaReader } from '../../src/kafka/kafkajs-reader.js';
+import { createKafkaReader } from '../support/kafka.js';
 import type { KafkaRecord } from '../../src/kafka/port.js';
 import { listDeadLetters, replayDeadLetters } from '../../src/mapper/dead-letter-replay.js';
 import { startMapper, type MapperHandle } from '../../src/mapper/service.js';

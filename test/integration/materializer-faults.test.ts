@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { CanonicalEvent } from '../../src/canonical/event.js';
 import type { StocklineConfig } from '../../src/config/schema.js';
-import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
+import { kafkajsClient } from '../support/kafka.js';
 import { compileMaterializerOptions } from '../../src/materializer/options.js';
 import { startMaterializer } from '../../src/materializer/service.js';
 import { createLogger } from '../../src/observability/logger.js';

@@ -5,7 +5,7 @@ import { Decimal } from 'decimal.js';
 import type { Knex } from 'knex';
 import { toKafkaMessage } from '../../src/canonical/cloudevents-kafka.js';
 import type { CanonicalEvent } from '../../src/canonical/event.js';
-import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
+import { kafkajsClient } from '../support/kafka.js';
 import { createStockDb } from '../../src/stock/db.js';
 import { migrateStockDb } from '../../src/stock/migrate.js';
 import { upsertLocations, type Location } from '../../src/stock/reference-data.js';

@@ -16,7 +16,9 @@ import { loadConnectorFiles } from '../../src/connectors/connector-file.js';
 import { connectorEnvironment } from '../../src/connectors/environment.js';
 import { localStackPlaceholders } from '../../src/dev/stack/connector-defaults.js';
 import { applyConnectors, resetOffsets, waitRunning } from '../../src/connectors/operations.js';
-import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
+import { kafkajsClient } from '../support/kafka.js';
+import { createAdmin } from '../../src/kafka/clients.js';
+import type { KafkaAdmin } from '../../src/kafka/port.js';
 import { listDeadLetters, replayDeadLetters } from '../../src/mapper/dead-letter-replay.js';
 import { readMappings } from '../../src/mapper/mapping-files.js';
 import { startMapper as startMapperRole, type MapperHandle } from '../../src/mapper/service.js';
@@ -72,6 +74,8 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
   let dir: string;
   let db: Knex;
   let admin: Admin;
+  /** Offsets and lag through the Kafka port (what the roles use). */
+  let offsets: KafkaAdmin;
   let producer: Producer | undefined;
   let connect: ConnectClient;
   let expectation: Expectation;
@@ -101,7 +105,7 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
 
   /** End offsets per topic, summed over partitions (0 for a topic that does not exist yet). */
   async function recordCounts(topics: readonly string[]): Promise<Map<string, bigint>> {
-    const { ends } = await readTopicEnds(admin, topics);
+    const { ends } = await readTopicEnds(offsets, topics);
     return new Map(topics.map((t) => [t, sum(ends.get(t))]));
   }
 
@@ -131,8 +135,8 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
     let quietPolls = 0;
     let last: string;
     for (;;) {
-      const mapperLag = await fetchGroupLag(admin, config.mapper.groupId, mapperTopics);
-      const canonical = await readTopicEnds(admin, [config.mapper.canonicalTopic]);
+      const mapperLag = await fetchGroupLag(offsets, config.mapper.groupId, mapperTopics);
+      const canonical = await readTopicEnds(offsets, [config.mapper.canonicalTopic]);
       const positions: TopicOffsets = await readMaterializerPositions(
         postgresStockReader(db),
         config.materializer.groupId,
@@ -213,6 +217,7 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
     const kafka = kafkajsClient({ brokers: config.kafka.brokers, clientId: 'stockline-test-replays' });
     admin = kafka.admin();
     await admin.connect();
+    offsets = createAdmin(config.kafka, 'stockline-test-replays');
     db = createStockDb(config, { applicationName: 'stockline-test-replays' });
     connect = new ConnectClient(config.connect.url, config.connect.requestTimeoutMs);
     const { mappings } = readMappings(config.mapper.mappingsDir);
@@ -246,6 +251,7 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
     if (connect) await waitRunning(connect, [...STORE_CONNECTORS], 120_000);
     await producer?.disconnect();
     await admin?.disconnect();
+    await offsets?.close();
     await db?.destroy();
     await dropDatabase?.();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -320,7 +326,7 @@ describe('Replays change nothing: re-snapshots, incremental snapshots, a mapper 
     const topics = mapperTopics.filter((t) => existing.has(t));
     for (const topic of topics)
       await admin.resetOffsets({ groupId: config.mapper.groupId, topic, earliest: true });
-    const raw = await readTopicEnds(admin, topics);
+    const raw = await readTopicEnds(offsets, topics);
     const rawRecords = [...raw.ends].reduce(
       (n, [topic, ends]) => n + sum(ends) - sum(raw.starts.get(topic)),
       0n,

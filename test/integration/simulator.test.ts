@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type mysql from 'mysql2/promise';
 import type { CanonicalEvent } from '../../src/canonical/event.js';
 import { UsageError } from '../../src/errors.js';
-import { createKafkaAdmin } from '../../src/kafka/kafkajs-admin.js';
+import { createKafkaAdmin } from '../support/kafka.js';
 import { readMappings } from '../../src/mapper/mapping-files.js';
 import type { RawInput } from '../../src/mapping/compile.js';
 import { readExpectation } from '../../src/dev/simulator/expectation-file.js';

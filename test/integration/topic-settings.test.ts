@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import type { StocklineConfig } from '../../src/config/schema.js';
-import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
+import { kafkajsClient } from '../support/kafka.js';
 import { compileMapperOptions } from '../../src/mapper/options.js';
 import { ensureMapperTopics } from '../../src/mapper/service.js';
 import { createLogger } from '../../src/observability/logger.js';

@@ -1,6 +1,32 @@
-import { createKafkaAdmin, kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
-import { createKafkaReader } from '../../src/kafka/kafkajs-reader.js';
-import type { KafkaRecord } from '../../src/kafka/port.js';
+import { Kafka, logLevel } from 'kafkajs';
+import { createAdmin, createReader } from '../../src/kafka/clients.js';
+import type { KafkaAdmin, KafkaConnection, KafkaReader, KafkaRecord } from '../../src/kafka/port.js';
+
+/**
+ * A kafkajs client for tests to look at Kafka and set up cases with, apart from the port under
+ * test (tests may use the library itself; adapter modules only in the port's conformance suites).
+ */
+export function kafkajsClient(connection: KafkaConnection): Kafka {
+  return new Kafka({
+    clientId: connection.clientId,
+    brokers: connection.brokers,
+    logLevel: connection.quiet ? logLevel.NOTHING : logLevel.WARN,
+    connectionTimeout: 3000,
+    retry: connection.quiet ? { retries: 0 } : { retries: 3 },
+  });
+}
+
+/** The port's kafkajs admin, for tests. */
+export const createKafkaAdmin = (connection: KafkaConnection): KafkaAdmin =>
+  createAdmin({ brokers: connection.brokers, client: 'kafkajs' }, connection.clientId, {
+    ...(connection.quiet === undefined ? {} : { quiet: connection.quiet }),
+  });
+
+/** The port's kafkajs reader (read_committed, never commits), for tests. */
+export const createKafkaReader = (connection: KafkaConnection): KafkaReader =>
+  createReader({ brokers: connection.brokers, client: 'kafkajs' }, connection.clientId, {
+    ...(connection.quiet === undefined ? {} : { quiet: connection.quiet }),
+  });
 
 export interface ChangeEvent {
   key: Record<string, unknown> | null;

@@ -6,8 +6,8 @@ import { Decimal } from 'decimal.js';
 import type { Knex } from 'knex';
 import { toKafkaMessage } from '../../src/canonical/cloudevents-kafka.js';
 import type { CanonicalEvent } from '../../src/canonical/event.js';
-import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
-import { createKafkaReader } from '../../src/kafka/kafkajs-reader.js';
+import { kafkajsClient } from './kafka.js';
+import { createKafkaReader } from './kafka.js';
 import type { ExpectedRow } from './canonical-stream.js';
 import { produceRecords } from './kafka.js';
 

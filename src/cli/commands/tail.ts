@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createKafkaReader } from '../../kafka/kafkajs-reader.js';
+import { createReader } from '../../kafka/clients.js';
 import type { KafkaRecord } from '../../kafka/port.js';
 import { cliContext } from '../context.js';
 import { print } from '../output.js';
@@ -43,10 +43,7 @@ export function registerTailCommand(program: Command): void {
     .action(
       async (topics: string[], options: { new?: boolean; max?: string; idle?: string; wait: string }) => {
         const { config } = cliContext();
-        const reader = createKafkaReader({
-          brokers: config.kafka.brokers,
-          clientId: `${config.kafka.clientId}-tail`,
-        });
+        const reader = createReader(config.kafka, `${config.kafka.clientId}-tail`);
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
         const max = options.max ? Number(options.max) : Infinity;

@@ -14,7 +14,7 @@ import { connectorEnvironment } from '../../connectors/environment.js';
 import { localStackPlaceholders } from '../stack/connector-defaults.js';
 import { applyConnectors, waitRunning } from '../../connectors/operations.js';
 import { describeError, UsageError } from '../../errors.js';
-import { kafkajsClient } from '../../kafka/kafkajs-admin.js';
+import { createAdmin } from '../../kafka/clients.js';
 import { readMappings, reservedTopics } from '../../mapper/mapping-files.js';
 import { withStackSecrets } from '../stack/dev-secrets.js';
 import { createLogger } from '../../observability/logger.js';
@@ -110,17 +110,13 @@ export async function runDemo(
   for (const role of roles) void watch(role);
   say(`pipeline: mapper, materializer, stock API at ${apiUrl} (try: curl -s ${apiUrl}/v1/stock/<sku>)`);
 
-  const admin = kafkajsClient({
-    brokers: config.kafka.brokers,
-    clientId: `${config.kafka.clientId}-demo`,
-  }).admin();
+  const admin = createAdmin(config.kafka, `${config.kafka.clientId}-demo`);
   const db = createStockDb(config, { applicationName: 'stockline-demo' });
   const stock = postgresStockReader(db);
   const { mappings } = readMappings(config.mapper.mappingsDir, reservedTopics(config));
   const view = liveView(out);
   let code = 0;
   try {
-    await admin.connect();
     if (io.stop.aborted) {
       say('stopped before the simulation started');
       return 130;
@@ -236,7 +232,7 @@ export async function runDemo(
     return code;
   } finally {
     view.close();
-    await admin.disconnect().catch(() => undefined);
+    await admin.close().catch(() => undefined);
     await db.destroy().catch(() => undefined);
     await stopRoles(roles, log);
     say(

@@ -1,6 +1,6 @@
 // Gathers what the demo shows: the simulator's counters, the mapper's stats, both groups' lag
 // from Kafka, and the stock of the run's most popular items from the stock table.
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from '../../kafka/port.js';
 import type { MapperCounts } from '../../mapper/service.js';
 import type { StockReader } from '../../stock/reads.js';
 import type { RunProgress } from '../simulator/runner.js';
@@ -47,7 +47,7 @@ export interface SamplerInput {
   targetRate: number;
   durationMs?: number;
   popular: number;
-  admin: Admin;
+  admin: KafkaAdmin;
   /** The mapper group and the topics it reads (patterns resolved against `listTopics`). */
   mapper: { groupId: string; topics: (existing: string[]) => string[]; stats?: () => MapperCounts };
   /** `positions`: the offsets the materializer stored with the stock (more exact than its Kafka commits). */

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { createAdmin, KAFKA_CLIENTS } from '../../../src/kafka/clients.js';
 import type { KafkaAdmin } from '../../../src/kafka/port.js';
 import { uniqueSuffix } from '../../support/config.js';
-import { produceRecords } from '../../support/kafka.js';
+import { kafkajsClient, produceRecords } from '../../support/kafka.js';
 import { ensureStack, STACK_TIMEOUT_MS } from '../../support/stack.js';
 
 /** Skips a case an adapter cannot do, with the reason in the report. */
@@ -28,7 +28,7 @@ for (const client of KAFKA_CLIENTS) {
       brokers = [...(await ensureStack()).config.kafka.brokers];
     });
     beforeEach(() => {
-      admin = createAdmin({ brokers, client }, `stockline-test-admin-${client}`, client);
+      admin = createAdmin({ brokers, client }, `stockline-test-admin-${client}`, { library: client });
     });
     afterEach(async () => {
       await admin.close();
@@ -100,6 +100,50 @@ for (const client of KAFKA_CLIENTS) {
       expect(await admin.listTopics()).not.to.include(topic);
     });
 
+    it('topicOffsets: both ends of every partition, as bigint', async () => {
+      const topic = topicName('both-ends');
+      await admin.createTopics([{ topic, partitions: 2 }]);
+      await produceRecords(brokers, topic, [
+        ...Array.from({ length: 4 }, (_, i) => ({ key: null, value: `a${i}`, partition: 1 })),
+      ]);
+      const offsets = await admin.topicOffsets(topic);
+      expect([...offsets].sort(([a], [b]) => a - b)).to.deep.equal([
+        [0, { low: 0n, high: 0n }],
+        [1, { low: 0n, high: 4n }],
+      ]);
+    });
+
+    it("groupOffsets: a group's commits per topic and partition, never moving them", async () => {
+      const topic = topicName('group');
+      const other = topicName('group-other');
+      await admin.createTopics([
+        { topic, partitions: 2 },
+        { topic: other, partitions: 1 },
+      ]);
+      await produceRecords(brokers, topic, [
+        ...Array.from({ length: 7 }, (_, i) => ({ key: null, value: `a${i}`, partition: 0 })),
+      ]);
+      const groupId = `stockline-test-admin-group-${client}-${uniqueSuffix()}`;
+      // The witness: kafkajs commits for a group with no members (partition 1 gets nothing).
+      const witness = kafkajsClient({ brokers, clientId: 'stockline-test-admin-witness' }).admin();
+      await witness.connect();
+      try {
+        await witness.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '5' }] });
+      } finally {
+        await witness.disconnect();
+      }
+      const named = await admin.groupOffsets(groupId, [topic, other]);
+      expect(named.get(topic)).to.deep.equal(new Map([[0, 5n]]));
+      expect(named.get(other)?.size ?? 0, 'no commit on the other topic').to.equal(0);
+      const all = await admin.groupOffsets(groupId);
+      expect(all.get(topic)).to.deep.equal(new Map([[0, 5n]]));
+      expect(await admin.groupOffsets(`${groupId}-none`, [topic])).to.satisfy(
+        (m: Map<string, Map<number, bigint>>) => (m.get(topic)?.size ?? 0) === 0,
+      );
+      // Reading moved nothing: still 5.
+      expect((await admin.groupOffsets(groupId, [topic])).get(topic)).to.deep.equal(new Map([[0, 5n]]));
+    });
+
     it('endOffsets: the offset the next record of each partition gets, as bigint', async () => {
       const topic = topicName('ends');
       await admin.createTopics([{ topic, partitions: 3 }]);
@@ -138,8 +182,7 @@ for (const client of KAFKA_CLIENTS) {
       const unreachable = createAdmin(
         { brokers: ['127.0.0.1:1'], client },
         `stockline-test-admin-${client}`,
-        client,
-        { quiet: true },
+        { library: client, quiet: true },
       );
       let error: unknown;
       await unreachable.listTopics().catch((e: unknown) => (error = e));

@@ -218,7 +218,8 @@ for (const client of KAFKA_CLIENTS) {
       owner: PositionOwner,
       settings: BatchConsumerSettings = {},
     ): Promise<BatchConsumer> {
-      const consumer = createBatchConsumer({ brokers, client }, connection.clientId, client, {
+      const consumer = createBatchConsumer({ brokers, client }, connection.clientId, {
+        library: client,
         sessionTimeoutMs: 6000,
         ...settings,
       });
@@ -516,7 +517,7 @@ for (const client of KAFKA_CLIENTS) {
       expect(await eventually(async () => (await committed()) === 12n, 15000), 'commit visible').to.equal(
         true,
       );
-      const admin = createAdmin({ brokers, client }, connection.clientId, client);
+      const admin = createAdmin({ brokers, client }, connection.clientId, { library: client });
       cleanups.push(() => admin.close());
       const ends = await admin.endOffsets(names.topic);
       expect((ends.get(1) ?? 0n) - ((await committed()) ?? 0n), 'lag of partition 1').to.equal(0n);

@@ -1,11 +1,10 @@
-import { Partitioners, type Producer } from 'kafkajs';
-import { connectOrExplain, kafkajsClient } from '../../../kafka/kafkajs-admin.js';
-import type { KafkaConnection } from '../../../kafka/port.js';
+import { createProducer } from '../../../kafka/clients.js';
+import type { KafkaConnection, KafkaProducer, OutgoingRecord } from '../../../kafka/port.js';
 import { whmoveEncoder, WHMOVE_TOPIC } from '../mainframe/whmove.js';
 import type { SourceWrite, WhmoveRecord } from '../writes.js';
 import type { SourceWriter } from './port.js';
 
-/** Records per produce request: 87-byte records, well under the broker's 1 MB batch limit. */
+/** Records per send: 87-byte records, well under the broker's 1 MB batch limit. */
 const MESSAGES_PER_SEND = 5000;
 
 /**
@@ -17,7 +16,7 @@ export class MqTopicWriter implements SourceWriter {
   readonly source = 'mainframe' as const;
 
   private constructor(
-    private readonly producer: Producer,
+    private readonly producer: KafkaProducer,
     private readonly encode: (record: WhmoveRecord) => Buffer,
     private readonly topic: string,
   ) {}
@@ -28,37 +27,32 @@ export class MqTopicWriter implements SourceWriter {
     topic = WHMOVE_TOPIC,
   ): Promise<MqTopicWriter> {
     const encode = whmoveEncoder(mappingsDir);
-    const producer = kafkajsClient(connection).producer({
-      // Java's partitioner (murmur2), so that any client finds a warehouse on the same partition.
-      createPartitioner: Partitioners.DefaultPartitioner,
-      // Idempotent with one request in flight: a retry can neither duplicate nor reorder records.
-      // kafkajs still gives up after its maxRetryTime (30 s), and the run then fails.
-      idempotent: true,
-      maxInFlightRequests: 1,
-      retry: { retries: Number.MAX_SAFE_INTEGER },
-    });
-    await connectOrExplain(connection, () => producer.connect());
+    // The port's producer is idempotent and keys land on Java's partition (murmur2), so any client
+    // finds a warehouse on the same partition. Retries without a count, waiting at most 30 s
+    // between two (kafkajs's defaults besides the count); the simulator of kafkajs.
+    const producer = await createProducer(
+      { brokers: connection.brokers, client: 'kafkajs' },
+      connection.clientId,
+      { retry: { retries: Number.MAX_SAFE_INTEGER, initialMs: 300, maxMs: 30000 } },
+    );
     return new MqTopicWriter(producer, encode, topic);
   }
 
   async write(writes: readonly SourceWrite[]): Promise<void> {
-    const messages = writes.map((w) => {
+    const messages = writes.map((w): OutgoingRecord => {
       if (w.kind !== 'whmove') throw new Error(`the MQ topic does not take ${w.kind} writes`);
       return {
+        topic: this.topic,
         key: w.record['WM-WAREHOUSE-ID'],
         value: this.encode(w.record),
         headers: { 'mq.msgId': w.msgId },
       };
     });
     for (let i = 0; i < messages.length; i += MESSAGES_PER_SEND)
-      await this.producer.send({
-        topic: this.topic,
-        acks: -1,
-        messages: messages.slice(i, i + MESSAGES_PER_SEND),
-      });
+      await this.producer.send(messages.slice(i, i + MESSAGES_PER_SEND));
   }
 
   async close(): Promise<void> {
-    await this.producer.disconnect();
+    await this.producer.close();
   }
 }

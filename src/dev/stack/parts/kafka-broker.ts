@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createKafkaAdmin } from '../../../kafka/kafkajs-admin.js';
+import { createAdmin } from '../../../kafka/clients.js';
 import type { Health, PartContext, StackPart } from '../part.js';
 import { javaCommand, writeLog4jConfig } from './java.js';
 import { livePid, readPid, run, spawnDetached, stopPid } from '../processes.js';
@@ -86,11 +86,13 @@ export class KafkaBroker implements StackPart {
   }
 
   async health(): Promise<Health> {
-    const admin = createKafkaAdmin({
-      brokers: [`127.0.0.1:${this.port}`],
-      clientId: 'stockline-stack-health',
-      quiet: true,
-    });
+    const admin = createAdmin(
+      { brokers: [`127.0.0.1:${this.port}`], client: 'kafkajs' },
+      'stockline-stack-health',
+      {
+        quiet: true,
+      },
+    );
     try {
       const cluster = await admin.describeCluster();
       return {

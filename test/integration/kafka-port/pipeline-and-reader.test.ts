@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import type { FetchedBatch } from '../../src/kafka/batch-consumer.js';
-import { kafkajsClient } from '../../src/kafka/kafkajs-admin.js';
-import { kafkajsBatchConsumer } from '../../src/kafka/kafkajs-batch-consumer.js';
-import { createPipelineFactory, createReader, KAFKA_CLIENTS } from '../../src/kafka/clients.js';
-import type { KafkaRecord, OutgoingRecord, PipelineBatch, RunningPipeline } from '../../src/kafka/port.js';
-import { uniqueSuffix } from '../support/config.js';
-import { committedOffsets, createTestTopics, produceRecords, readCommitted } from '../support/kafka.js';
-import { ensureStack, STACK_TIMEOUT_MS } from '../support/stack.js';
-import { produceWithNullHeader } from '../support/kafka.js';
+import type { FetchedBatch } from '../../../src/kafka/batch-consumer.js';
+import { kafkajsClient } from '../../../src/kafka/kafkajs-admin.js';
+import { kafkajsBatchConsumer } from '../../../src/kafka/kafkajs-batch-consumer.js';
+import { createPipelineFactory, createReader, KAFKA_CLIENTS } from '../../../src/kafka/clients.js';
+import type { KafkaRecord, OutgoingRecord, PipelineBatch, RunningPipeline } from '../../../src/kafka/port.js';
+import { uniqueSuffix } from '../../support/config.js';
+import { committedOffsets, createTestTopics, produceRecords, readCommitted } from '../../support/kafka.js';
+import { ensureStack, STACK_TIMEOUT_MS } from '../../support/stack.js';
+import { produceWithNullHeader } from '../../support/kafka.js';
 
 /**
  * One conformance suite for every adapter of the Kafka port (src/kafka/port.ts): the same cases

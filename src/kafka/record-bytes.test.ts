@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { byteChunks, recordBytes, SEND_BYTES } from './kafkajs-pipeline.js';
+import { byteChunks, recordBytes, SEND_BYTES } from './record-bytes.js';
 import type { OutgoingRecord } from './port.js';
 
 const out = (valueBytes: number): OutgoingRecord => ({
@@ -9,7 +9,7 @@ const out = (valueBytes: number): OutgoingRecord => ({
   headers: { 'stockline.dlq.error': 'x'.repeat(100) },
 });
 
-describe('kafkajs pipeline: produce requests bounded by bytes', () => {
+describe('produce requests bounded by bytes', () => {
   it('splits 1,080 dead letters of ~1.8 KB (1.95 MB) into requests under the broker limit, in order', () => {
     const records = Array.from({ length: 1080 }, () => out(1700));
     const chunks = byteChunks(records);
