@@ -7,7 +7,8 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 
 /**
  * The Kafka port (src/kafka/port.ts): outside src/kafka/, Kafka is reached through port.ts,
- * batch-consumer.ts, clients.ts (which picks the adapter) and topic-settings.ts only; never
+ * batch-consumer.ts, clients.ts (which picks the adapter), topic-settings.ts and the consumer lag
+ * (consumer-lag.ts, lag-metrics.ts, written on the port) only; never
  * through a client library or an adapter module.
  */
 const kafkaPortModules = {
@@ -17,6 +18,8 @@ const kafkaPortModules = {
     '!**/kafka/batch-consumer.js',
     '!**/kafka/clients.js',
     '!**/kafka/topic-settings.js',
+    '!**/kafka/consumer-lag.js',
+    '!**/kafka/lag-metrics.js',
   ],
   message:
     'go through the Kafka port: src/kafka/clients.ts (factories), port.ts and batch-consumer.ts (types); an adapter module is for src/kafka/ and its conformance tests',

@@ -32,9 +32,11 @@ const DEV_ENTRY = 'main.ts';
 const KAFKA_LIBRARIES = new Set(['kafkajs', 'node-rdkafka']);
 const KAFKA_PORT_MODULES = new Set([
   'kafka/port.ts',
-  'kafka/clients.ts',
   'kafka/batch-consumer.ts',
+  'kafka/clients.ts',
   'kafka/topic-settings.ts',
+  'kafka/consumer-lag.ts',
+  'kafka/lag-metrics.ts',
 ]);
 
 const rankOf = (unit: string): number => {

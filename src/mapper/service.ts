@@ -1,5 +1,5 @@
 import { createAdmin, createPipelineFactory } from '../kafka/clients.js';
-import { committedPositions, startLagSampler } from '../observability/lag-metrics.js';
+import { committedPositions, startLagSampler } from '../kafka/lag-metrics.js';
 import type { TopicSpec } from '../kafka/port.js';
 import { withTopicSettings } from '../kafka/topic-settings.js';
 import type { Logger } from '../observability/logger.js';

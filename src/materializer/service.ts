@@ -1,5 +1,5 @@
-import { readMaterializerPositions } from '../observability/consumer-lag.js';
-import { startLagSampler } from '../observability/lag-metrics.js';
+import { readMaterializerPositions } from '../kafka/consumer-lag.js';
+import { startLagSampler } from '../kafka/lag-metrics.js';
 import { StocklineError, describeError } from '../errors.js';
 import { withTopicSettings } from '../kafka/topic-settings.js';
 import { createAdmin, createBatchConsumer, createProducer } from '../kafka/clients.js';

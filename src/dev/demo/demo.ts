@@ -30,7 +30,7 @@ import { postgresStockReader } from '../../stock/postgres/stock-reader.js';
 import { differenceRows, ENDINGS, tally } from '../simulator/verify.js';
 import { checkRun } from './check.js';
 import type { DemoOptions } from './options.js';
-import { readMaterializerPositions } from '../../observability/consumer-lag.js';
+import { readMaterializerPositions } from '../../kafka/consumer-lag.js';
 import { DemoSampler, mapperTopics } from './sampler.js';
 import { liveView } from './screen.js';
 import { columns } from './view.js';

@@ -14,7 +14,7 @@ import {
   readTopicEnds,
   type GroupLag,
   type TopicOffsets,
-} from '../../observability/consumer-lag.js';
+} from '../../kafka/consumer-lag.js';
 import { RateMeter } from './rates.js';
 import type { DemoSnapshot, PopularItem } from './view.js';
 

@@ -1,7 +1,7 @@
-import type { KafkaAdmin } from '../kafka/port.js';
-import type { Logger } from './logger.js';
+import type { KafkaAdmin } from './port.js';
+import type { Logger } from '../observability/logger.js';
 import { readCommitted, readTopicEnds, type TopicOffsets } from './consumer-lag.js';
-import { metrics } from './metrics.js';
+import { metrics } from '../observability/metrics.js';
 
 /** How often a role's consumer lag is read for stockline_consumer_lag. */
 export const LAG_SAMPLE_MS = 5000;

@@ -1,7 +1,7 @@
 // Consumer lag of a group, the way Kafka's own tools compute it: per partition, the topic's end
 // offset minus the offset the group committed. The arithmetic is pure (tested beside this file);
 // reading the offsets goes through the Kafka port's admin.
-import type { KafkaAdmin, TopicOffsets } from '../kafka/port.js';
+import type { KafkaAdmin, TopicOffsets } from './port.js';
 
 /** Offsets per topic and partition (Kafka offsets are 64-bit: bigint). */
 export type { TopicOffsets };
