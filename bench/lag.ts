@@ -11,7 +11,7 @@ import {
   readMaterializerPositions,
   readTopicEnds,
   type TopicOffsets,
-} from '../src/observability/consumer-lag.js';
+} from '../src/kafka/consumer-lag.js';
 
 /** Records behind the end over every topic the group has committed offsets on (one offsets request). */
 export async function mapperLag(admin: KafkaAdmin, groupId: string): Promise<number> {

@@ -41,7 +41,7 @@ export const ConfigSchema = Type.Object(
         clientId: Type.String({ minLength: 1, description: 'Kafka client id prefix', default: 'stockline' }),
         client: Type.Union([Type.Literal('kafkajs'), Type.Literal('node-rdkafka')], {
           description:
-            'Kafka client library of the mapper: node-rdkafka (librdkafka, native addon built at npm install; exactly once: its transactional offset commits carry the group generation, KIP-447) or kafkajs (pure JavaScript; not exactly once when a mapper stalls past its session timeout)',
+            "Kafka client library of the mapper's pipeline, of the producers (the materializer's stock topic, dead-letter replay) and of the readers (`tail`, `deadletters list`): node-rdkafka (librdkafka, native addon built at npm install; exactly once: its transactional offset commits carry the group generation, KIP-447) or kafkajs (pure JavaScript; not exactly once when a mapper stalls past its session timeout). Topic administration and the materializer's consumer use kafkajs either way",
           default: 'node-rdkafka',
         }),
         replicationFactor: Type.Integer({

@@ -38,15 +38,47 @@ function metadataOf(client: Rdkafka.Producer, topic?: string): Promise<Rdkafka.M
   });
 }
 
-function watermarks(client: Rdkafka.Producer, topic: string, partition: number): Promise<PartitionOffsets> {
+function watermarksOnce(
+  client: Rdkafka.Producer,
+  topic: string,
+  partition: number,
+): Promise<PartitionOffsets> {
   return new Promise((resolve, reject) => {
     client.queryWatermarkOffsets(topic, partition, REQUEST_TIMEOUT_MS, (err, offsets) =>
       err
-        ? reject(asRemoteError(`cannot read the offsets of ${topic}/${partition}`, err, { topic, partition }))
+        ? reject(asError(err))
         : // node-rdkafka hands int64 offsets over as JS numbers: exact up to 2^53, kept as bigint from here on.
           resolve({ low: BigInt(offsets.lowOffset), high: BigInt(offsets.highOffset) }),
     );
   });
+}
+
+/**
+ * Both ends of a partition. A partition whose leadership is still moving (a topic created a
+ * moment ago, a broker restarting) answers "not leader" for a while: asked again, as kafkajs does
+ * on its own.
+ */
+function watermarks(client: Rdkafka.Producer, topic: string, partition: number): Promise<PartitionOffsets> {
+  const { ERRORS } = loadRdkafka().CODES;
+  const moving = [
+    ERRORS.ERR_NOT_LEADER_FOR_PARTITION,
+    ERRORS.ERR_LEADER_NOT_AVAILABLE,
+    ERRORS.ERR_UNKNOWN_TOPIC_OR_PART,
+  ];
+  return pRetry(
+    async () => {
+      try {
+        return await watermarksOnce(client, topic, partition);
+      } catch (e) {
+        const error = asRemoteError(`cannot read the offsets of ${topic}/${partition}`, e, {
+          topic,
+          partition,
+        });
+        throw isLibrdkafkaError(e) && moving.includes(e.code) ? error : new AbortError(error);
+      }
+    },
+    { retries: 6, minTimeout: 100, maxTimeout: 1000 },
+  );
 }
 
 /** The partitions of a topic, or a RemoteError saying it does not exist. */

@@ -28,7 +28,7 @@ import {
   readMaterializerPositions,
   readTopicEnds,
   type TopicOffsets,
-} from '../../src/observability/consumer-lag.js';
+} from '../../src/kafka/consumer-lag.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { postgresStockReader } from '../../src/stock/postgres/stock-reader.js';
 import { compileMapperOptions } from '../../src/mapper/options.js';

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { StocklineConfig } from '../../src/config/schema.js';
 import { decodeBatch } from '../../src/materializer/decode.js';
-import { readMaterializerPositions } from '../../src/observability/consumer-lag.js';
+import { readMaterializerPositions } from '../../src/kafka/consumer-lag.js';
 import { createStockDb } from '../../src/stock/db.js';
 import { migrateStockDb } from '../../src/stock/migrate.js';
 import type { PartitionRef, StockBatch, StockChange, StockRow } from '../../src/stock/model.js';
