@@ -1,28 +1,13 @@
-import path from 'node:path';
 import { expect } from 'chai';
-import { loadConfig } from '../config/load.js';
 import type { StocklineConfig } from '../config/schema.js';
-import { ConfigError } from '../errors.js';
+import { refusalOf, shippedConfig } from '../../test/support/options.js';
 import { compileMapperOptions } from './options.js';
 
-const shipped = () =>
-  structuredClone(
-    loadConfig({ dir: path.resolve('config'), environment: 'development', env: {} }),
-  ) as StocklineConfig;
-
-function refusal(config: StocklineConfig): ConfigError {
-  try {
-    compileMapperOptions(config);
-  } catch (e) {
-    expect(e).to.be.instanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected the mapper to refuse this configuration');
-}
+const refusal = (config: StocklineConfig) => refusalOf(compileMapperOptions, config);
 
 describe('compileMapperOptions', () => {
   it('takes the shipped defaults, and reserves the topics stockline writes, the stock topic too', () => {
-    const options = compileMapperOptions(shipped());
+    const options = compileMapperOptions(shippedConfig());
     expect(options).to.deep.include({
       mappingsDir: 'mappings',
       groupId: 'stockline-mapper',
@@ -40,7 +25,7 @@ describe('compileMapperOptions', () => {
   });
 
   it('refuses dead letters in the canonical topic, naming both keys', () => {
-    const config = shipped();
+    const config = shippedConfig();
     config.mapper.deadLetterTopic = config.mapper.canonicalTopic;
     const error = refusal(config);
     expect(error.message).to.equal(
@@ -50,13 +35,13 @@ describe('compileMapperOptions', () => {
   });
 
   it("refuses writing into the materializer's stock topic", () => {
-    const config = shipped();
+    const config = shippedConfig();
     config.mapper.deadLetterTopic = config.materializer.stockTopic;
     expect(refusal(config).context.keys).to.deep.equal(['mapper.deadLetterTopic', 'materializer.stockTopic']);
   });
 
   it('refuses min.insync.replicas above the replication factor of the topics it creates, but not when either is left to the broker', () => {
-    const config = shipped();
+    const config = shippedConfig();
     config.kafka.replicationFactor = 2;
     config.kafka.minInsyncReplicas = 3;
     expect(refusal(config).message).to.contain(

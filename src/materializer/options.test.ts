@@ -1,28 +1,13 @@
-import path from 'node:path';
 import { expect } from 'chai';
-import { loadConfig } from '../config/load.js';
 import type { StocklineConfig } from '../config/schema.js';
-import { ConfigError } from '../errors.js';
+import { refusalOf, shippedConfig } from '../../test/support/options.js';
 import { compileMaterializerOptions } from './options.js';
 
-const shipped = () =>
-  structuredClone(
-    loadConfig({ dir: path.resolve('config'), environment: 'development', env: {} }),
-  ) as StocklineConfig;
-
-function refusal(config: StocklineConfig): ConfigError {
-  try {
-    compileMaterializerOptions(config);
-  } catch (e) {
-    expect(e).to.be.instanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected the materializer to refuse this configuration');
-}
+const refusal = (config: StocklineConfig) => refusalOf(compileMaterializerOptions, config);
 
 describe('compileMaterializerOptions', () => {
   it("takes the shipped defaults, the canonical topic from the mapper's section when its own key is empty", () => {
-    const options = compileMaterializerOptions(shipped());
+    const options = compileMaterializerOptions(shippedConfig());
     expect(options).to.deep.include({
       groupId: 'stockline-materializer',
       canonicalTopic: 'inventory.events.v1',
@@ -38,7 +23,7 @@ describe('compileMaterializerOptions', () => {
   });
 
   it('reads materializer.canonicalTopic when it is set (a topic mirrored from another data center)', () => {
-    const config = shipped();
+    const config = shippedConfig();
     config.materializer.canonicalTopic = 'dc1.inventory.events.v1';
     const options = compileMaterializerOptions(config);
     expect(options.canonicalTopic).to.equal('dc1.inventory.events.v1');
@@ -46,7 +31,7 @@ describe('compileMaterializerOptions', () => {
   });
 
   it('returns frozen options that later changes of the config do not reach', () => {
-    const config = shipped();
+    const config = shippedConfig();
     const options = compileMaterializerOptions(config);
     config.stockDb.poolMax = 1;
     config.kafka.brokers.push('elsewhere:9092');
@@ -59,7 +44,7 @@ describe('compileMaterializerOptions', () => {
   });
 
   it('refuses materializer.concurrency above stockDb.poolMax, naming both keys, instead of lowering it', () => {
-    const config = shipped();
+    const config = shippedConfig();
     config.materializer.concurrency = 12;
     const error = refusal(config);
     expect(error.message).to.equal(
@@ -70,14 +55,14 @@ describe('compileMaterializerOptions', () => {
   });
 
   it('accepts a concurrency equal to the pool size', () => {
-    const config = shipped();
+    const config = shippedConfig();
     config.materializer.concurrency = 4;
     config.stockDb.poolMax = 4;
     expect(compileMaterializerOptions(config).concurrency).to.equal(4);
   });
 
   it('refuses a stock topic that is the canonical topic it reads, naming the key that set each', () => {
-    const config = shipped();
+    const config = shippedConfig();
     config.materializer.stockTopic = config.mapper.canonicalTopic;
     expect(refusal(config).message).to.match(
       /mapper\.canonicalTopic and materializer\.stockTopic are both inventory\.events\.v1: one topic cannot hold canonical events and stock rows/,
@@ -91,7 +76,7 @@ describe('compileMaterializerOptions', () => {
   });
 
   it('reports every refusal at once', () => {
-    const config = shipped();
+    const config = shippedConfig();
     config.materializer.concurrency = 11;
     config.kafka.replicationFactor = 1;
     config.kafka.minInsyncReplicas = 2;
