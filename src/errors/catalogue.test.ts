@@ -39,6 +39,8 @@ const RAISERS: {
   STOCKLINE_STACK_FAILED: () => new StackError('x', {}),
   STOCKLINE_REMOTE_FAILED: () => new RemoteError('x', {}),
   STOCKLINE_PRODUCER_FENCED: () => new ProducerFencedError('x', {}),
+  STOCKLINE_MQ_QUEUE_BUSY: 'reserved',
+  STOCKLINE_MQ_FAILED: 'reserved',
   STOCKLINE_CANONICAL_INVALID: () => new CanonicalMessageError('x'),
   STOCKLINE_MAPPING_INVALID: () => new MappingFileError('x', {}),
   STOCKLINE_MAPPING_FAILED: () => new MappingError('x', {}),

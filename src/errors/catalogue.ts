@@ -95,6 +95,24 @@ export const ERROR_CATALOGUE = {
     whatToDo:
       'expected during a failover or a restart while the old instance still ran; if two instances run for one source, stop one',
   },
+  STOCKLINE_MQ_QUEUE_BUSY: {
+    reserved: 'the MQ replicator (src/replicator/, issue #11): QueueBusyError of src/mq/',
+    retriable: true,
+    meaning:
+      'another replicator holds the queue for exclusive input (MQRC_OBJECT_IN_USE 2042, or a RabbitMQ single active consumer)',
+    whatToDo:
+      'expected on a standby: it waits and takes over when the active one stops; if no other replicator runs, a dead connection still holds the queue until its heartbeat interval passes',
+  },
+  STOCKLINE_MQ_FAILED: {
+    reserved: 'the MQ transports (src/mq/, issue #11): QueueTransportError',
+    retriable: true,
+    retriableWhen:
+      'connection broken, queue manager quiescing, commit outcome unknown: yes; not authorized, unknown queue: no',
+    meaning:
+      'the queue manager or broker refused a call or could not be reached (the message names the call and the reason code)',
+    whatToDo:
+      'check the connection name, channel, TLS and credentials in the mq section; a retriable one is retried, and the replicator recovers the unit of work',
+  },
   STOCKLINE_CANONICAL_INVALID: {
     raisedBy: 'CanonicalMessageError',
     raisedIn: ['canonical'],
