@@ -294,6 +294,20 @@ export const ConfigSchema = Type.Object(
           ),
           { description: 'queues to replicate, each into its raw topic; empty: none', default: [] },
         ),
+        deadLetterTopic: Str(
+          'topic of the messages the replicator cannot replicate (backout count at the threshold, too large for Kafka), with the reason in their headers',
+          'mq.deadletter.v1',
+        ),
+        stateTopic: Str(
+          "compacted topic of the replicator's state (what each batch took from its queue, written in the same Kafka transaction), keyed by <queueManager>/<queue>",
+          'stockline.mqrepl.state',
+        ),
+        backoutThreshold: Type.Integer({
+          minimum: 1,
+          description:
+            'backout count at which a message goes to mq.deadLetterTopic, for a queue that has no threshold of its own (IBM MQ BOTHRESH, RabbitMQ delivery-limit). Every crash of the replicator adds one to the messages of its open batch: keep it well above 1',
+          default: 10,
+        }),
       },
       { additionalProperties: false },
     ),

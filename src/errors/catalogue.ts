@@ -189,12 +189,12 @@ export const ERROR_CATALOGUE = {
   },
   STOCKLINE_POSITION_MISMATCH: {
     raisedBy: 'PositionMismatchError',
-    raisedIn: ['materializer'],
+    raisedIn: ['materializer', 'replicator'],
     retriable: false,
     meaning:
-      "the materializer's stored position of a partition no longer fits the canonical topic: events never applied were deleted by retention, or the topic was recreated",
+      "the materializer's stored position of a partition no longer fits the canonical topic (events never applied were deleted by retention, or the topic was recreated), or the MQ replicator's last state record (mq.stateTopic) cannot be read",
     whatToDo:
-      'the materializer stops rather than lose or double-count stock: rebuild the stock from a source snapshot, then reset the stored positions',
+      'the role stops rather than lose or double-count: for the materializer, rebuild the stock from a source snapshot, then reset the stored positions; for the replicator, look at the state record of the queue the message names',
   },
   STOCKLINE_STOCKDB_FAILED: {
     raisedBy: 'StockDbError',

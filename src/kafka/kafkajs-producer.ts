@@ -25,7 +25,12 @@ export function byTopic(records: OutgoingRecord[]): { topic: string; messages: M
   for (const r of records) {
     let messages = topics.get(r.topic);
     if (!messages) topics.set(r.topic, (messages = []));
-    messages.push({ key: r.key, value: r.value, headers: r.headers });
+    messages.push({
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+      ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
+    });
   }
   return [...topics].map(([topic, messages]) => ({ topic, messages }));
 }

@@ -121,6 +121,8 @@ export interface OutgoingRecord {
   key: string | Buffer | null;
   value: string | Buffer | null;
   headers: Record<string, string | Buffer>;
+  /** The record's timestamp, milliseconds since the epoch (the MQ put time); absent: the producer's clock. */
+  timestamp?: number;
 }
 
 export interface PipelineBatch {

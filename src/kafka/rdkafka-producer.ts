@@ -65,7 +65,7 @@ export async function produceAll(
     const [value, key, headers] = toProduceArgs(record);
     for (;;) {
       try {
-        producer.produce(record.topic, null, value, key, null, opaque, headers);
+        producer.produce(record.topic, null, value, key, record.timestamp ?? null, opaque, headers);
         break;
       } catch (e) {
         if (!isLibrdkafkaError(e) || e.code !== RdkafkaCode.QUEUE_FULL)

@@ -1,0 +1,133 @@
+// One queue message -> one Kafka record: the body untouched, the MQ message descriptor as headers.
+import type { OutgoingRecord } from '../kafka/port.js';
+import { recordBytes } from '../kafka/record-bytes.js';
+import type { QueueMessage } from '../mq/port.js';
+import type { QueueKey } from './options.js';
+
+/**
+ * The headers of every replicated record (and of every dead letter), named after the MQMD fields.
+ * A field the message or its transport lacks (no group, a transport without CCSID) has no header.
+ *
+ * | header             | value                                                            |
+ * | ------------------ | ---------------------------------------------------------------- |
+ * | `mq.qmgr`          | queue manager (mq.queueManager)                                  |
+ * | `mq.queue`         | queue                                                            |
+ * | `mq.msgId`         | MsgId, hex                                                       |
+ * | `mq.correlId`      | CorrelId, hex ('' when none)                                     |
+ * | `mq.groupId`       | GroupId, hex (messages of a group only)                          |
+ * | `mq.msgSeqNumber`  | MsgSeqNumber in the group (messages of a group only)             |
+ * | `mq.backoutCount`  | BackoutCount: earlier deliveries not committed                   |
+ * | `mq.putDateTime`   | PutDate and PutTime, ISO 8601 GMT (2026-11-27T17:36:29.120Z)     |
+ * | `mq.ccsid`         | CodedCharSetId of the body                                       |
+ * | `mq.encoding`      | Encoding of the body's numbers                                   |
+ * | `mq.format`        | Format (MQSTR, or blank for bytes)                               |
+ * | `mq.persistence`   | `persistent` or `not-persistent`                                 |
+ * | `mq.priority`      | Priority                                                         |
+ * | `mq.putApplName`   | PutApplName                                                      |
+ * | `mq.userId`        | UserIdentifier                                                   |
+ *
+ * The Kafka record's timestamp is the put time. Dead letters add `stockline.dlq.reason`
+ * (`backout-threshold` or `too-large`) and `stockline.dlq.error` (a sentence).
+ */
+export const MQ_HEADERS = {
+  queueManager: 'mq.qmgr',
+  queue: 'mq.queue',
+  messageId: 'mq.msgId',
+  correlationId: 'mq.correlId',
+  groupId: 'mq.groupId',
+  sequenceInGroup: 'mq.msgSeqNumber',
+  backoutCount: 'mq.backoutCount',
+  putDateTime: 'mq.putDateTime',
+  ccsid: 'mq.ccsid',
+  encoding: 'mq.encoding',
+  format: 'mq.format',
+  persistence: 'mq.persistence',
+  priority: 'mq.priority',
+  putApplicationName: 'mq.putApplName',
+  userId: 'mq.userId',
+} as const;
+
+export const DEAD_LETTER_HEADERS = { reason: 'stockline.dlq.reason', error: 'stockline.dlq.error' } as const;
+
+export type DeadLetterReason = 'backout-threshold' | 'too-large';
+
+/**
+ * The largest record the replicator hands to Kafka: the producers' message.max.bytes is
+ * 1,000,000 (src/kafka/rdkafka-producer.ts) and the broker's default 1 MiB; recordBytes() is an
+ * estimate of the framing, so a margin stays below both.
+ */
+export const MAX_RECORD_BYTES = 960 * 1024;
+
+/** A record's place of origin: the queue manager and queue it came from. */
+export interface Origin {
+  readonly queueManager: string;
+  readonly queue: string;
+}
+
+export const hex = (b: Buffer): string => b.toString('hex');
+
+export function mqHeaders(origin: Origin, m: QueueMessage): Record<string, string> {
+  const h: Record<string, string> = {
+    [MQ_HEADERS.queueManager]: origin.queueManager,
+    [MQ_HEADERS.queue]: origin.queue,
+    [MQ_HEADERS.messageId]: hex(m.messageId),
+    [MQ_HEADERS.correlationId]: hex(m.correlationId),
+    [MQ_HEADERS.backoutCount]: String(m.backoutCount),
+    [MQ_HEADERS.putDateTime]: m.putTime.toISOString(),
+    [MQ_HEADERS.format]: m.format,
+    [MQ_HEADERS.persistence]: m.persistent ? 'persistent' : 'not-persistent',
+    [MQ_HEADERS.putApplicationName]: m.putApplicationName,
+    [MQ_HEADERS.userId]: m.userId,
+  };
+  if (m.groupId !== null) h[MQ_HEADERS.groupId] = hex(m.groupId);
+  if (m.sequenceInGroup !== null) h[MQ_HEADERS.sequenceInGroup] = String(m.sequenceInGroup);
+  if (m.ccsid !== null) h[MQ_HEADERS.ccsid] = String(m.ccsid);
+  if (m.encoding !== null) h[MQ_HEADERS.encoding] = String(m.encoding);
+  if (m.priority !== null) h[MQ_HEADERS.priority] = String(m.priority);
+  return h;
+}
+
+/** The Kafka key of a message under mq.queues[].key; null for none (and for groupId outside a group). */
+export function keyOf(key: QueueKey, m: QueueMessage): string | null {
+  switch (key) {
+    case 'none':
+      return null;
+    case 'msgId':
+      return hex(m.messageId);
+    case 'correlId':
+      return hex(m.correlationId);
+    case 'groupId':
+      return m.groupId === null ? null : hex(m.groupId);
+    default:
+      // The schema allows no other value; a new one must choose its key here.
+      return key satisfies never;
+  }
+}
+
+/** The raw record of a message, with the put time as its timestamp. */
+export function rawRecord(origin: Origin, topic: string, key: QueueKey, m: QueueMessage): OutgoingRecord {
+  return {
+    topic,
+    key: keyOf(key, m),
+    value: m.body,
+    headers: mqHeaders(origin, m),
+    timestamp: m.putTime.getTime(),
+  };
+}
+
+/** The dead letter of a message: its raw record on the dead-letter topic, with the reason; no body when too large. */
+export function deadLetter(
+  raw: OutgoingRecord,
+  deadLetterTopic: string,
+  reason: DeadLetterReason,
+  error: string,
+): OutgoingRecord {
+  return {
+    ...raw,
+    topic: deadLetterTopic,
+    value: reason === 'too-large' ? null : raw.value,
+    headers: { ...raw.headers, [DEAD_LETTER_HEADERS.reason]: reason, [DEAD_LETTER_HEADERS.error]: error },
+  };
+}
+
+export const isTooLarge = (r: OutgoingRecord, limit = MAX_RECORD_BYTES): boolean => recordBytes(r) > limit;
