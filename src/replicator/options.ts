@@ -18,7 +18,11 @@ export type ReplicatorSections = Pick<StocklineConfig, 'mq' | 'kafka'> & {
 };
 
 export type MqSection = StocklineConfig['mq'];
-export type QueueKey = MqSection['queues'][number]['key'];
+/** The Kafka key of a queue's records (mq.queues[].key; the schema allows these only). */
+export const QUEUE_KEYS = ['none', 'msgId', 'correlId', 'groupId'] as const;
+export type QueueKey = (typeof QUEUE_KEYS)[number];
+
+const isQueueKey = (k: string): k is QueueKey => (QUEUE_KEYS as readonly string[]).includes(k);
 
 /** One queue and where it goes. */
 export interface ReplicatedQueue {
@@ -67,6 +71,13 @@ function queueRefusals(mq: Readonly<MqSection>): Refusal[] {
       message:
         'mq.queueManager is empty: name the queue manager (for RabbitMQ, any stable name of the broker); it names the source in every record and in the transactional ids',
     });
+  mq.queues.forEach((q, i) => {
+    if (!isQueueKey(q.key))
+      refusals.push({
+        keys: [`mq.queues[${i}].key`],
+        message: `mq.queues[${i}].key is ${q.key}: expected one of ${QUEUE_KEYS.join(', ')}`,
+      });
+  });
   const seenQueue = new Set<string>();
   for (const [i, q] of mq.queues.entries()) {
     if (seenQueue.has(q.queue))
@@ -138,7 +149,8 @@ export function compileReplicatorOptions(config: Readonly<ReplicatorSections>): 
     queues: mq.queues.map((q) => ({
       queue: q.queue,
       topic: q.topic,
-      key: q.key,
+      // Checked by queueRefusals above (the schema's union of literals types it as a string).
+      key: q.key as QueueKey,
       batchSize: q.batchSize,
       transactionalId: transactionalIdOf(mq.queueManager, q.queue),
       stateKey: `${mq.queueManager}/${q.queue}`,

@@ -1,6 +1,5 @@
 // One queue message -> one Kafka record: the body untouched, the MQ message descriptor as headers.
 import type { OutgoingRecord } from '../kafka/port.js';
-import { recordBytes } from '../kafka/record-bytes.js';
 import type { QueueMessage } from '../mq/port.js';
 import type { QueueKey } from './options.js';
 
@@ -53,7 +52,7 @@ export type DeadLetterReason = 'backout-threshold' | 'too-large';
 
 /**
  * The largest record the replicator hands to Kafka: the producers' message.max.bytes is
- * 1,000,000 (src/kafka/rdkafka-producer.ts) and the broker's default 1 MiB; recordBytes() is an
+ * 1,000,000 (src/kafka/rdkafka-producer.ts) and the broker's default 1 MiB; recordSize() is an
  * estimate of the framing, so a margin stays below both.
  */
 export const MAX_RECORD_BYTES = 960 * 1024;
@@ -130,4 +129,14 @@ export function deadLetter(
   };
 }
 
-export const isTooLarge = (r: OutgoingRecord, limit = MAX_RECORD_BYTES): boolean => recordBytes(r) > limit;
+const byteSize = (v: string | Buffer | null): number =>
+  v === null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+
+/** Bytes of a record in a produce request: key, value, headers, and ~70 of framing (as src/kafka/record-bytes.ts counts). */
+export function recordSize(r: OutgoingRecord): number {
+  let bytes = 70 + byteSize(r.key) + byteSize(r.value);
+  for (const [k, v] of Object.entries(r.headers)) bytes += Buffer.byteLength(k) + byteSize(v) + 2;
+  return bytes;
+}
+
+export const isTooLarge = (r: OutgoingRecord, limit = MAX_RECORD_BYTES): boolean => recordSize(r) > limit;

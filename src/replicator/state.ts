@@ -1,6 +1,6 @@
 // The replicator's state record: what one batch took from its queue, written to the state topic in
 // the same Kafka transaction as the batch's records (research/mq.md §4A).
-import type { ErrorContext } from '../errors.js';
+import { describeError, type ErrorContext } from '../errors.js';
 import { PositionMismatchError } from '../materializer/errors.js';
 
 /** What the last committed Kafka transaction of a queue says. */
@@ -54,6 +54,6 @@ export function decodeState(position: Buffer | string | null, context: ErrorCont
 function invalidState(what: string, context: ErrorContext, cause?: unknown): PositionMismatchError {
   return new PositionMismatchError(
     `the replicator's last state record ${what}: the replicator cannot tell which messages are already in Kafka, and stops rather than risk a loss or a duplicate; look at the state topic's record for this queue`,
-    cause === undefined ? context : { ...context, cause: String(cause) },
+    cause === undefined ? context : { ...context, cause: describeError(cause) },
   );
 }
