@@ -5,7 +5,7 @@ import type { StocklineConfig } from '../config/schema.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import type { Role } from '../service/role.js';
-import { ROLE_NAMES, ROLES, rolesNamed } from './registry.js';
+import { enabledRoles, ROLE_NAMES, ROLES, rolesNamed } from './registry.js';
 import { startRoles } from './start.js';
 
 const shipped = () =>
@@ -33,14 +33,20 @@ function recording(config: StocklineConfig): { config: StocklineConfig; read: Se
 
 describe('role registry', () => {
   it('lists the roles in the order `stockline run` starts them, each under its own name', () => {
-    expect(ROLE_NAMES).to.deep.equal(['mapper', 'materializer', 'api']);
+    expect(ROLE_NAMES).to.deep.equal(['mapper', 'materializer', 'api', 'mq-replicator']);
     for (const name of ROLE_NAMES) expect(ROLES[name].name).to.equal(name);
   });
 
   it("compiles each role's options from the config keys its entry declares, and no other", () => {
     for (const name of ROLE_NAMES) {
       const role = ROLES[name] as unknown as Role;
-      const { config, read } = recording(shipped());
+      const base = shipped();
+      // A role the shipped configuration does not ask for (the replicator: no queues) gets what it needs.
+      if (!(role.enabled?.(base) ?? true)) {
+        base.mq.queueManager = 'QM1';
+        base.mq.queues = [{ queue: 'WH.MOVES', topic: 'mf.whmoves', key: 'none', batchSize: 200 }];
+      }
+      const { config, read } = recording(base);
       role.compile(config);
       const declared = role.reads;
       const outside = [...read].filter(
@@ -52,11 +58,19 @@ describe('role registry', () => {
     }
   });
 
+  it('runs the MQ replicator without --role only when mq.queues lists queues', () => {
+    const config = shipped();
+    expect(config.mq.queues).to.deep.equal([]);
+    expect(enabledRoles(config)).to.deep.equal(['mapper', 'materializer', 'api']);
+    config.mq.queues = [{ queue: 'WH.MOVES', topic: 'mf.whmoves', key: 'none', batchSize: 200 }];
+    expect(enabledRoles(config)).to.deep.equal(['mapper', 'materializer', 'api', 'mq-replicator']);
+  });
+
   it('names unknown roles and the known ones', () => {
     expect(rolesNamed(['api'])).to.deep.equal(['api']);
     expect(() => rolesNamed(['api', 'reconciler']))
       .to.throw(UsageError)
-      .with.property('message', 'unknown role reconciler; roles: mapper, materializer, api');
+      .with.property('message', 'unknown role reconciler; roles: mapper, materializer, api, mq-replicator');
   });
 
   it('refuses a configuration one role cannot work with before any role starts', async () => {

@@ -6,14 +6,16 @@ import type { StocklineConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { mapperRole } from '../mapper/role.js';
 import { materializerRole } from '../materializer/role.js';
+import { replicatorRole } from '../replicator/role.js';
 import type { Logger } from '../observability/logger.js';
 import type { Role, RoleHandle } from '../service/role.js';
 
-/** In starting order: `stockline run` without --role starts them all. */
+/** In starting order: `stockline run` without --role starts every one its configuration enables. */
 export const ROLES = {
   mapper: mapperRole,
   materializer: materializerRole,
   api: apiRole,
+  'mq-replicator': replicatorRole,
 } as const;
 
 export type RoleName = keyof typeof ROLES;
@@ -24,6 +26,11 @@ export const ROLE_NAMES = Object.keys(ROLES) as RoleName[];
 
 export function isRoleName(name: string): name is RoleName {
   return Object.hasOwn(ROLES, name);
+}
+
+/** The roles `stockline run` starts without --role: those the configuration enables. */
+export function enabledRoles(config: Readonly<StocklineConfig>): RoleName[] {
+  return ROLE_NAMES.filter((n) => (ROLES[n] as Role<unknown>).enabled?.(config) ?? true);
 }
 
 /** The roles of these names, or a UsageError naming the unknown ones and the known ones. */

@@ -48,6 +48,11 @@ export interface Role<O = unknown, S extends RoleStats = RoleStats> {
   readonly description: string;
   /** The sections (or single keys of other roles' sections) its options are compiled from, its own first. */
   readonly reads: readonly ConfigKey[];
+  /**
+   * Whether the configuration asks for this role at all; absent: always. `stockline run` without
+   * --role starts only the roles it enables (the MQ replicator only when mq.queues lists queues).
+   */
+  enabled?(config: Readonly<StocklineConfig>): boolean;
   /** Those sections -> frozen options; a combination that cannot work throws a ConfigError naming the keys. */
   compile(config: Readonly<StocklineConfig>): O;
   load(): Promise<StartRole<O, S>>;
