@@ -43,10 +43,16 @@ export interface QueueReplicatorSettings {
   readonly retryDelayMs?: number;
 }
 
+/**
+ * A session, and whether its transport confirms commits (TransportCapabilities.atomicCommit;
+ * absent: it does). RabbitMQ does not: a batch it was told to commit can still come back.
+ */
+export type ReplicatorSession = QueueSession & { readonly atomicCommit?: boolean };
+
 /** How the replicator reaches its queue and Kafka; called again after a failure. */
 export interface QueueReplicatorPorts {
   /** Opens the queue for input (exclusive where the transport can); QueueBusyError while another holds it. */
-  openSession(): Promise<QueueSession>;
+  openSession(): Promise<ReplicatorSession>;
   /** A transactional producer of this queue (its transactional id fences the one before it). */
   openProducer(): Promise<TransactionalProducer>;
 }
@@ -67,6 +73,12 @@ export interface QueueReplicatorStats {
 const DEFAULT_FIRST_WAIT_MS = 500;
 const DEFAULT_UNRESOLVED_TTL_MS = 10 * 60_000;
 const DEPTH_SAMPLE_MS = 1000;
+/**
+ * On a transport whose commit is not confirmed (atomicCommit false), the ids of this many batches
+ * committed before the current one stay in each state record's unresolved ids: a commit the broker
+ * read but had not applied when the connection died brings its batch back after later batches.
+ */
+const UNCONFIRMED_BATCHES = 3;
 
 /**
  * Replicates one queue. Each batch: get up to batchSize messages under the open unit of work;
@@ -89,7 +101,9 @@ export class QueueReplicator {
     recoveryDiscards: 0,
     deadLetters: 0,
   };
-  private session: QueueSession | undefined;
+  private session: ReplicatorSession | undefined;
+  /** Ids of the last batches committed on a transport that does not confirm commits, newest last. */
+  private unconfirmed: string[][] = [];
   private producer: TransactionalProducer | undefined;
   private threshold = 0;
   /** What the last committed Kafka transaction says. */
@@ -138,8 +152,14 @@ export class QueueReplicator {
 
   /** Runs batches until the signal aborts or a failure no retry can heal (a fenced producer). */
   async run(): Promise<void> {
-    if (!this.producer) await this.start();
-    while (!this.options.signal?.aborted) await this.step();
+    try {
+      if (!this.producer) await this.start();
+      while (!this.options.signal?.aborted) await this.step();
+    } catch (e) {
+      // Asked to stop while waiting for the queue or Kafka: not a failure.
+      if (this.options.signal?.aborted && !(e instanceof ProducerFencedError)) return;
+      throw e;
+    }
   }
 
   /** Backs out an open unit of work and closes both ports. */
@@ -171,10 +191,11 @@ export class QueueReplicator {
       return 0;
     }
     const { records, discarded } = this.recordsOf(messages);
+    const ids = messages.map((m) => hex(m.messageId));
     const state: ReplicatorState = {
       seq: this.committed.seq + 1,
-      ids: messages.map((m) => hex(m.messageId)),
-      unresolved: [...this.unresolved],
+      ids,
+      unresolved: [...new Set([...this.unresolved, ...this.unconfirmed.flat()])],
     };
     if (!(await this.commitToKafka(records, state))) return messages.length;
     this.committed = state;
@@ -189,6 +210,10 @@ export class QueueReplicator {
       return messages.length;
     }
     endQueueCommit();
+    if (session.atomicCommit === false) {
+      this.unconfirmed.push(ids);
+      if (this.unconfirmed.length > UNCONFIRMED_BATCHES) this.unconfirmed.shift();
+    }
     this.at('after-queue-commit');
     this.expireUnresolved();
     await this.sampleDepth(session);
@@ -293,6 +318,8 @@ export class QueueReplicator {
   private recoverFrom(state: ReplicatorState): void {
     this.committed = state;
     this.unresolved = new Set([...state.ids, ...state.unresolved]);
+    // They are in the unresolved ids now (the state that says so carried them).
+    this.unconfirmed = [];
     this.unresolvedSince = this.now();
     this.stats.recoveries++;
     this.log.info(
@@ -339,7 +366,7 @@ export class QueueReplicator {
     return producer;
   }
 
-  private async openSession(): Promise<QueueSession> {
+  private async openSession(): Promise<ReplicatorSession> {
     const session = await this.retrying('open the queue', () => this.ports.openSession());
     try {
       this.threshold = (await session.backoutThreshold()) ?? this.settings.defaultBackoutThreshold;
@@ -389,7 +416,7 @@ export class QueueReplicator {
     await this.openProducer();
   }
 
-  private async sampleDepth(session: QueueSession): Promise<void> {
+  private async sampleDepth(session: ReplicatorSession): Promise<void> {
     if (this.now() - this.lastDepthSample < DEPTH_SAMPLE_MS) return;
     this.lastDepthSample = this.now();
     try {

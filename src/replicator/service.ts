@@ -7,7 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RoleHandle, RoleHealth, StartRole } from '../service/role.js';
 import { crashHookFromEnv } from './crash.js';
 import type { ReplicatorOptions } from './options.js';
-import { QueueReplicator, type QueueReplicatorStats } from './queue-replicator.js';
+import { QueueReplicator, type QueueReplicatorStats, type ReplicatorSession } from './queue-replicator.js';
 import { connectTransport, type ConnectTransport } from './transports.js';
 
 /** The replicator's figures: its queues' counters summed, and how many queues it holds now. */
@@ -37,8 +37,9 @@ async function ensureTopics(clientId: string, options: ReplicatorOptions): Promi
 }
 
 /** A session that owns its connection: one connection per queue, closed with the session (a broken one is not reused). */
-function owningConnection(session: QueueSession, transport: QueueTransport): QueueSession {
+function owningConnection(session: QueueSession, transport: QueueTransport): ReplicatorSession {
   return {
+    atomicCommit: transport.capabilities.atomicCommit,
     queueManager: session.queueManager,
     queue: session.queue,
     get: (max, waitMs) => session.get(max, waitMs),
