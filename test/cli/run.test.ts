@@ -28,4 +28,13 @@ describe('stockline run: what it refuses before starting anything', function () 
     );
     expectNoStackTrace(stderr);
   });
+
+  it('refuses `run --role mq-replicator` without queues, naming mq.queues', async () => {
+    const { code, stderr } = await runCli(['run', '--role', 'mq-replicator'], {
+      STOCKLINE__KAFKA__BROKERS: '127.0.0.1:9',
+    });
+    expect(code).to.equal(1);
+    expect(stderr).to.contain('mq.queues is empty: list at least one queue');
+    expectNoStackTrace(stderr);
+  });
 });
