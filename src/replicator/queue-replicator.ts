@@ -73,6 +73,7 @@ export interface QueueReplicatorStats {
 const DEFAULT_FIRST_WAIT_MS = 500;
 const DEFAULT_UNRESOLVED_TTL_MS = 10 * 60_000;
 const DEPTH_SAMPLE_MS = 1000;
+const CLOSE_TIMEOUT_MS = 10_000;
 /**
  * On a transport whose commit is not confirmed (atomicCommit false), the ids of this many batches
  * committed before the current one stay in each state record's unresolved ids: a commit the broker
@@ -384,7 +385,18 @@ export class QueueReplicator {
     const session = this.session;
     this.session = undefined;
     metrics.holding.set(this.labels, 0);
-    await session?.close();
+    if (!session) return;
+    // Bounded: a close on a connection that just died may never answer (the broker backs the
+    // unit of work out by itself when it notices).
+    const closing = session.close();
+    const gaveUp = await Promise.race([
+      closing.then(() => false),
+      sleep(CLOSE_TIMEOUT_MS, true, { ref: false }),
+    ]);
+    if (gaveUp) {
+      closing.catch(() => undefined);
+      this.log.warn(this.context, `closing the queue session took over ${CLOSE_TIMEOUT_MS} ms; left behind`);
+    }
   }
 
   /**
