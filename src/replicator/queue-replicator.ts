@@ -33,10 +33,11 @@ export interface QueueReplicatorSettings {
   /** Records above this many bytes go to the dead-letter topic; MAX_RECORD_BYTES when absent. */
   readonly maxRecordBytes?: number;
   /**
-   * How long ids of an uncertain queue commit are kept after recovery (ms); 10 minutes when
-   * absent. A committed unit of work never comes back and a backed-out one comes back whole once
-   * the broker has noticed the dead connection (IBM MQ: its heartbeat interval, 300 s by
-   * default), so this only bounds how long the state record carries ids that will never return.
+   * How long ids of an uncertain queue commit are kept after recovery (ms); 60 s when absent.
+   * Both transports hold the queue exclusively, so when a replicator holds it, the unit of work of
+   * the one before has been backed out already (IBM MQ refuses the open with 2042 until then;
+   * RabbitMQ deletes the lock with the dead connection): its messages are back on the queue, at
+   * its head. This only bounds how long each state record carries ids that will never return.
    */
   readonly unresolvedTtlMs?: number;
   /** Between two attempts to open the queue or the producer after a retriable failure (ms); 1000 when absent. */
@@ -71,15 +72,16 @@ export interface QueueReplicatorStats {
 }
 
 const DEFAULT_FIRST_WAIT_MS = 500;
-const DEFAULT_UNRESOLVED_TTL_MS = 10 * 60_000;
+const DEFAULT_UNRESOLVED_TTL_MS = 60_000;
 const DEPTH_SAMPLE_MS = 1000;
 const CLOSE_TIMEOUT_MS = 10_000;
 /**
- * On a transport whose commit is not confirmed (atomicCommit false), the ids of this many batches
- * committed before the current one stay in each state record's unresolved ids: a commit the broker
- * read but had not applied when the connection died brings its batch back after later batches.
+ * On a transport whose commit is not confirmed (atomicCommit false), the ids of the batch
+ * committed before the current one stay in its state record's unresolved ids: a commit the broker
+ * read (the transport's barrier) but had not applied when the connection died brings its batch
+ * back after the next one.
  */
-const UNCONFIRMED_BATCHES = 3;
+const UNCONFIRMED_BATCHES = 1;
 
 /**
  * Replicates one queue. Each batch: get up to batchSize messages under the open unit of work;

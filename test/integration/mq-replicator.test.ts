@@ -4,11 +4,13 @@
 // and dead-letter topics, read with read_committed, hold every sequence number exactly once, in
 // queue order, and a message forced past the backout threshold is a dead letter exactly once.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect as amqpConnect } from 'amqplib';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import type { StocklineConfig } from '../../src/config/schema.js';
 import type { KafkaRecord } from '../../src/kafka/port.js';
+import { backoutQueueName } from '../../src/mq/amqp-transport.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { CRASH_POINTS } from '../../src/replicator/crash.js';
 import { connectTransport } from '../../src/replicator/transports.js';
@@ -21,6 +23,8 @@ const MESSAGES = 20_000;
 const BACKOUT_THRESHOLD = 30;
 /** Kills at random moments, besides one per crash point. */
 const RANDOM_KILLS = 12;
+/** How long a child told to crash may take to reach its crash point. */
+const CRASH_WAIT_MS = Number(process.env.TEST_CRASH_WAIT_MS ?? 60_000);
 const log = createLogger({ level: 'silent' });
 
 interface Child {
@@ -66,7 +70,7 @@ describe('MQ replicator: no loss, no duplicate through SIGKILLs (RabbitMQ, Kafka
       queueManager: 'TESTQM',
       user: 'guest',
       password: 'guest',
-      queues: [{ queue, topic: topics.raw, key: 'none', batchSize: 200 }],
+      queues: [{ queue, topic: topics.raw, key: 'none', batchSize: 100 }],
       deadLetterTopic: topics.dlq,
       stateTopic: topics.state,
       backoutThreshold: BACKOUT_THRESHOLD,
@@ -88,6 +92,12 @@ describe('MQ replicator: no loss, no duplicate through SIGKILLs (RabbitMQ, Kafka
   after(async () => {
     for (const c of children)
       if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    const model = await amqpConnect(
+      config.mq.amqpUrl.replace('://', `://${config.mq.user}:${config.mq.password}@`),
+    );
+    const channel = await model.createChannel();
+    for (const q of [queue, backoutQueueName(queue)]) await channel.deleteQueue(q).catch(() => undefined);
+    await model.close();
     // The replicator created them (one partition each, the state topic compacted).
     const admin = createKafkaAdmin({ brokers, clientId: 'stockline-test' });
     await admin.deleteTopics(Object.values(topics)).catch(() => undefined);
@@ -147,12 +157,19 @@ describe('MQ replicator: no loss, no duplicate through SIGKILLs (RabbitMQ, Kafka
     }
     expect((await session.get(1, 5000)).map((m) => m.backoutCount)).to.deep.equal([BACKOUT_THRESHOLD - 1]);
     await session.close();
-    for (let i = 0; i < MESSAGES; i += 1000)
-      await writer.put(
-        Array.from({ length: 1000 }, (_, j) => ({ body: Buffer.from(`seq:${i + j}`), persistent: true })),
-      );
-    await writer.close();
-    await transport.close();
+    // The numbered messages go on in portions, one before each replicator: it replicates 20,000
+    // messages in seconds, so a queue filled at once would be empty before most crash points.
+    let sent = 0;
+    const putPortion = async (count: number) => {
+      const upTo = Math.min(MESSAGES, sent + count);
+      for (; sent < upTo; sent += Math.min(500, upTo - sent))
+        await writer.put(
+          Array.from({ length: Math.min(500, upTo - sent) }, (_, j) => ({
+            body: Buffer.from(`seq:${sent + j}`),
+            persistent: true,
+          })),
+        );
+    };
 
     // Each crash point at least once (during-recovery right after a death in the gap it
     // recovers from, with no random kill between them), and random kills anywhere else.
@@ -163,18 +180,29 @@ describe('MQ replicator: no loss, no duplicate through SIGKILLs (RabbitMQ, Kafka
     units.push([{ crashAt: 'after-kafka-commit:2' }, { crashAt: 'during-recovery' }]);
     for (let i = 0; i < RANDOM_KILLS; i++)
       units.splice(Math.floor(Math.random() * (units.length + 1)), 0, [
-        { killAfterMs: 50 + Math.floor(Math.random() * 1500) },
+        { killAfterMs: Math.floor(Math.random() * 400) },
       ]);
     // First a batch that surely commits: the poison, at the threshold now, must not be in a batch
     // a crash gives back (RabbitMQ would move it to <queue>.backout past its delivery limit).
     const plan = [{ crashAt: 'after-queue-commit:1' }, ...units.flat()];
     const hits = new Map<string, number>();
+    const journal: string[] = [];
+    const portion = Math.ceil(MESSAGES / plan.length);
     for (const step of plan) {
+      await putPortion(portion);
+      const began = Date.now();
+      const note = (what: string) =>
+        journal.push(`${JSON.stringify(step)} ${what} in ${Date.now() - began} ms`);
       if ('crashAt' in step) {
         const c = start(step.crashAt);
-        const signal = await Promise.race([c.exited, sleep(60_000).then(() => 'timeout' as const)]);
+        const signal = await Promise.race([c.exited, sleep(CRASH_WAIT_MS).then(() => 'timeout' as const)]);
         if (signal === 'timeout') c.child.kill('SIGKILL');
         const point = step.crashAt.split(':')[0]!;
+        note(
+          signal === 'timeout'
+            ? `timeout; its last lines:\n  ${c.lines.slice(-8).join('\n  ')}`
+            : String(signal),
+        );
         if (signal === 'SIGKILL') hits.set(point, (hits.get(point) ?? 0) + 1);
         else if (signal !== 'timeout')
           throw new Error(
@@ -187,8 +215,13 @@ describe('MQ replicator: no loss, no duplicate through SIGKILLs (RabbitMQ, Kafka
           c.child.kill('SIGKILL');
         }
         await c.exited;
+        note('killed');
       }
     }
+
+    await putPortion(MESSAGES);
+    await writer.close();
+    await transport.close();
 
     // The drain: a replicator with no crash until both topics hold everything.
     const last = start();
@@ -209,7 +242,8 @@ describe('MQ replicator: no loss, no duplicate through SIGKILLs (RabbitMQ, Kafka
     );
     expect(letters.map(text), 'the poison message, once').to.deep.equal(['poison']);
     expect(letters[0]?.headers['stockline.dlq.reason']?.toString()).to.equal('backout-threshold');
-    for (const p of CRASH_POINTS) expect(hits.get(p) ?? 0, `crashes at ${p}`).to.be.greaterThan(0);
+    for (const p of CRASH_POINTS)
+      expect(hits.get(p) ?? 0, `crashes at ${p}:\n${journal.join('\n')}`).to.be.greaterThan(0);
     const recovered = children.some((c) => c.lines.some((l) => logged(l, 'recovery: ')));
     expect(recovered, 'a replicator discarded messages already in Kafka (recovery path)').to.equal(true);
 
