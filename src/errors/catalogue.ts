@@ -48,7 +48,7 @@ export type ErrorCatalogue = Readonly<Record<`STOCKLINE_${string}`, ErrorCatalog
 export const ERROR_CATALOGUE = {
   STOCKLINE_CONFIG_INVALID: {
     raisedBy: 'ConfigError',
-    raisedIn: ['api', 'config', 'kafka', 'service', 'stock'],
+    raisedIn: ['api', 'config', 'kafka', 'mq', 'service', 'stock'],
     retriable: false,
     meaning:
       'a config file does not parse, has an unknown key, a value of the wrong type, or an environment variable matches no key',
@@ -96,7 +96,8 @@ export const ERROR_CATALOGUE = {
       'expected during a failover or a restart while the old instance still ran; if two instances run for one source, stop one',
   },
   STOCKLINE_MQ_QUEUE_BUSY: {
-    reserved: 'the MQ replicator (src/replicator/, issue #11): QueueBusyError of src/mq/',
+    raisedBy: 'QueueBusyError',
+    raisedIn: ['mq'],
     retriable: true,
     meaning:
       'another replicator holds the queue for exclusive input (MQRC_OBJECT_IN_USE 2042, or a RabbitMQ single active consumer)',
@@ -104,7 +105,8 @@ export const ERROR_CATALOGUE = {
       'expected on a standby: it waits and takes over when the active one stops; if no other replicator runs, a dead connection still holds the queue until its heartbeat interval passes',
   },
   STOCKLINE_MQ_FAILED: {
-    reserved: 'the MQ transports (src/mq/, issue #11): QueueTransportError',
+    raisedBy: 'QueueTransportError',
+    raisedIn: ['mq'],
     retriable: true,
     retriableWhen:
       'connection broken, queue manager quiescing, commit outcome unknown: yes; not authorized, unknown queue: no',
