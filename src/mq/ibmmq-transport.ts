@@ -1,0 +1,605 @@
+/**
+ * The IBM MQ transport: the queue port (`port.ts`) on IBM's MQI through the `ibmmq` package, as
+ * an MQ client (MQCONNX with a client channel, optionally TLS).
+ *
+ * The package is an optional dependency and throws when it is loaded without IBM's C library
+ * (libmqm_r.so), so it is imported only inside `createIbmmqTransport`, when the configuration asks
+ * for this transport; loading this module loads nothing of it (only `import type`).
+ *
+ * One MQ connection per session and per writer: a unit of work belongs to a connection (MQCMIT
+ * commits everything the connection did under syncpoint), so two sessions on one connection
+ * would commit each other's gets.
+ *
+ * Gets use `GetSync`, which blocks the event loop while MQGET waits (at most `waitMs`, for the
+ * first message of a batch; the others are MQGMO_NO_WAIT). That is acceptable here because the
+ * MQ replicator runs as a process of its own per queue group, its waits are short (the batch
+ * loop asks for well under a second), and in that process nothing else has to run while the
+ * queue is empty: the Kafka producer is idle between batches. The asynchronous `Get` (MQCB)
+ * was not chosen: it delivers messages through callbacks that the package runs even while
+ * the application is still committing (mq-mqi-nodejs #169), and verbs inside them fail with
+ * MQRC_HCONN_ASYNC_ACTIVE (#179); a batch under syncpoint wants a plain loop.
+ */
+import type * as Ibmmq from 'ibmmq';
+import type { StocklineConfig } from '../config/schema.js';
+import { ConfigError, QueueBusyError, QueueTransportError, type ErrorContext } from '../errors.js';
+import type { MqiCno, MqiError, MqiHandle, MqiMd, MqiSurface } from './ibmmq-mqi.js';
+import type {
+  OutgoingQueueMessage,
+  QueueMessage,
+  QueueSession,
+  QueueSpec,
+  QueueTransport,
+  QueueWriter,
+  TransportCapabilities,
+} from './port.js';
+
+export type IbmmqLoader = () => Promise<MqiSurface>;
+
+/** What to do when `ibmmq` cannot be loaded: the text of the error, tested word for word. */
+export const IBMMQ_INSTALL_HINT =
+  'mq.transport is ibmmq, but the ibmmq package cannot be loaded. Install it with ' +
+  "`MQIJS_NOREDIST=true npm install ibmmq` and give it IBM MQ's C client library: either " +
+  "IBM MQ's redistributable client (unpacked, with LD_LIBRARY_PATH naming its lib64 folder) " +
+  'or the full IBM MQ client installed at /opt/mqm (then run setmqenv)';
+
+/**
+ * The client side of the channel's heartbeat, in seconds. The channel uses the larger of the
+ * client's and the SVRCONN channel's HBINT, so the channel definition must say 30 or less too:
+ * it bounds how long a dead replicator's unit of work keeps the queue (and its messages) held.
+ */
+export const CLIENT_HEARTBEAT_SECONDS = 30;
+
+/** Buffer of the first get of a session; it grows to the size of any larger message. */
+const INITIAL_BUFFER_BYTES = 64 * 1024;
+
+/** MsgId and CorrelId are 24 bytes (MQ_MSG_ID_LENGTH, MQ_CORREL_ID_LENGTH). */
+const ID_BYTES = 24;
+
+/**
+ * Reason codes no retry fixes: credentials, names, TLS material, the queue's definition. Any
+ * other code is retriable (the catalogue's default for STOCKLINE_MQ_FAILED): broken
+ * connections, a quiescing queue manager, an inhibited queue are expected to pass.
+ */
+const PERMANENT_REASONS: ReadonlySet<number> = new Set([
+  2024, // MQRC_SYNCPOINT_LIMIT_REACHED: the batch is larger than the queue manager's MAXUMSGS
+  2035, // MQRC_NOT_AUTHORIZED
+  2058, // MQRC_Q_MGR_NAME_ERROR
+  2063, // MQRC_SECURITY_ERROR
+  2085, // MQRC_UNKNOWN_OBJECT_NAME
+  2277, // MQRC_CD_ERROR
+  2381, // MQRC_KEY_REPOSITORY_ERROR
+  2392, // MQRC_SSL_CONFIG_ERROR
+  2393, // MQRC_SSL_INITIALIZATION_ERROR
+  2398, // MQRC_SSL_PEER_NAME_MISMATCH
+  2540, // MQRC_UNKNOWN_CHANNEL_NAME
+]);
+
+/**
+ * What IBM MQ guarantees to this transport. All four hold on a queue manager, two of them only
+ * with the right queue and channel definitions:
+ * - `atomicCommit`: MQCMIT commits the unit of work at once and returns after the queue manager
+ *   did (a failure whose outcome is unknown raises QueueTransportError with `outcomeUnknown`).
+ * - `exactBackoutCount`: the queue manager counts every backout in MQMD BackoutCount (on z/OS,
+ *   across a queue manager restart only with HARDENBO, and capped at 255).
+ * - `exclusiveInput`: MQOO_INPUT_EXCLUSIVE; a second opener gets MQRC_OBJECT_IN_USE (2042).
+ *   A dead holder keeps the queue until the channel's heartbeat (HBINT, see
+ *   CLIENT_HEARTBEAT_SECONDS) or TCP notices.
+ * - `redeliveryKeepsOrder`: backed-out messages are reinstated ahead of later ones for a queue
+ *   defined MSGDLVSQ(FIFO) whose messages share one priority; under MSGDLVSQ(PRIORITY) with
+ *   mixed priorities the order is the priority order instead.
+ */
+export const IBMMQ_CAPABILITIES: TransportCapabilities = Object.freeze({
+  atomicCommit: true,
+  exactBackoutCount: true,
+  exclusiveInput: true,
+  redeliveryKeepsOrder: true,
+});
+
+async function loadIbmmq(): Promise<MqiSurface> {
+  // A CommonJS package seen from ESM: `default` is its module.exports, the most reliable view.
+  const namespace = (await import('ibmmq')) as typeof Ibmmq & { default?: typeof Ibmmq };
+  const mqi: typeof Ibmmq = namespace.default ?? namespace;
+  // Checked at compile time: the package's own typings fit the surface the adapter uses. The
+  // package types constants as empty enums and verb results as void; their values are numbers.
+  const surface: MqiSurface = mqi;
+  return surface;
+}
+
+/**
+ * The IBM MQ transport of `mq`; `load` replaces the `ibmmq` package (the tests pass a fake).
+ * Connects nothing yet: each session and writer connects on its own (see the module's TSDoc).
+ */
+export async function createIbmmqTransport(
+  mq: Readonly<StocklineConfig['mq']>,
+  load: IbmmqLoader = loadIbmmq,
+): Promise<QueueTransport> {
+  checkConfig(mq);
+  let mqi: MqiSurface;
+  try {
+    mqi = await load();
+  } catch (error) {
+    throw new QueueTransportError(
+      `${IBMMQ_INSTALL_HINT} (loading it failed: ${error instanceof Error ? error.message : String(error)})`,
+      { queueManager: mq.queueManager },
+      { retriable: false, cause: error },
+    );
+  }
+  return new IbmmqTransport(mqi, mq);
+}
+
+function checkConfig(mq: Readonly<StocklineConfig['mq']>): void {
+  const missing = (['queueManager', 'connectionName', 'channel'] as const).filter((key) => mq[key] === '');
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `mq.transport is ibmmq, which connects as an MQ client: set ${missing.map((k) => `mq.${k}`).join(', ')}`,
+      { field: missing.map((k) => `mq.${k}`).join(', ') },
+    );
+  }
+  if (mq.tls.cipherSpec === '') {
+    const tlsOnly = (['keyRepository', 'keyRepositoryPassword', 'certificateLabel'] as const).filter(
+      (key) => mq.tls[key] !== '',
+    );
+    if (tlsOnly.length > 0) {
+      throw new ConfigError(
+        `${tlsOnly.map((k) => `mq.tls.${k}`).join(', ')} set without mq.tls.cipherSpec: TLS is on only with a CipherSpec; set it (e.g. ANY_TLS12_OR_HIGHER) or remove the others`,
+        { field: 'mq.tls.cipherSpec' },
+      );
+    }
+  }
+}
+
+/** MQCNO for MQCONNX: a client binding over the configured channel; TLS only with a CipherSpec. */
+export function connectOptions(mqi: MqiSurface, mq: Readonly<StocklineConfig['mq']>): MqiCno {
+  const cno = new mqi.MQCNO();
+  cno.Options = mqi.MQC.MQCNO_CLIENT_BINDING;
+  cno.ApplName = 'stockline';
+  const cd = new mqi.MQCD();
+  cd.ChannelName = mq.channel;
+  cd.ConnectionName = mq.connectionName;
+  cd.HeartbeatInterval = CLIENT_HEARTBEAT_SECONDS;
+  if (mq.tls.cipherSpec !== '') {
+    cd.SSLCipherSpec = mq.tls.cipherSpec;
+    if (mq.tls.certificateLabel !== '') cd.CertificateLabel = mq.tls.certificateLabel;
+    const sco = new mqi.MQSCO();
+    if (mq.tls.keyRepository !== '') sco.KeyRepository = mq.tls.keyRepository;
+    if (mq.tls.keyRepositoryPassword !== '') sco.KeyRepoPassword = mq.tls.keyRepositoryPassword;
+    cno.SSLConfig = sco;
+  }
+  cno.ClientConn = cd;
+  if (mq.user !== '') {
+    const csp = new mqi.MQCSP();
+    csp.UserId = mq.user;
+    csp.Password = mq.password;
+    cno.SecurityParms = csp;
+  }
+  return cno;
+}
+
+function isMqiError(error: unknown): error is MqiError {
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<MqiError>).mqrc === 'number' &&
+    typeof (error as Partial<MqiError>).verb === 'string'
+  );
+}
+
+/** Where a verb failed: named in every error's message and context. */
+// A type, not an interface: it then fits ErrorContext's index signature.
+type Place = { queueManager: string; queue?: string };
+
+/**
+ * An MQI failure as the port's error: the verb and the reason code's name in the message, the
+ * numbers in the context. 2042 on MQOPEN is QueueBusyError.
+ */
+export function mqiFailure(
+  mqi: MqiSurface,
+  verb: string,
+  error: unknown,
+  place: Place,
+  options: { outcomeUnknown?: boolean } = {},
+): QueueBusyError | QueueTransportError {
+  if (!isMqiError(error)) {
+    return new QueueTransportError(
+      `IBM MQ ${verb} on queue manager ${place.queueManager}${place.queue === undefined ? '' : `, queue ${place.queue}`} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { ...place, verb },
+      { retriable: false, cause: error },
+    );
+  }
+  const reason = mqi.Lookup('MQRC', error.mqrc) ?? `reason ${error.mqrc}`;
+  const context: ErrorContext = { ...place, verb, mqrc: error.mqrc, mqcc: error.mqcc, reason };
+  const where = `queue manager ${place.queueManager}${place.queue === undefined ? '' : `, queue ${place.queue}`}`;
+  if (error.mqrc === mqi.MQC.MQRC_OBJECT_IN_USE) {
+    return new QueueBusyError(
+      `IBM MQ ${verb} on ${where}: ${reason} (${error.mqrc}): another session holds the queue for exclusive input`,
+      context,
+      error,
+    );
+  }
+  const outcome = options.outcomeUnknown ? '; whether the unit of work was committed is unknown' : '';
+  return new QueueTransportError(
+    `IBM MQ ${verb} on ${where} failed: ${reason} (${error.mqrc})${outcome}`,
+    context,
+    {
+      retriable: !PERMANENT_REASONS.has(error.mqrc),
+      outcomeUnknown: options.outcomeUnknown ?? false,
+      cause: error,
+    },
+  );
+}
+
+/** PutDate "YYYYMMDD" and PutTime "HHMMSSTH" (GMT) as a Date; null when they do not parse. */
+export function putDateTime(putDate: string | null, putTime: string | null): Date | null {
+  const date = /^(\d{4})(\d{2})(\d{2})$/.exec((putDate ?? '').trim());
+  const time = /^(\d{2})(\d{2})(\d{2})(\d{2})$/.exec((putTime ?? '').trim());
+  if (date === null || time === null) return null;
+  const [, y, mo, d] = date.map(Number) as [number, number, number, number];
+  const [, h, mi, s, hundredths] = time.map(Number) as [number, number, number, number, number];
+  const at = new Date(Date.UTC(y, mo - 1, d, h, mi, s, hundredths * 10));
+  // Date.UTC rolls 20260231 over to March; a date the calendar lacks is no put time.
+  if (at.getUTCMonth() !== mo - 1 || at.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
+  return at;
+}
+
+function flags(value: number | number[]): number {
+  return typeof value === 'number' ? value : value.reduce((all, flag) => all | flag, 0);
+}
+
+function isAllZero(buffer: Buffer): boolean {
+  return buffer.every((byte) => byte === 0);
+}
+
+/**
+ * A descriptor and body as the port's message. Every Buffer is copied: the package reuses them.
+ * A put date and time that do not parse (an application that set its own context with blanks)
+ * give the time of the get rather than an invalid Date or the epoch, which Kafka's time-based
+ * retention would delete at once.
+ */
+export function toQueueMessage(
+  mqi: MqiSurface,
+  md: MqiMd,
+  body: Buffer,
+  gotAt: Date = new Date(),
+): QueueMessage {
+  const msgFlags = flags(md.MsgFlags);
+  const inGroup = (msgFlags & (mqi.MQC.MQMF_MSG_IN_GROUP | mqi.MQC.MQMF_LAST_MSG_IN_GROUP)) !== 0;
+  return {
+    messageId: Buffer.from(md.MsgId),
+    correlationId: isAllZero(md.CorrelId) ? Buffer.alloc(0) : Buffer.from(md.CorrelId),
+    groupId: inGroup ? Buffer.from(md.GroupId) : null,
+    sequenceInGroup: inGroup ? md.MsgSeqNumber : null,
+    backoutCount: md.BackoutCount,
+    putTime: putDateTime(md.PutDate, md.PutTime) ?? gotAt,
+    ccsid: md.CodedCharSetId,
+    encoding: md.Encoding,
+    format: (Buffer.isBuffer(md.Format) ? md.Format.toString('latin1') : (md.Format ?? '')).trim(),
+    persistent: md.Persistence === mqi.MQC.MQPER_PERSISTENT,
+    priority: md.Priority,
+    putApplicationName: (md.PutApplName ?? '').trim(),
+    userId: (md.UserIdentifier ?? '').trim(),
+    body: Buffer.from(body),
+  };
+}
+
+function fixedId(id: Buffer, what: string, place: Place): Buffer {
+  if (id.length > ID_BYTES) {
+    throw new QueueTransportError(
+      `IBM MQ ${what} has at most ${ID_BYTES} bytes, got ${id.length}`,
+      { ...place },
+      {
+        retriable: false,
+      },
+    );
+  }
+  const padded = Buffer.alloc(ID_BYTES);
+  id.copy(padded);
+  return padded;
+}
+
+/** Opens and closes connections; tracks what is open so that `close()` can end it all. */
+class IbmmqTransport implements QueueTransport {
+  readonly name = 'ibmmq';
+  readonly capabilities = IBMMQ_CAPABILITIES;
+  private readonly open_ = new Set<{ close(): Promise<void> }>();
+  private closed = false;
+
+  constructor(
+    private readonly mqi: MqiSurface,
+    private readonly mq: Readonly<StocklineConfig['mq']>,
+  ) {}
+
+  private async connect(queue: string): Promise<MqiHandle> {
+    if (this.closed) {
+      throw new QueueTransportError(
+        'the ibmmq transport is closed',
+        { queueManager: this.mq.queueManager, queue },
+        {
+          retriable: false,
+        },
+      );
+    }
+    try {
+      return await this.mqi.ConnxPromise(this.mq.queueManager, connectOptions(this.mqi, this.mq));
+    } catch (error) {
+      throw mqiFailure(this.mqi, 'CONNX', error, { queueManager: this.mq.queueManager, queue });
+    }
+  }
+
+  /** Connects, opens `queue` with `options`, and disconnects again when the open fails. */
+  private async connectAndOpen(
+    queue: string,
+    options: number,
+  ): Promise<{ hConn: MqiHandle; hObj: MqiHandle }> {
+    const hConn = await this.connect(queue);
+    const od = new this.mqi.MQOD();
+    od.ObjectName = queue;
+    od.ObjectType = this.mqi.MQC.MQOT_Q;
+    try {
+      return { hConn, hObj: await this.mqi.OpenPromise(hConn, od, options) };
+    } catch (error) {
+      await this.mqi.DiscPromise(hConn).catch(() => undefined);
+      throw mqiFailure(this.mqi, 'OPEN', error, { queueManager: this.mq.queueManager, queue });
+    }
+  }
+
+  async open(spec: QueueSpec): Promise<QueueSession> {
+    const { MQOO_INPUT_EXCLUSIVE, MQOO_INQUIRE, MQOO_FAIL_IF_QUIESCING } = this.mqi.MQC;
+    const { hConn, hObj } = await this.connectAndOpen(
+      spec.queue,
+      MQOO_INPUT_EXCLUSIVE | MQOO_INQUIRE | MQOO_FAIL_IF_QUIESCING,
+    );
+    const session = new IbmmqSession(this.mqi, hConn, hObj, this.mq.queueManager, spec.queue, () =>
+      this.open_.delete(session),
+    );
+    this.open_.add(session);
+    return session;
+  }
+
+  async writer(spec: QueueSpec): Promise<QueueWriter> {
+    const { MQOO_OUTPUT, MQOO_SET_ALL_CONTEXT, MQOO_FAIL_IF_QUIESCING } = this.mqi.MQC;
+    // SET_ALL_CONTEXT lets a put name its application and user, as the mainframe's puts do; a
+    // queue manager grants it only to a user with +setall on the queue.
+    const { hConn, hObj } = await this.connectAndOpen(
+      spec.queue,
+      MQOO_OUTPUT | MQOO_SET_ALL_CONTEXT | MQOO_FAIL_IF_QUIESCING,
+    );
+    const writer = new IbmmqWriter(
+      this.mqi,
+      hConn,
+      hObj,
+      { queueManager: this.mq.queueManager, queue: spec.queue },
+      () => this.open_.delete(writer),
+    );
+    this.open_.add(writer);
+    return writer;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const results = await Promise.allSettled([...this.open_].map((each) => each.close()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+}
+
+/** Closes an object and its connection, backing out first when asked (MQDISC would commit). */
+async function release(
+  mqi: MqiSurface,
+  hConn: MqiHandle,
+  hObj: MqiHandle,
+  place: Place,
+  backOut: boolean,
+): Promise<void> {
+  const gone = new Set([mqi.MQC.MQRC_CONNECTION_BROKEN, mqi.MQC.MQRC_HCONN_ERROR]);
+  let first: QueueBusyError | QueueTransportError | undefined;
+  const attempt = async (verb: string, call: () => unknown): Promise<void> => {
+    try {
+      await call();
+    } catch (error) {
+      // A connection that is already gone has nothing left to release: the queue manager backs
+      // its unit of work out on its own.
+      if (isMqiError(error) && gone.has(error.mqrc)) return;
+      first ??= mqiFailure(mqi, verb, error, place);
+    }
+  };
+  if (backOut) await attempt('BACK', () => mqi.Back(hConn));
+  await attempt('CLOSE', () => mqi.ClosePromise(hObj, mqi.MQC.MQCO_NONE));
+  await attempt('DISC', () => mqi.DiscPromise(hConn));
+  if (first !== undefined) throw first;
+}
+
+class IbmmqSession implements QueueSession {
+  private buffer = Buffer.alloc(INITIAL_BUFFER_BYTES);
+  private closed = false;
+
+  constructor(
+    private readonly mqi: MqiSurface,
+    private readonly hConn: MqiHandle,
+    private readonly hObj: MqiHandle,
+    readonly queueManager: string,
+    readonly queue: string,
+    private readonly onClose: () => void,
+  ) {}
+
+  private get place(): Place {
+    return { queueManager: this.queueManager, queue: this.queue };
+  }
+
+  private checkOpen(): void {
+    if (this.closed) {
+      throw new QueueTransportError(`the ibmmq session on queue ${this.queue} is closed`, this.place, {
+        retriable: false,
+      });
+    }
+  }
+
+  get(max: number, waitMs: number): Promise<QueueMessage[]> {
+    // Async for the port; the work is synchronous MQGETs (see the module's TSDoc).
+    return new Promise((resolve) => {
+      this.checkOpen();
+      const messages: QueueMessage[] = [];
+      for (let i = 0; i < max; i++) {
+        const message = this.getOne(i === 0 ? Math.max(0, Math.round(waitMs)) : null);
+        if (message === null) break;
+        messages.push(message);
+      }
+      resolve(messages);
+    });
+  }
+
+  /**
+   * One MQGET under syncpoint: waiting `waitMs` (MQGMO_WAIT) or not at all (null:
+   * MQGMO_NO_WAIT); null when the queue has none. Never MQGMO_CONVERT: the body stays the bytes
+   * as put. A message larger than the buffer stays on the queue (MQRC_TRUNCATED_MSG_FAILED with
+   * its length): the buffer grows to that length and the get is made again.
+   */
+  private getOne(waitMs: number | null): QueueMessage | null {
+    const { MQC } = this.mqi;
+    for (let attempt = 0; ; attempt++) {
+      // A new descriptor for each get: MQGET fills MsgId and CorrelId, and a reused descriptor
+      // would ask for that same message next time.
+      const md = new this.mqi.MQMD();
+      const gmo = new this.mqi.MQGMO();
+      gmo.Options =
+        MQC.MQGMO_SYNCPOINT |
+        MQC.MQGMO_FAIL_IF_QUIESCING |
+        (waitMs === null ? MQC.MQGMO_NO_WAIT : MQC.MQGMO_WAIT);
+      gmo.WaitInterval = waitMs ?? 0;
+      gmo.MatchOptions = MQC.MQMO_NONE;
+      let failure: MqiError | null = null;
+      let length = 0;
+      this.mqi.GetSync(this.hObj, md, gmo, this.buffer, (error, dataLength) => {
+        failure = error;
+        length = dataLength;
+      });
+      const error = failure as MqiError | null;
+      if (error === null) return toQueueMessage(this.mqi, md, this.buffer.subarray(0, length));
+      if (error.mqrc === MQC.MQRC_NO_MSG_AVAILABLE) return null;
+      if (error.mqrc === MQC.MQRC_TRUNCATED_MSG_FAILED && length > this.buffer.length && attempt < 3) {
+        this.buffer = Buffer.alloc(length);
+        continue;
+      }
+      throw mqiFailure(this.mqi, 'GET', error, this.place);
+    }
+  }
+
+  commit(): Promise<void> {
+    return new Promise((resolve) => {
+      this.checkOpen();
+      try {
+        this.mqi.Cmit(this.hConn);
+      } catch (error) {
+        // MQRC_BACKED_OUT: the queue manager backed the unit of work out instead; any other
+        // failure (connection broken, outcome pending or mixed) leaves the outcome unknown.
+        const backedOut = isMqiError(error) && error.mqrc === this.mqi.MQC.MQRC_BACKED_OUT;
+        throw mqiFailure(this.mqi, 'CMIT', error, this.place, { outcomeUnknown: !backedOut });
+      }
+      resolve();
+    });
+  }
+
+  backout(): Promise<void> {
+    return new Promise((resolve) => {
+      this.checkOpen();
+      try {
+        this.mqi.Back(this.hConn);
+      } catch (error) {
+        throw mqiFailure(this.mqi, 'BACK', error, this.place);
+      }
+      resolve();
+    });
+  }
+
+  private inquire(selector: number): number {
+    this.checkOpen();
+    const attribute = new this.mqi.MQAttr(selector);
+    try {
+      this.mqi.Inq(this.hObj, [attribute]);
+    } catch (error) {
+      throw mqiFailure(this.mqi, 'INQ', error, this.place);
+    }
+    return Number(attribute.value);
+  }
+
+  depth(): Promise<number> {
+    return new Promise((resolve) => resolve(this.inquire(this.mqi.MQC.MQIA_CURRENT_Q_DEPTH)));
+  }
+
+  /** BOTHRESH; 0 (the queue manager's default) means none. */
+  backoutThreshold(): Promise<number | null> {
+    return new Promise((resolve) => {
+      const threshold = this.inquire(this.mqi.MQC.MQIA_BACKOUT_THRESHOLD);
+      resolve(threshold > 0 ? threshold : null);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
+    // Back out explicitly: on distributed platforms MQDISC commits an open unit of work.
+    await release(this.mqi, this.hConn, this.hObj, this.place, true);
+  }
+}
+
+class IbmmqWriter implements QueueWriter {
+  private closed = false;
+
+  constructor(
+    private readonly mqi: MqiSurface,
+    private readonly hConn: MqiHandle,
+    private readonly hObj: MqiHandle,
+    private readonly place: Place,
+    private readonly onClose: () => void,
+  ) {}
+
+  /** MQPUT outside syncpoint, one message at a time: each is on the queue when put returns. */
+  put(messages: readonly OutgoingQueueMessage[]): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed) {
+        throw new QueueTransportError('the ibmmq writer is closed', { ...this.place }, { retriable: false });
+      }
+      for (const message of messages) this.putOne(message);
+      resolve();
+    });
+  }
+
+  private putOne(message: OutgoingQueueMessage): void {
+    const { MQC } = this.mqi;
+    const md = new this.mqi.MQMD();
+    const pmo = new this.mqi.MQPMO();
+    let options = MQC.MQPMO_NO_SYNCPOINT | MQC.MQPMO_FAIL_IF_QUIESCING;
+    if (message.messageId === undefined) options |= MQC.MQPMO_NEW_MSG_ID;
+    else md.MsgId = fixedId(message.messageId, 'MsgId', this.place);
+    if (message.correlationId !== undefined)
+      md.CorrelId = fixedId(message.correlationId, 'CorrelId', this.place);
+    if (message.persistent !== undefined) {
+      md.Persistence = message.persistent ? MQC.MQPER_PERSISTENT : MQC.MQPER_NOT_PERSISTENT;
+    }
+    if (message.priority !== undefined) md.Priority = message.priority;
+    if (message.ccsid !== undefined) md.CodedCharSetId = message.ccsid;
+    if (message.format !== undefined) md.Format = message.format;
+    if (message.putApplicationName !== undefined || message.userId !== undefined) {
+      // With SET_ALL_CONTEXT the queue manager takes the whole context from the descriptor,
+      // put date and time included, so they are set here as the queue manager would.
+      options |= MQC.MQPMO_SET_ALL_CONTEXT;
+      const now = new Date().toISOString();
+      md.PutDate = now.slice(0, 10).replaceAll('-', '');
+      md.PutTime = now.slice(11, 22).replaceAll(':', '').replace('.', '');
+      md.PutApplName = message.putApplicationName ?? 'stockline';
+      md.UserIdentifier = message.userId ?? '';
+    }
+    pmo.Options = options;
+    try {
+      this.mqi.PutSync(this.hObj, md, pmo, message.body);
+    } catch (error) {
+      throw mqiFailure(this.mqi, 'PUT', error, this.place);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
+    await release(this.mqi, this.hConn, this.hObj, this.place, false);
+  }
+}
