@@ -119,12 +119,28 @@ export async function createIbmmqTransport(
     mqi = await load();
   } catch (error) {
     throw new QueueTransportError(
-      `${IBMMQ_INSTALL_HINT} (loading it failed: ${error instanceof Error ? error.message : String(error)})`,
+      `${IBMMQ_INSTALL_HINT} (loading it failed: ${messageOf(error)})`,
       { queueManager: mq.queueManager },
       { retriable: false, cause: error },
     );
   }
   return new IbmmqTransport(mqi, mq);
+}
+
+/**
+ * The text of anything thrown. The package's loader throws a plain `{ message }` object, not an
+ * Error, when IBM's C library is missing.
+ */
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { message?: unknown }).message === 'string'
+  ) {
+    return (error as { message: string }).message;
+  }
+  return String(error);
 }
 
 function checkConfig(mq: Readonly<StocklineConfig['mq']>): void {
@@ -200,7 +216,7 @@ export function mqiFailure(
 ): QueueBusyError | QueueTransportError {
   if (!isMqiError(error)) {
     return new QueueTransportError(
-      `IBM MQ ${verb} on queue manager ${place.queueManager}${place.queue === undefined ? '' : `, queue ${place.queue}`} failed: ${error instanceof Error ? error.message : String(error)}`,
+      `IBM MQ ${verb} on queue manager ${place.queueManager}${place.queue === undefined ? '' : `, queue ${place.queue}`} failed: ${messageOf(error)}`,
       { ...place, verb },
       { retriable: false, cause: error },
     );
@@ -467,10 +483,15 @@ class IbmmqSession implements QueueSession {
       gmo.MatchOptions = MQC.MQMO_NONE;
       let failure: MqiError | null = null;
       let length = 0;
-      this.mqi.GetSync(this.hObj, md, gmo, this.buffer, (error, dataLength) => {
-        failure = error;
-        length = dataLength;
-      });
+      try {
+        this.mqi.GetSync(this.hObj, md, gmo, this.buffer, (error, dataLength) => {
+          failure = error;
+          length = dataLength;
+        });
+      } catch (error) {
+        // With a callback, MQ failures go to it; what is thrown is a bad parameter.
+        throw mqiFailure(this.mqi, 'GET', error, this.place);
+      }
       const error = failure as MqiError | null;
       if (error === null) return toQueueMessage(this.mqi, md, this.buffer.subarray(0, length));
       if (error.mqrc === MQC.MQRC_NO_MSG_AVAILABLE) return null;

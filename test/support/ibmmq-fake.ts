@@ -349,12 +349,17 @@ export class FakeQueueManager {
     OpenPromise: (hConn, od, options) => this.async(() => this.open(hConn, od, options)),
     ClosePromise: (hObj) => this.async(() => this.close(hObj)),
     GetSync: (hObj, md, gmo, buffer, callback) => {
+      // Like the package's GetSync with a callback: every MQ failure goes to the callback.
+      let length = 0;
+      let failure: FakeMqError | null = null;
       try {
-        callback(null, this.get(hObj, md, gmo, buffer));
+        length = this.get(hObj, md, gmo, buffer);
       } catch (error) {
-        if (!(error instanceof TruncatedError)) throw error;
-        callback(error.error, error.length);
+        if (error instanceof TruncatedError) [failure, length] = [error.error, error.length];
+        else if (error instanceof FakeMqError) failure = error;
+        else throw error;
       }
+      callback(failure, length);
     },
     PutSync: (hObj, md, pmo, buffer) => this.putSync(hObj, md, pmo, buffer),
     Inq: (hObj, attributes) => this.inq(hObj, attributes),
@@ -392,10 +397,11 @@ export class FakeQueueManager {
   }
 
   private object(hObj: object, verb: Verb): FakeObject {
-    if (!(hObj instanceof FakeObject) || hObj.closed) {
+    if (!(hObj instanceof FakeObject))
       throw new FakeMqError(FAKE_MQC.MQCC_FAILED, 2019 /* MQRC_HOBJ_ERROR */, verb);
-    }
+    // A broken connection answers MQRC_CONNECTION_BROKEN to every verb, on any handle.
     this.connection(hObj.connection, verb);
+    if (hObj.closed) throw new FakeMqError(FAKE_MQC.MQCC_FAILED, 2019 /* MQRC_HOBJ_ERROR */, verb);
     return hObj;
   }
 
