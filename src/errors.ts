@@ -104,35 +104,6 @@ export class ProducerFencedError extends StocklineError {
 }
 
 /**
- * A queue held for exclusive input by another session (IBM MQ MQRC_OBJECT_IN_USE 2042, a RabbitMQ
- * single active consumer): expected on a standby replicator, which waits and tries again.
- */
-export class QueueBusyError extends StocklineError {
-  constructor(message: string, context: ErrorContext, cause?: unknown) {
-    super(message, { code: 'STOCKLINE_MQ_QUEUE_BUSY', context, cause });
-  }
-}
-
-/**
- * A queue manager or broker that refused a call or could not be reached. `outcomeUnknown` is set
- * when a commit failed in a way that leaves it open whether the unit of work was committed
- * (connection broken, outcome pending or mixed): the replicator must then recover rather than
- * assume either outcome.
- */
-export class QueueTransportError extends StocklineError {
-  readonly outcomeUnknown: boolean;
-
-  constructor(
-    message: string,
-    context: ErrorContext,
-    options: { retriable?: boolean; outcomeUnknown?: boolean; cause?: unknown } = {},
-  ) {
-    super(message, { code: 'STOCKLINE_MQ_FAILED', context, retriable: options.retriable, cause: options.cause });
-    this.outcomeUnknown = options.outcomeUnknown ?? false;
-  }
-}
-
-/**
  * Input that will never succeed however often it is retried: it goes to the dead-letter
  * topic with its reason instead of blocking the partition.
  */

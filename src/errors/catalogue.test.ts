@@ -8,8 +8,6 @@ import {
   ConfigError,
   ConnectorConfigError,
   ProducerFencedError,
-  QueueBusyError,
-  QueueTransportError,
   RemoteError,
   StackError,
   UnrecoverableError,
@@ -18,6 +16,7 @@ import {
 import { CanonicalMessageError } from '../canonical/errors.js';
 import { MappingError, MappingFileError } from '../mapping/errors.js';
 import { PositionMismatchError } from '../materializer/errors.js';
+import { QueueBusyError, QueueTransportError } from '../mq/errors.js';
 import { CodePageError, CopybookError, LayoutError, RecordDecodeError } from '../sources/mainframe/errors.js';
 import { stockDbError } from '../stock/errors.js';
 import { ExpectationFileError, RecordEncodeError } from '../dev/simulator/errors.js';
@@ -41,8 +40,9 @@ const RAISERS: {
   STOCKLINE_STACK_FAILED: () => new StackError('x', {}),
   STOCKLINE_REMOTE_FAILED: () => new RemoteError('x', {}),
   STOCKLINE_PRODUCER_FENCED: () => new ProducerFencedError('x', {}),
-  STOCKLINE_MQ_QUEUE_BUSY: () => new QueueBusyError('x', {}),
-  STOCKLINE_MQ_FAILED: () => new QueueTransportError('x', {}),
+  STOCKLINE_MQ_QUEUE_BUSY: () => new QueueBusyError('x', { transport: 'memory', queueManager: 'QM1' }),
+  STOCKLINE_MQ_FAILED: () =>
+    new QueueTransportError('x', { transport: 'memory', queueManager: 'QM1' }, { retriable: true }),
   STOCKLINE_CANONICAL_INVALID: () => new CanonicalMessageError('x'),
   STOCKLINE_MAPPING_INVALID: () => new MappingFileError('x', {}),
   STOCKLINE_MAPPING_FAILED: () => new MappingError('x', {}),
