@@ -5,10 +5,12 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import ts from 'typescript';
 import type { StocklineConfig } from '../config/schema.js';
-import { ConfigError, QueueBusyError, QueueTransportError } from '../errors.js';
+import { ConfigError } from '../errors.js';
+import { QueueBusyError, QueueTransportError } from './errors.js';
 import { FAKE_MQC, FakeQueueManager } from '../../test/support/ibmmq-fake.js';
 import {
   CLIENT_HEARTBEAT_SECONDS,
+  WAIT_SLICE_MS,
   IBMMQ_INSTALL_HINT,
   createIbmmqTransport,
   putDateTime,
@@ -202,8 +204,13 @@ describe('ibmmq transport (src/mq/ibmmq-transport.ts)', () => {
       expect(error).to.be.instanceOf(QueueBusyError);
       const busy = error as QueueBusyError;
       expect(busy.code).to.equal('STOCKLINE_MQ_QUEUE_BUSY');
-      expect(busy.message).to.contain('OPEN').and.contain('MQRC_OBJECT_IN_USE (2042)');
-      expect(busy.context).to.include({ queueManager: QM, queue: QUEUE, mqrc: 2042 });
+      expect(busy.message).to.contain('MQOPEN').and.contain('MQRC_OBJECT_IN_USE (2042)');
+      expect(busy.context).to.include({
+        transport: 'ibmmq',
+        queueManager: QM,
+        queue: QUEUE,
+        reasonCode: 2042,
+      });
       // The refused session's connection was ended; the holder's stays.
       expect(fake.connectionCount).to.equal(1);
       await session.close();
@@ -218,7 +225,7 @@ describe('ibmmq transport (src/mq/ibmmq-transport.ts)', () => {
       const gets = fake.callsOf('GET');
       expect(gets).to.have.length(4); // three messages, then MQRC_NO_MSG_AVAILABLE
       expect(gets[0]!.options).to.equal(2 | 1 | 8192); // SYNCPOINT | WAIT | FAIL_IF_QUIESCING
-      expect(gets[0]!.waitInterval).to.equal(750);
+      expect(gets[0]!.waitInterval).to.equal(WAIT_SLICE_MS);
       for (const get of gets.slice(1)) {
         expect(get.options).to.equal(2 | 8192); // SYNCPOINT | NO_WAIT | FAIL_IF_QUIESCING
         expect(get.waitInterval).to.equal(0);
@@ -235,6 +242,35 @@ describe('ibmmq transport (src/mq/ibmmq-transport.ts)', () => {
       expect(await session.get(5, 30)).to.deep.equal([]);
       expect(await session.get(5, -1)).to.deep.equal([]);
       expect(fake.callsOf('GET').map((g) => g.waitInterval)).to.deep.equal([30, 0]);
+    });
+
+    it('waits for the first message in MQGETs of at most WAIT_SLICE_MS, the event loop free between them', async () => {
+      const session = await (await start()).open({ queue: QUEUE });
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 10);
+      const started = Date.now();
+      try {
+        expect(await session.get(5, 350)).to.deep.equal([]);
+      } finally {
+        clearInterval(ticker);
+      }
+      expect(Date.now() - started).to.be.within(330, 1500);
+      const waits = fake.callsOf('GET').map((g) => g.waitInterval);
+      expect(waits.every((w) => w > 0 && w <= WAIT_SLICE_MS)).to.equal(true);
+      expect(waits.reduce((a, b) => a + b, 0)).to.be.within(330, 360);
+      for (const get of fake.callsOf('GET')) expect(get.options).to.equal(2 | 1 | 8192);
+      expect(ticks, 'timers ran during the wait').to.be.at.least(2);
+    });
+
+    it('returns a message put while it waited, before the wait is over', async () => {
+      const session = await (await start()).open({ queue: QUEUE });
+      const started = Date.now();
+      const waiting = session.get(5, 5000);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      fake.put(QUEUE, { body: Buffer.from('late') });
+      const got = await waiting;
+      expect(got.map((m) => m.body.toString())).to.deep.equal(['late']);
+      expect(Date.now() - started).to.be.below(1000);
     });
 
     it('stops at max messages', async () => {
@@ -374,9 +410,9 @@ describe('ibmmq transport (src/mq/ibmmq-transport.ts)', () => {
         expect(e.retriable).to.equal(true);
         expect(e.outcomeUnknown).to.equal(outcomeUnknown);
         expect(e.message).to.contain(
-          `IBM MQ CMIT on queue manager ${QM}, queue ${QUEUE} failed: ${reason} (${mqrc})`,
+          `IBM MQ MQCMIT on queue manager ${QM}, queue ${QUEUE} failed: ${reason} (${mqrc})`,
         );
-        expect(e.context).to.include({ verb: 'CMIT', mqrc, reason });
+        expect(e.context).to.include({ call: 'MQCMIT', reasonCode: mqrc, reason });
       });
     }
 
@@ -384,18 +420,18 @@ describe('ibmmq transport (src/mq/ibmmq-transport.ts)', () => {
       fake.failNext('CONNX', FAKE_MQC.MQRC_NOT_AUTHORIZED);
       const denied = (await rejection((await start()).open({ queue: QUEUE }))) as QueueTransportError;
       expect(denied).to.be.instanceOf(QueueTransportError);
-      expect(denied.message).to.contain('CONNX').and.contain('MQRC_NOT_AUTHORIZED (2035)');
+      expect(denied.message).to.contain('MQCONNX').and.contain('MQRC_NOT_AUTHORIZED (2035)');
       expect(denied.retriable).to.equal(false);
 
       const unknown = (await rejection(transport.open({ queue: 'NO.SUCH.QUEUE' }))) as QueueTransportError;
-      expect(unknown.message).to.contain('OPEN').and.contain('MQRC_UNKNOWN_OBJECT_NAME (2085)');
+      expect(unknown.message).to.contain('MQOPEN').and.contain('MQRC_UNKNOWN_OBJECT_NAME (2085)');
       expect(unknown.retriable).to.equal(false);
       expect(fake.connectionCount).to.equal(0);
 
       const session = await transport.open({ queue: QUEUE });
       fake.failNext('GET', FAKE_MQC.MQRC_Q_MGR_QUIESCING);
       const quiescing = (await rejection(session.get(1, 0))) as QueueTransportError;
-      expect(quiescing.message).to.contain('GET').and.contain('MQRC_Q_MGR_QUIESCING (2161)');
+      expect(quiescing.message).to.contain('MQGET').and.contain('MQRC_Q_MGR_QUIESCING (2161)');
       expect(quiescing.retriable).to.equal(true);
       expect(quiescing.outcomeUnknown).to.equal(false);
     });

@@ -10,18 +10,20 @@
  * commits everything the connection did under syncpoint), so two sessions on one connection
  * would commit each other's gets.
  *
- * Gets use `GetSync`, which blocks the event loop while MQGET waits (at most `waitMs`, for the
- * first message of a batch; the others are MQGMO_NO_WAIT). That is acceptable here because the
- * MQ replicator runs as a process of its own per queue group, its waits are short (the batch
- * loop asks for well under a second), and in that process nothing else has to run while the
- * queue is empty: the Kafka producer is idle between batches. The asynchronous `Get` (MQCB)
- * was not chosen: it delivers messages through callbacks that the package runs even while
- * the application is still committing (mq-mqi-nodejs #169), and verbs inside them fail with
- * MQRC_HCONN_ASYNC_ACTIVE (#179); a batch under syncpoint wants a plain loop.
+ * Gets use `GetSync`, which blocks the event loop while MQGET waits. The wait for the first
+ * message of a batch is therefore cut into MQGETs of at most WAIT_SLICE_MS (MQGMO_WAIT), with
+ * the event loop free between them, so that timers, health checks and metrics scrapes run
+ * while the queue is empty, and the rest of the batch is MQGMO_NO_WAIT. Blocking for 100 ms at
+ * a time is acceptable for the MQ replicator: it runs as a process of its own per queue group,
+ * and its Kafka producer is idle between batches. The asynchronous `Get` (MQCB) was not chosen:
+ * it delivers messages through callbacks that the package runs even while the application is
+ * still committing (mq-mqi-nodejs #169), and verbs inside them fail with MQRC_HCONN_ASYNC_ACTIVE
+ * (#179); a batch under syncpoint wants a plain loop.
  */
 import type * as Ibmmq from 'ibmmq';
 import type { StocklineConfig } from '../config/schema.js';
-import { ConfigError, QueueBusyError, QueueTransportError, type ErrorContext } from '../errors.js';
+import { ConfigError } from '../errors.js';
+import { QueueBusyError, QueueTransportError, type QueueErrorContext } from './errors.js';
 import type { MqiCno, MqiError, MqiHandle, MqiMd, MqiSurface } from './ibmmq-mqi.js';
 import type {
   OutgoingQueueMessage,
@@ -48,6 +50,13 @@ export const IBMMQ_INSTALL_HINT =
  * it bounds how long a dead replicator's unit of work keeps the queue (and its messages) held.
  */
 export const CLIENT_HEARTBEAT_SECONDS = 30;
+
+/**
+ * The longest one MQGET waits, and so the longest it blocks the event loop; a longer wait is
+ * several gets with the event loop free in between. An idle replicator makes 10 MQGETs a
+ * second, a negligible load for a queue manager.
+ */
+export const WAIT_SLICE_MS = 100;
 
 /** Buffer of the first get of a session; it grows to the size of any larger message. */
 const INITIAL_BUFFER_BYTES = 64 * 1024;
@@ -120,7 +129,7 @@ export async function createIbmmqTransport(
   } catch (error) {
     throw new QueueTransportError(
       `${IBMMQ_INSTALL_HINT} (loading it failed: ${messageOf(error)})`,
-      { queueManager: mq.queueManager },
+      contextOf({ queueManager: mq.queueManager }),
       { retriable: false, cause: error },
     );
   }
@@ -200,8 +209,11 @@ function isMqiError(error: unknown): error is MqiError {
 }
 
 /** Where a verb failed: named in every error's message and context. */
-// A type, not an interface: it then fits ErrorContext's index signature.
-type Place = { queueManager: string; queue?: string };
+type Place = Pick<QueueErrorContext, 'queueManager' | 'queue'>;
+
+function contextOf(place: Place, more: Partial<QueueErrorContext> = {}): QueueErrorContext {
+  return { transport: 'ibmmq', ...place, ...more };
+}
 
 /**
  * An MQI failure as the port's error: the verb and the reason code's name in the message, the
@@ -217,12 +229,12 @@ export function mqiFailure(
   if (!isMqiError(error)) {
     return new QueueTransportError(
       `IBM MQ ${verb} on queue manager ${place.queueManager}${place.queue === undefined ? '' : `, queue ${place.queue}`} failed: ${messageOf(error)}`,
-      { ...place, verb },
+      contextOf(place, { call: verb }),
       { retriable: false, cause: error },
     );
   }
   const reason = mqi.Lookup('MQRC', error.mqrc) ?? `reason ${error.mqrc}`;
-  const context: ErrorContext = { ...place, verb, mqrc: error.mqrc, mqcc: error.mqcc, reason };
+  const context = contextOf(place, { call: verb, reasonCode: error.mqrc, reason, mqcc: error.mqcc });
   const where = `queue manager ${place.queueManager}${place.queue === undefined ? '' : `, queue ${place.queue}`}`;
   if (error.mqrc === mqi.MQC.MQRC_OBJECT_IN_USE) {
     return new QueueBusyError(
@@ -300,7 +312,7 @@ function fixedId(id: Buffer, what: string, place: Place): Buffer {
   if (id.length > ID_BYTES) {
     throw new QueueTransportError(
       `IBM MQ ${what} has at most ${ID_BYTES} bytes, got ${id.length}`,
-      { ...place },
+      contextOf(place),
       {
         retriable: false,
       },
@@ -327,7 +339,7 @@ class IbmmqTransport implements QueueTransport {
     if (this.closed) {
       throw new QueueTransportError(
         'the ibmmq transport is closed',
-        { queueManager: this.mq.queueManager, queue },
+        contextOf({ queueManager: this.mq.queueManager, queue }),
         {
           retriable: false,
         },
@@ -336,7 +348,7 @@ class IbmmqTransport implements QueueTransport {
     try {
       return await this.mqi.ConnxPromise(this.mq.queueManager, connectOptions(this.mqi, this.mq));
     } catch (error) {
-      throw mqiFailure(this.mqi, 'CONNX', error, { queueManager: this.mq.queueManager, queue });
+      throw mqiFailure(this.mqi, 'MQCONNX', error, { queueManager: this.mq.queueManager, queue });
     }
   }
 
@@ -353,7 +365,7 @@ class IbmmqTransport implements QueueTransport {
       return { hConn, hObj: await this.mqi.OpenPromise(hConn, od, options) };
     } catch (error) {
       await this.mqi.DiscPromise(hConn).catch(() => undefined);
-      throw mqiFailure(this.mqi, 'OPEN', error, { queueManager: this.mq.queueManager, queue });
+      throw mqiFailure(this.mqi, 'MQOPEN', error, { queueManager: this.mq.queueManager, queue });
     }
   }
 
@@ -417,9 +429,9 @@ async function release(
       first ??= mqiFailure(mqi, verb, error, place);
     }
   };
-  if (backOut) await attempt('BACK', () => mqi.Back(hConn));
-  await attempt('CLOSE', () => mqi.ClosePromise(hObj, mqi.MQC.MQCO_NONE));
-  await attempt('DISC', () => mqi.DiscPromise(hConn));
+  if (backOut) await attempt('MQBACK', () => mqi.Back(hConn));
+  await attempt('MQCLOSE', () => mqi.ClosePromise(hObj, mqi.MQC.MQCO_NONE));
+  await attempt('MQDISC', () => mqi.DiscPromise(hConn));
   if (first !== undefined) throw first;
 }
 
@@ -442,29 +454,49 @@ class IbmmqSession implements QueueSession {
 
   private checkOpen(): void {
     if (this.closed) {
-      throw new QueueTransportError(`the ibmmq session on queue ${this.queue} is closed`, this.place, {
-        retriable: false,
-      });
+      throw new QueueTransportError(
+        `the ibmmq session on queue ${this.queue} is closed`,
+        contextOf(this.place),
+        {
+          retriable: false,
+        },
+      );
     }
   }
 
-  get(max: number, waitMs: number): Promise<QueueMessage[]> {
-    // Async for the port; the work is synchronous MQGETs (see the module's TSDoc).
-    return new Promise((resolve) => {
-      this.checkOpen();
-      const messages: QueueMessage[] = [];
-      for (let i = 0; i < max; i++) {
-        const message = this.getOne(i === 0 ? Math.max(0, Math.round(waitMs)) : null);
-        if (message === null) break;
-        messages.push(message);
-      }
-      resolve(messages);
-    });
+  async get(max: number, waitMs: number): Promise<QueueMessage[]> {
+    this.checkOpen();
+    if (max < 1) return [];
+    const first = await this.waitForFirst(waitMs);
+    if (first === null) return [];
+    const messages = [first];
+    while (messages.length < max) {
+      const message = this.getOne(null);
+      if (message === null) break;
+      messages.push(message);
+    }
+    return messages;
   }
 
   /**
-   * One MQGET under syncpoint: waiting `waitMs` (MQGMO_WAIT) or not at all (null:
-   * MQGMO_NO_WAIT); null when the queue has none. Never MQGMO_CONVERT: the body stays the bytes
+   * The first message of a batch, waiting up to `waitMs` in MQGETs that wait at most
+   * WAIT_SLICE_MS each, with the event loop free in between (see the module's TSDoc). A
+   * negative wait is no wait: MQ reads -1 as MQWI_UNLIMITED.
+   */
+  private async waitForFirst(waitMs: number): Promise<QueueMessage | null> {
+    const deadline = Date.now() + Math.max(0, Math.round(waitMs));
+    for (;;) {
+      this.checkOpen();
+      const remaining = Math.max(0, deadline - Date.now());
+      const message = this.getOne(Math.min(remaining, WAIT_SLICE_MS));
+      if (message !== null || remaining <= WAIT_SLICE_MS) return message;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * One MQGET under syncpoint: waiting `waitMs` (MQGMO_WAIT, WaitInterval) or not at all
+   * (null: MQGMO_NO_WAIT); null when the queue has none. Never MQGMO_CONVERT: the body stays the bytes
    * as put. A message larger than the buffer stays on the queue (MQRC_TRUNCATED_MSG_FAILED with
    * its length): the buffer grows to that length and the get is made again.
    */
@@ -490,7 +522,7 @@ class IbmmqSession implements QueueSession {
         });
       } catch (error) {
         // With a callback, MQ failures go to it; what is thrown is a bad parameter.
-        throw mqiFailure(this.mqi, 'GET', error, this.place);
+        throw mqiFailure(this.mqi, 'MQGET', error, this.place);
       }
       const error = failure as MqiError | null;
       if (error === null) return toQueueMessage(this.mqi, md, this.buffer.subarray(0, length));
@@ -499,7 +531,7 @@ class IbmmqSession implements QueueSession {
         this.buffer = Buffer.alloc(length);
         continue;
       }
-      throw mqiFailure(this.mqi, 'GET', error, this.place);
+      throw mqiFailure(this.mqi, 'MQGET', error, this.place);
     }
   }
 
@@ -512,7 +544,7 @@ class IbmmqSession implements QueueSession {
         // MQRC_BACKED_OUT: the queue manager backed the unit of work out instead; any other
         // failure (connection broken, outcome pending or mixed) leaves the outcome unknown.
         const backedOut = isMqiError(error) && error.mqrc === this.mqi.MQC.MQRC_BACKED_OUT;
-        throw mqiFailure(this.mqi, 'CMIT', error, this.place, { outcomeUnknown: !backedOut });
+        throw mqiFailure(this.mqi, 'MQCMIT', error, this.place, { outcomeUnknown: !backedOut });
       }
       resolve();
     });
@@ -524,7 +556,7 @@ class IbmmqSession implements QueueSession {
       try {
         this.mqi.Back(this.hConn);
       } catch (error) {
-        throw mqiFailure(this.mqi, 'BACK', error, this.place);
+        throw mqiFailure(this.mqi, 'MQBACK', error, this.place);
       }
       resolve();
     });
@@ -536,7 +568,7 @@ class IbmmqSession implements QueueSession {
     try {
       this.mqi.Inq(this.hObj, [attribute]);
     } catch (error) {
-      throw mqiFailure(this.mqi, 'INQ', error, this.place);
+      throw mqiFailure(this.mqi, 'MQINQ', error, this.place);
     }
     return Number(attribute.value);
   }
@@ -577,7 +609,9 @@ class IbmmqWriter implements QueueWriter {
   put(messages: readonly OutgoingQueueMessage[]): Promise<void> {
     return new Promise((resolve) => {
       if (this.closed) {
-        throw new QueueTransportError('the ibmmq writer is closed', { ...this.place }, { retriable: false });
+        throw new QueueTransportError('the ibmmq writer is closed', contextOf(this.place), {
+          retriable: false,
+        });
       }
       for (const message of messages) this.putOne(message);
       resolve();
@@ -613,7 +647,7 @@ class IbmmqWriter implements QueueWriter {
     try {
       this.mqi.PutSync(this.hObj, md, pmo, message.body);
     } catch (error) {
-      throw mqiFailure(this.mqi, 'PUT', error, this.place);
+      throw mqiFailure(this.mqi, 'MQPUT', error, this.place);
     }
   }
 

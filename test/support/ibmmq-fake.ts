@@ -229,6 +229,8 @@ interface FakeQueue {
 
 class FakeConnection {
   broken = false;
+  /** The client (`FakeQueueManager.client()`) that connected it. */
+  client: object = {};
   disconnected = false;
   readonly gets: { queue: FakeQueue; message: StoredMessage }[] = [];
   readonly puts: { queue: FakeQueue; message: StoredMessage }[] = [];
@@ -264,8 +266,8 @@ export interface FakeMessage {
 
 export class FakeQueueManager {
   readonly calls: FakeCall[] = [];
-  /** The longest a get blocks on an empty queue, whatever its wait interval. */
-  maxWaitMs = 20;
+  /** The longest a get blocks on an empty queue, whatever its wait interval (tests stay bounded). */
+  maxWaitMs = 1000;
   /** When set, MQCONNX refuses other users (MQRC_NOT_AUTHORIZED). */
   requiredUser: string | null = null;
   readonly ccsid = 819;
@@ -298,13 +300,23 @@ export class FakeQueueManager {
    * of work are backed out (BackoutCount grows), their opens released, and every later call on
    * them fails with MQRC_CONNECTION_BROKEN.
    */
-  breakConnections(): void {
+  breakConnections(client?: object): void {
     for (const connection of this.connections) {
+      if (client !== undefined && connection.client !== client) continue;
       this.backOut(connection);
       this.release(connection);
       connection.broken = true;
+      this.connections.delete(connection);
     }
-    this.connections.clear();
+  }
+
+  /**
+   * Another client process: its own MQI surface, whose connections `kill()` breaks alone (the
+   * conformance suite kills one transport's connections while another's live on).
+   */
+  client(): { mqi: MqiSurface; kill: () => void } {
+    const tag = {};
+    return { mqi: this.surface(tag), kill: () => this.breakConnections(tag) };
   }
 
   /** Puts a message as another application would, committed (a test's fixture). */
@@ -332,40 +344,44 @@ export class FakeQueueManager {
   }
 
   /** The MQI surface of this queue manager, for `createIbmmqTransport(mq, async () => fake.mqi)`. */
-  readonly mqi: MqiSurface = {
-    MQC: FAKE_MQC,
-    MQCNO: FakeMqcno,
-    MQCD: FakeMqcd,
-    MQSCO: FakeMqsco,
-    MQCSP: FakeMqcsp,
-    MQOD: FakeMqod,
-    MQMD: FakeMqmd,
-    MQGMO: FakeMqgmo,
-    MQPMO: FakeMqpmo,
-    MQAttr: FakeMqattr,
-    Lookup: lookup,
-    ConnxPromise: (queueManager, cno) => this.async(() => this.connx(queueManager, cno)),
-    DiscPromise: (hConn) => this.async(() => this.disc(hConn)),
-    OpenPromise: (hConn, od, options) => this.async(() => this.open(hConn, od, options)),
-    ClosePromise: (hObj) => this.async(() => this.close(hObj)),
-    GetSync: (hObj, md, gmo, buffer, callback) => {
-      // Like the package's GetSync with a callback: every MQ failure goes to the callback.
-      let length = 0;
-      let failure: FakeMqError | null = null;
-      try {
-        length = this.get(hObj, md, gmo, buffer);
-      } catch (error) {
-        if (error instanceof TruncatedError) [failure, length] = [error.error, error.length];
-        else if (error instanceof FakeMqError) failure = error;
-        else throw error;
-      }
-      callback(failure, length);
-    },
-    PutSync: (hObj, md, pmo, buffer) => this.putSync(hObj, md, pmo, buffer),
-    Inq: (hObj, attributes) => this.inq(hObj, attributes),
-    Cmit: (hConn) => this.cmit(hConn),
-    Back: (hConn) => this.back(hConn),
-  };
+  readonly mqi: MqiSurface = this.surface({});
+
+  private surface(client: object): MqiSurface {
+    return {
+      MQC: FAKE_MQC,
+      MQCNO: FakeMqcno,
+      MQCD: FakeMqcd,
+      MQSCO: FakeMqsco,
+      MQCSP: FakeMqcsp,
+      MQOD: FakeMqod,
+      MQMD: FakeMqmd,
+      MQGMO: FakeMqgmo,
+      MQPMO: FakeMqpmo,
+      MQAttr: FakeMqattr,
+      Lookup: lookup,
+      ConnxPromise: (queueManager, cno) => this.async(() => this.connx(queueManager, cno, client)),
+      DiscPromise: (hConn) => this.async(() => this.disc(hConn)),
+      OpenPromise: (hConn, od, options) => this.async(() => this.open(hConn, od, options)),
+      ClosePromise: (hObj) => this.async(() => this.close(hObj)),
+      GetSync: (hObj, md, gmo, buffer, callback) => {
+        // Like the package's GetSync with a callback: every MQ failure goes to the callback.
+        let length = 0;
+        let failure: FakeMqError | null = null;
+        try {
+          length = this.get(hObj, md, gmo, buffer);
+        } catch (error) {
+          if (error instanceof TruncatedError) [failure, length] = [error.error, error.length];
+          else if (error instanceof FakeMqError) failure = error;
+          else throw error;
+        }
+        callback(failure, length);
+      },
+      PutSync: (hObj, md, pmo, buffer) => this.putSync(hObj, md, pmo, buffer),
+      Inq: (hObj, attributes) => this.inq(hObj, attributes),
+      Cmit: (hConn) => this.cmit(hConn),
+      Back: (hConn) => this.back(hConn),
+    };
+  }
 
   // ---- the verbs ----
 
@@ -412,7 +428,7 @@ export class FakeQueueManager {
     return queue;
   }
 
-  private connx(queueManager: string, cno: MqiCno): FakeConnection {
+  private connx(queueManager: string, cno: MqiCno, client: object): FakeConnection {
     this.calls.push({ verb: 'CONNX', queueManager, cno });
     this.injected('CONNX');
     if (queueManager !== this.name) {
@@ -422,6 +438,7 @@ export class FakeQueueManager {
       throw new FakeMqError(FAKE_MQC.MQCC_FAILED, FAKE_MQC.MQRC_NOT_AUTHORIZED, 'CONNX');
     }
     const connection = new FakeConnection(cno.ApplName, cno.SecurityParms.UserId || 'mqclient');
+    connection.client = client;
     this.connections.add(connection);
     return connection;
   }
