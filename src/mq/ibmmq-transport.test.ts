@@ -13,8 +13,8 @@ import {
   WAIT_SLICE_MS,
   IBMMQ_INSTALL_HINT,
   createIbmmqTransport,
-  putDateTime,
 } from './ibmmq-transport.js';
+import { putDateTime } from './ibmmq-descriptor.js';
 import type { QueueTransport } from './port.js';
 
 const QM = 'QM1';
@@ -331,6 +331,14 @@ describe('ibmmq transport (src/mq/ibmmq-transport.ts)', () => {
       expect(plain!.persistent).to.equal(false);
       expect(plain!.ccsid).to.equal(fake.ccsid);
       expect(plain!.body.toString()).to.equal('plain');
+    });
+
+    it('takes the time of the get when PutDate and PutTime do not parse (context set with blanks)', async () => {
+      fake.put(QUEUE, { body: Buffer.from('m'), md: { PutDate: '        ', PutTime: '        ' } });
+      const session = await (await start()).open({ queue: QUEUE });
+      const before = Date.now();
+      const [message] = await session.get(1, 0);
+      expect(message!.putTime.getTime()).to.be.within(before, Date.now());
     });
 
     it('copies every buffer: a later get into the same buffer does not change an earlier message', async () => {

@@ -23,8 +23,10 @@
 import type * as Ibmmq from 'ibmmq';
 import type { StocklineConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
-import { QueueBusyError, QueueTransportError, type QueueErrorContext } from './errors.js';
-import type { MqiCno, MqiError, MqiHandle, MqiMd, MqiSurface } from './ibmmq-mqi.js';
+import { QueueTransportError } from './errors.js';
+import { fixedId, toQueueMessage } from './ibmmq-descriptor.js';
+import { contextOf, isMqiError, messageOf, mqiFailure, type Place } from './ibmmq-failures.js';
+import type { MqiCno, MqiError, MqiHandle, MqiSurface } from './ibmmq-mqi.js';
 import type {
   OutgoingQueueMessage,
   QueueMessage,
@@ -61,28 +63,6 @@ export const WAIT_SLICE_MS = 100;
 /** Buffer of the first get of a session; it grows to the size of any larger message. */
 const INITIAL_BUFFER_BYTES = 64 * 1024;
 
-/** MsgId and CorrelId are 24 bytes (MQ_MSG_ID_LENGTH, MQ_CORREL_ID_LENGTH). */
-const ID_BYTES = 24;
-
-/**
- * Reason codes no retry fixes: credentials, names, TLS material, the queue's definition. Any
- * other code is retriable (the catalogue's default for STOCKLINE_MQ_FAILED): broken
- * connections, a quiescing queue manager, an inhibited queue are expected to pass.
- */
-const PERMANENT_REASONS: ReadonlySet<number> = new Set([
-  2024, // MQRC_SYNCPOINT_LIMIT_REACHED: the batch is larger than the queue manager's MAXUMSGS
-  2035, // MQRC_NOT_AUTHORIZED
-  2058, // MQRC_Q_MGR_NAME_ERROR
-  2063, // MQRC_SECURITY_ERROR
-  2085, // MQRC_UNKNOWN_OBJECT_NAME
-  2277, // MQRC_CD_ERROR
-  2381, // MQRC_KEY_REPOSITORY_ERROR
-  2392, // MQRC_SSL_CONFIG_ERROR
-  2393, // MQRC_SSL_INITIALIZATION_ERROR
-  2398, // MQRC_SSL_PEER_NAME_MISMATCH
-  2540, // MQRC_UNKNOWN_CHANNEL_NAME
-]);
-
 /**
  * What IBM MQ guarantees to this transport. All four hold on a queue manager, two of them only
  * with the right queue and channel definitions:
@@ -108,8 +88,8 @@ async function loadIbmmq(): Promise<MqiSurface> {
   // A CommonJS package seen from ESM: `default` is its module.exports, the most reliable view.
   const namespace = (await import('ibmmq')) as typeof Ibmmq & { default?: typeof Ibmmq };
   const mqi: typeof Ibmmq = namespace.default ?? namespace;
-  // Checked at compile time: the package's own typings fit the surface the adapter uses. The
-  // package types constants as empty enums and verb results as void; their values are numbers.
+  // No cast: this assignment is the compile-time check that the package's own typings fit the
+  // surface the adapter uses (and that the fake implements).
   const surface: MqiSurface = mqi;
   return surface;
 }
@@ -134,22 +114,6 @@ export async function createIbmmqTransport(
     );
   }
   return new IbmmqTransport(mqi, mq);
-}
-
-/**
- * The text of anything thrown. The package's loader throws a plain `{ message }` object, not an
- * Error, when IBM's C library is missing.
- */
-function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (
-    typeof error === 'object' &&
-    error !== null &&
-    typeof (error as { message?: unknown }).message === 'string'
-  ) {
-    return (error as { message: string }).message;
-  }
-  return String(error);
 }
 
 function checkConfig(mq: Readonly<StocklineConfig['mq']>): void {
@@ -200,134 +164,11 @@ export function connectOptions(mqi: MqiSurface, mq: Readonly<StocklineConfig['mq
   return cno;
 }
 
-function isMqiError(error: unknown): error is MqiError {
-  return (
-    error instanceof Error &&
-    typeof (error as Partial<MqiError>).mqrc === 'number' &&
-    typeof (error as Partial<MqiError>).verb === 'string'
-  );
-}
-
-/** Where a verb failed: named in every error's message and context. */
-type Place = Pick<QueueErrorContext, 'queueManager' | 'queue'>;
-
-function contextOf(place: Place, more: Partial<QueueErrorContext> = {}): QueueErrorContext {
-  return { transport: 'ibmmq', ...place, ...more };
-}
-
-/**
- * An MQI failure as the port's error: the verb and the reason code's name in the message, the
- * numbers in the context. 2042 on MQOPEN is QueueBusyError.
- */
-export function mqiFailure(
-  mqi: MqiSurface,
-  verb: string,
-  error: unknown,
-  place: Place,
-  options: { outcomeUnknown?: boolean } = {},
-): QueueBusyError | QueueTransportError {
-  if (!isMqiError(error)) {
-    return new QueueTransportError(
-      `IBM MQ ${verb} on queue manager ${place.queueManager}${place.queue === undefined ? '' : `, queue ${place.queue}`} failed: ${messageOf(error)}`,
-      contextOf(place, { call: verb }),
-      { retriable: false, cause: error },
-    );
-  }
-  const reason = mqi.Lookup('MQRC', error.mqrc) ?? `reason ${error.mqrc}`;
-  const context = contextOf(place, { call: verb, reasonCode: error.mqrc, reason, mqcc: error.mqcc });
-  const where = `queue manager ${place.queueManager}${place.queue === undefined ? '' : `, queue ${place.queue}`}`;
-  if (error.mqrc === mqi.MQC.MQRC_OBJECT_IN_USE) {
-    return new QueueBusyError(
-      `IBM MQ ${verb} on ${where}: ${reason} (${error.mqrc}): another session holds the queue for exclusive input`,
-      context,
-      error,
-    );
-  }
-  const outcome = options.outcomeUnknown ? '; whether the unit of work was committed is unknown' : '';
-  return new QueueTransportError(
-    `IBM MQ ${verb} on ${where} failed: ${reason} (${error.mqrc})${outcome}`,
-    context,
-    {
-      retriable: !PERMANENT_REASONS.has(error.mqrc),
-      outcomeUnknown: options.outcomeUnknown ?? false,
-      cause: error,
-    },
-  );
-}
-
-/** PutDate "YYYYMMDD" and PutTime "HHMMSSTH" (GMT) as a Date; null when they do not parse. */
-export function putDateTime(putDate: string | null, putTime: string | null): Date | null {
-  const date = /^(\d{4})(\d{2})(\d{2})$/.exec((putDate ?? '').trim());
-  const time = /^(\d{2})(\d{2})(\d{2})(\d{2})$/.exec((putTime ?? '').trim());
-  if (date === null || time === null) return null;
-  const [, y, mo, d] = date.map(Number) as [number, number, number, number];
-  const [, h, mi, s, hundredths] = time.map(Number) as [number, number, number, number, number];
-  const at = new Date(Date.UTC(y, mo - 1, d, h, mi, s, hundredths * 10));
-  // Date.UTC rolls 20260231 over to March; a date the calendar lacks is no put time.
-  if (at.getUTCMonth() !== mo - 1 || at.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
-  return at;
-}
-
-function flags(value: number | number[]): number {
-  return typeof value === 'number' ? value : value.reduce((all, flag) => all | flag, 0);
-}
-
-function isAllZero(buffer: Buffer): boolean {
-  return buffer.every((byte) => byte === 0);
-}
-
-/**
- * A descriptor and body as the port's message. Every Buffer is copied: the package reuses them.
- * A put date and time that do not parse (an application that set its own context with blanks)
- * give the time of the get rather than an invalid Date or the epoch, which Kafka's time-based
- * retention would delete at once.
- */
-export function toQueueMessage(
-  mqi: MqiSurface,
-  md: MqiMd,
-  body: Buffer,
-  gotAt: Date = new Date(),
-): QueueMessage {
-  const msgFlags = flags(md.MsgFlags);
-  const inGroup = (msgFlags & (mqi.MQC.MQMF_MSG_IN_GROUP | mqi.MQC.MQMF_LAST_MSG_IN_GROUP)) !== 0;
-  return {
-    messageId: Buffer.from(md.MsgId),
-    correlationId: isAllZero(md.CorrelId) ? Buffer.alloc(0) : Buffer.from(md.CorrelId),
-    groupId: inGroup ? Buffer.from(md.GroupId) : null,
-    sequenceInGroup: inGroup ? md.MsgSeqNumber : null,
-    backoutCount: md.BackoutCount,
-    putTime: putDateTime(md.PutDate, md.PutTime) ?? gotAt,
-    ccsid: md.CodedCharSetId,
-    encoding: md.Encoding,
-    format: (Buffer.isBuffer(md.Format) ? md.Format.toString('latin1') : (md.Format ?? '')).trim(),
-    persistent: md.Persistence === mqi.MQC.MQPER_PERSISTENT,
-    priority: md.Priority,
-    putApplicationName: (md.PutApplName ?? '').trim(),
-    userId: (md.UserIdentifier ?? '').trim(),
-    body: Buffer.from(body),
-  };
-}
-
-function fixedId(id: Buffer, what: string, place: Place): Buffer {
-  if (id.length > ID_BYTES) {
-    throw new QueueTransportError(
-      `IBM MQ ${what} has at most ${ID_BYTES} bytes, got ${id.length}`,
-      contextOf(place),
-      {
-        retriable: false,
-      },
-    );
-  }
-  const padded = Buffer.alloc(ID_BYTES);
-  id.copy(padded);
-  return padded;
-}
-
 /** Opens and closes connections; tracks what is open so that `close()` can end it all. */
 class IbmmqTransport implements QueueTransport {
   readonly name = 'ibmmq';
   readonly capabilities = IBMMQ_CAPABILITIES;
-  private readonly open_ = new Set<{ close(): Promise<void> }>();
+  private readonly held = new Set<{ close(): Promise<void> }>();
   private closed = false;
 
   constructor(
@@ -376,9 +217,9 @@ class IbmmqTransport implements QueueTransport {
       MQOO_INPUT_EXCLUSIVE | MQOO_INQUIRE | MQOO_FAIL_IF_QUIESCING,
     );
     const session = new IbmmqSession(this.mqi, hConn, hObj, this.mq.queueManager, spec.queue, () =>
-      this.open_.delete(session),
+      this.held.delete(session),
     );
-    this.open_.add(session);
+    this.held.add(session);
     return session;
   }
 
@@ -395,15 +236,15 @@ class IbmmqTransport implements QueueTransport {
       hConn,
       hObj,
       { queueManager: this.mq.queueManager, queue: spec.queue },
-      () => this.open_.delete(writer),
+      () => this.held.delete(writer),
     );
-    this.open_.add(writer);
+    this.held.add(writer);
     return writer;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const results = await Promise.allSettled([...this.open_].map((each) => each.close()));
+    const results = await Promise.allSettled([...this.held].map((each) => each.close()));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
   }
@@ -418,7 +259,7 @@ async function release(
   backOut: boolean,
 ): Promise<void> {
   const gone = new Set([mqi.MQC.MQRC_CONNECTION_BROKEN, mqi.MQC.MQRC_HCONN_ERROR]);
-  let first: QueueBusyError | QueueTransportError | undefined;
+  let first: ReturnType<typeof mqiFailure> | undefined;
   const attempt = async (verb: string, call: () => unknown): Promise<void> => {
     try {
       await call();
