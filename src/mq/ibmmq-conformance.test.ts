@@ -1,5 +1,7 @@
 import { FakeQueueManager } from '../../test/support/ibmmq-fake.js';
 import { uniqueSuffix } from '../../test/support/config.js';
+import { shippedConfig } from '../../test/support/options.js';
+import type { StocklineConfig } from '../config/schema.js';
 import { transportConformance, type TransportFixture } from '../../test/support/mq-conformance.js';
 import { createIbmmqTransport } from './ibmmq-transport.js';
 import type { QueueTransport } from './port.js';
@@ -13,16 +15,14 @@ import type { QueueTransport } from './port.js';
 transportConformance('ibmmq (fake MQI)', () => {
   const queueManager = new FakeQueueManager('QM.FAKE');
   const kills = new Map<QueueTransport, () => void>();
-  const mq = {
-    transport: 'ibmmq' as const,
+  const mq: StocklineConfig['mq'] = {
+    ...shippedConfig().mq,
+    transport: 'ibmmq',
     queueManager: 'QM.FAKE',
     connectionName: 'localhost(1414)',
     channel: 'DEV.APP.SVRCONN',
-    tls: { cipherSpec: '', keyRepository: '', keyRepositoryPassword: '', certificateLabel: '' },
     user: 'app',
     password: 'passw0rd',
-    amqpUrl: 'amqp://127.0.0.1:5672',
-    queues: [],
   };
   const fixture: TransportFixture = {
     // Each transport is a client of its own, as a replicator process would be, so that killing

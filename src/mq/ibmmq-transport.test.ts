@@ -8,6 +8,7 @@ import type { StocklineConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { QueueBusyError, QueueTransportError } from './errors.js';
 import { FAKE_MQC, FakeQueueManager } from '../../test/support/ibmmq-fake.js';
+import { shippedConfig } from '../../test/support/options.js';
 import {
   CLIENT_HEARTBEAT_SECONDS,
   WAIT_SLICE_MS,
@@ -20,8 +21,10 @@ import type { QueueTransport } from './port.js';
 const QM = 'QM1';
 const QUEUE = 'WH.MOVES';
 
+/** The shipped mq section (so keys added later need no change here) set up for a client channel. */
 function mqConfig(overrides: Partial<StocklineConfig['mq']> = {}): StocklineConfig['mq'] {
   return {
+    ...shippedConfig().mq,
     transport: 'ibmmq',
     queueManager: QM,
     connectionName: 'mq1.example(1414),mq2.example(1414)',
@@ -29,8 +32,6 @@ function mqConfig(overrides: Partial<StocklineConfig['mq']> = {}): StocklineConf
     tls: { cipherSpec: '', keyRepository: '', keyRepositoryPassword: '', certificateLabel: '' },
     user: '',
     password: '',
-    amqpUrl: 'amqp://127.0.0.1:5672',
-    queues: [],
     ...overrides,
   };
 }
