@@ -46,9 +46,20 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
+/** Whether the optional ibmmq package is installed (npm ci with MQIJS_NOREDIST=true, as CI runs it). */
+function ibmmqInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('ibmmq/package.json');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('ibmmq transport (src/mq/ibmmq-transport.ts)', () => {
   describe('loading', () => {
-    it('importing the module loads nothing of the ibmmq package', async () => {
+    it('importing the module loads nothing of the ibmmq package', async function () {
+      if (!ibmmqInstalled()) this.skip();
       // A fresh process: this one may have loaded parts of ibmmq in other tests. The check is
       // proven able to see ibmmq by loading one of its files afterwards.
       const script = `
@@ -70,15 +81,14 @@ describe('ibmmq transport (src/mq/ibmmq-transport.ts)', () => {
       expect(seen.afterControl).to.be.greaterThan(0);
     });
 
-    it('imports ibmmq statically only as types', () => {
+    it('never imports ibmmq statically, not even its types (the package is optional)', () => {
       const file = 'src/mq/ibmmq-transport.ts';
       const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
       const ibmmqImports = source.statements.filter(
         (s): s is ts.ImportDeclaration =>
           ts.isImportDeclaration(s) && (s.moduleSpecifier as ts.StringLiteral).text === 'ibmmq',
       );
-      expect(ibmmqImports).to.have.length(1);
-      expect(ibmmqImports[0]!.importClause?.isTypeOnly).to.equal(true);
+      expect(ibmmqImports).to.have.length(0);
     });
 
     it('a loader that throws gives QueueTransportError saying what to install', async () => {
@@ -100,6 +110,7 @@ describe('ibmmq transport (src/mq/ibmmq-transport.ts)', () => {
     });
 
     it('on a machine without IBM MQ C library, the real package fails to load with the same message', async function () {
+      if (!ibmmqInstalled()) this.skip();
       const require = createRequire(import.meta.url);
       const libraries = [
         '/opt/mqm/lib64/libmqm_r.so',

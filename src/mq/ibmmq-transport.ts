@@ -20,7 +20,6 @@
  * still committing (mq-mqi-nodejs #169), and verbs inside them fail with MQRC_HCONN_ASYNC_ACTIVE
  * (#179); a batch under syncpoint wants a plain loop.
  */
-import type * as Ibmmq from 'ibmmq';
 import type { StocklineConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { QueueTransportError } from './errors.js';
@@ -84,14 +83,18 @@ export const IBMMQ_CAPABILITIES: TransportCapabilities = Object.freeze({
   redeliveryKeepsOrder: true,
 });
 
+/**
+ * `ibmmq` is an optional dependency (it installs with MQIJS_NOREDIST=true, or is left out where
+ * its install cannot reach IBM): its name sits in a variable so that the type check never needs
+ * the package. `MqiSurface` (ibmmq-mqi.ts) types the part of it the adapter uses; the unit tests
+ * check the fake against the package's own constants where it is installed.
+ */
+const IBMMQ_PACKAGE = 'ibmmq';
+
 async function loadIbmmq(): Promise<MqiSurface> {
   // A CommonJS package seen from ESM: `default` is its module.exports, the most reliable view.
-  const namespace = (await import('ibmmq')) as typeof Ibmmq & { default?: typeof Ibmmq };
-  const mqi: typeof Ibmmq = namespace.default ?? namespace;
-  // No cast: this assignment is the compile-time check that the package's own typings fit the
-  // surface the adapter uses (and that the fake implements).
-  const surface: MqiSurface = mqi;
-  return surface;
+  const namespace = (await import(IBMMQ_PACKAGE)) as MqiSurface & { default?: MqiSurface };
+  return namespace.default ?? namespace;
 }
 
 /**
