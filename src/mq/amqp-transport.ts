@@ -244,11 +244,15 @@ export class AmqpQueueTransport implements QueueTransport {
         context,
       );
     this.#held.add(spec.queue);
+    const opened: Channel[] = [];
+    let locked = false;
     try {
       const lock = await this.channel('queue.declare', spec.queue);
+      opened.push(lock);
       try {
         // Exclusive: owned by this connection; another's declare gets 405 RESOURCE_LOCKED.
         await lock.assertQueue(lockQueueName(spec.queue), { exclusive: true, durable: false });
+        locked = true;
       } catch (error) {
         if (replyCode(error) === 405)
           throw new QueueBusyError(
@@ -259,11 +263,15 @@ export class AmqpQueueTransport implements QueueTransport {
         throw this.failure('queue.declare', spec.queue, error);
       }
       const channel = await this.channel('queue.declare', spec.queue);
+      opened.push(channel);
       await this.declare(channel, spec.queue);
       const session = new AmqpSession(this, spec.queue, channel, lock);
       this.#sessions.add(session);
       return session;
     } catch (error) {
+      // Let the queue go again: a lock left behind would keep every other connection out.
+      if (locked) await opened[0]?.deleteQueue(lockQueueName(spec.queue)).catch(() => undefined);
+      await Promise.all(opened.map((c) => c.close().catch(() => undefined)));
       this.#held.delete(spec.queue);
       throw error;
     }
@@ -278,7 +286,12 @@ export class AmqpQueueTransport implements QueueTransport {
       throw this.failure('channel.open', spec.queue, error);
     }
     channel.on('error', () => undefined);
-    await this.declare(channel, spec.queue);
+    try {
+      await this.declare(channel, spec.queue);
+    } catch (error) {
+      await channel.close().catch(() => undefined);
+      throw error;
+    }
     return new AmqpWriter(this, spec.queue, channel);
   }
 
@@ -399,7 +412,7 @@ class AmqpSession implements QueueSession {
   async get(max: number, waitMs: number): Promise<QueueMessage[]> {
     this.ensureUsable('basic.get');
     // Prefetch = the batch size asked: the broker hands at most one batch ahead of the unit of work.
-    if (this.#buffer.length < max && this.creditSpent()) await this.startConsuming(Math.max(1, max));
+    if (this.needsConsumer(max)) await this.startConsuming(Math.max(1, max));
     const deadline = Date.now() + waitMs;
     while (this.#buffer.length === 0 && Date.now() < deadline) {
       await this.nextDelivery(deadline - Date.now());
@@ -462,12 +475,16 @@ class AmqpSession implements QueueSession {
   }
 
   /**
-   * Whether the consumer can receive no more before an ack: a unit of work larger than the
-   * prefetch needs a new consumer, because RabbitMQ applies a new prefetch to new consumers only.
+   * Whether a new consumer must start: none yet, a batch larger than its prefetch, or one that can
+   * receive no more before an ack (a unit of work larger than the prefetch), because RabbitMQ
+   * applies a new prefetch to new consumers only.
    */
-  private creditSpent(): boolean {
+  private needsConsumer(max: number): boolean {
     if (this.#consumer === null) return true;
     const { tag, prefetch } = this.#consumer;
+    // A larger batch than the prefetch: one message per get would follow.
+    if (max > prefetch) return true;
+    if (this.#buffer.length >= max) return false;
     const outstanding = [...this.#unitOfWork, ...this.#buffer].filter(
       (d) => d.fields.consumerTag === tag,
     ).length;

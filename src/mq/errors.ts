@@ -32,13 +32,24 @@ export class QueueBusyError extends StocklineError {
  */
 export class QueueTransportError extends StocklineError {
   declare readonly context: QueueErrorContext;
+  /**
+   * Set when a commit failed in a way that leaves open whether the unit of work was committed
+   * (IBM MQ MQCMIT: connection broken, outcome pending or mixed): the replicator must recover
+   * rather than assume either outcome.
+   */
+  readonly outcomeUnknown: boolean;
 
-  constructor(message: string, context: QueueErrorContext, options: { retriable: boolean; cause?: unknown }) {
+  constructor(
+    message: string,
+    context: QueueErrorContext,
+    options: { retriable: boolean; outcomeUnknown?: boolean; cause?: unknown },
+  ) {
     super(message, {
       code: 'STOCKLINE_MQ_FAILED',
       context,
       retriable: options.retriable,
       cause: options.cause,
     });
+    this.outcomeUnknown = options.outcomeUnknown ?? false;
   }
 }
