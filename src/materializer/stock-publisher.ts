@@ -109,6 +109,8 @@ export function createStockPublisher(producer: KafkaProducer, topic: string, log
           // A stop is not a failure to retry.
           shouldRetry: () => !signal.aborted,
           onFailedAttempt: async ({ error, attemptNumber }) => {
+            // Stopping: not a failure, and no retry follows (p-retry reports the attempt first).
+            if (signal.aborted) return;
             // The database already has the change; the topic is a view of it and catches up.
             log.warn(
               { err: error, topic, rows: rows.length - sent, attempt: attemptNumber },
