@@ -6,7 +6,12 @@ import type { QueueSession } from '../mq/port.js';
 import { createLogger } from '../observability/logger.js';
 import { FakeKafka } from '../../test/support/fake-transactional-producer.js';
 import { CRASH_POINTS, type CrashHook, type CrashPoint } from './crash.js';
-import { QueueReplicator, type QueueReplicatorSettings, type ReplicatorSession } from './queue-replicator.js';
+import {
+  QueueReplicator,
+  replicatorSession,
+  type QueueReplicatorSettings,
+  type ReplicatorSession,
+} from './queue-replicator.js';
 import { decodeState } from './state.js';
 
 /**
@@ -89,21 +94,6 @@ function world(settings: Partial<QueueReplicatorSettings> = {}) {
     runToEnd,
     bodies,
     wrap: (w: typeof wrapSession) => (wrapSession = w),
-  };
-}
-
-/** The session with some of its calls replaced (the memory session's private fields need its own `this`). */
-function delegating(s: QueueSession, overrides: Partial<ReplicatorSession>): ReplicatorSession {
-  return {
-    queueManager: s.queueManager,
-    queue: s.queue,
-    get: (max, waitMs) => s.get(max, waitMs),
-    commit: () => s.commit(),
-    backout: () => s.backout(),
-    depth: () => s.depth(),
-    backoutThreshold: () => s.backoutThreshold(),
-    close: () => s.close(),
-    ...overrides,
   };
 }
 
@@ -245,7 +235,7 @@ describe('QueueReplicator (memory transport, fake Kafka)', () => {
       const w = world();
       let failures = 1;
       w.wrap((s) =>
-        delegating(s, {
+        replicatorSession(s, {
           async commit() {
             if (failures-- === 1) {
               if (committed) await s.commit();
@@ -271,7 +261,7 @@ describe('QueueReplicator (memory transport, fake Kafka)', () => {
     let commits = 0;
     // RabbitMQ: the broker read the first commit (an ack) but had not applied it when the process died.
     w.wrap((s) =>
-      delegating(s, {
+      replicatorSession(s, {
         atomicCommit: false,
         commit: () => (++commits === 1 ? Promise.resolve() : s.commit()),
       }),

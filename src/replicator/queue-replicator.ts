@@ -50,6 +50,28 @@ export interface QueueReplicatorSettings {
  */
 export type ReplicatorSession = QueueSession & { readonly atomicCommit?: boolean };
 
+/**
+ * `session` as the replicator sees it, with some of its calls replaced (the service's close that
+ * also closes the connection, a test's commit that is lost). Delegates rather than spreads: the
+ * transports' sessions are classes whose methods need their own `this`.
+ */
+export function replicatorSession(
+  session: QueueSession,
+  overrides: Partial<ReplicatorSession> = {},
+): ReplicatorSession {
+  return {
+    queueManager: session.queueManager,
+    queue: session.queue,
+    get: (max, waitMs) => session.get(max, waitMs),
+    commit: () => session.commit(),
+    backout: () => session.backout(),
+    depth: () => session.depth(),
+    backoutThreshold: () => session.backoutThreshold(),
+    close: () => session.close(),
+    ...overrides,
+  };
+}
+
 /** How the replicator reaches its queue and Kafka; called again after a failure. */
 export interface QueueReplicatorPorts {
   /** Opens the queue for input (exclusive where the transport can); QueueBusyError while another holds it. */

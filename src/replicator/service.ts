@@ -7,7 +7,12 @@ import type { Logger } from '../observability/logger.js';
 import type { RoleHandle, RoleHealth, StartRole } from '../service/role.js';
 import { crashHookFromEnv } from './crash.js';
 import type { ReplicatorOptions } from './options.js';
-import { QueueReplicator, type QueueReplicatorStats, type ReplicatorSession } from './queue-replicator.js';
+import {
+  QueueReplicator,
+  replicatorSession,
+  type QueueReplicatorStats,
+  type ReplicatorSession,
+} from './queue-replicator.js';
 import { connectTransport, type ConnectTransport } from './transports.js';
 
 /** The replicator's figures: its queues' counters summed, and how many queues it holds now. */
@@ -38,15 +43,8 @@ async function ensureTopics(clientId: string, options: ReplicatorOptions): Promi
 
 /** A session that owns its connection: one connection per queue, closed with the session (a broken one is not reused). */
 function owningConnection(session: QueueSession, transport: QueueTransport): ReplicatorSession {
-  return {
+  return replicatorSession(session, {
     atomicCommit: transport.capabilities.atomicCommit,
-    queueManager: session.queueManager,
-    queue: session.queue,
-    get: (max, waitMs) => session.get(max, waitMs),
-    commit: () => session.commit(),
-    backout: () => session.backout(),
-    depth: () => session.depth(),
-    backoutThreshold: () => session.backoutThreshold(),
     async close() {
       try {
         await session.close();
@@ -54,7 +52,7 @@ function owningConnection(session: QueueSession, transport: QueueTransport): Rep
         await transport.close();
       }
     },
-  };
+  });
 }
 
 /**

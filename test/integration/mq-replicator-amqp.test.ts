@@ -8,7 +8,7 @@ import type { StocklineConfig } from '../../src/config/schema.js';
 import { backoutQueueName, type AmqpQueueTransport } from '../../src/mq/amqp-transport.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { CRASH_POINTS, type CrashHook, type CrashPoint } from '../../src/replicator/crash.js';
-import { QueueReplicator } from '../../src/replicator/queue-replicator.js';
+import { QueueReplicator, replicatorSession } from '../../src/replicator/queue-replicator.js';
 import { connectTransport } from '../../src/replicator/transports.js';
 import { uniqueSuffix } from '../support/config.js';
 import { FakeKafka } from '../support/fake-transactional-producer.js';
@@ -87,17 +87,7 @@ describe('MQ replicator core on RabbitMQ (fake Kafka; integration)', function ()
             const transport = (await connectTransport(mq, log)) as AmqpQueueTransport;
             connections.push(transport);
             const session = await transport.open({ queue });
-            return {
-              atomicCommit: transport.capabilities.atomicCommit,
-              queueManager: session.queueManager,
-              queue: session.queue,
-              get: (max, waitMs) => session.get(max, waitMs),
-              commit: () => session.commit(),
-              backout: () => session.backout(),
-              depth: () => session.depth(),
-              backoutThreshold: () => session.backoutThreshold(),
-              close: () => session.close(),
-            };
+            return replicatorSession(session, { atomicCommit: transport.capabilities.atomicCommit });
           },
           openProducer: () => kafka.producer('tid', `${mq.queueManager}/${queue}`),
         },
