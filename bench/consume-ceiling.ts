@@ -10,7 +10,9 @@ import { asError, loadRdkafka, RdkafkaCode } from '../src/kafka/rdkafka-client.j
  *
  * The clock starts when the client may fetch (kafkajs: after its throw-away group is joined;
  * node-rdkafka: after assign(), which needs no group) and stops at the `count`-th message, so
- * connection set-up and the group join are not part of the rate.
+ * connection set-up and the group join are not part of the rate. It runs in the benchmark's own
+ * process: `cpuSeconds` is that process's user + system CPU (every thread: librdkafka's too) over
+ * the same window.
  */
 export interface CeilingOptions {
   brokers: string[];
@@ -20,10 +22,21 @@ export interface CeilingOptions {
   idleTimeoutMs?: number;
 }
 
+export interface Ceiling {
+  messages: number;
+  seconds: number;
+  cpuSeconds: number;
+}
+
+const cpuNow = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
 export async function consumeCeiling(
   client: 'kafkajs' | 'node-rdkafka',
   opts: CeilingOptions,
-): Promise<{ messages: number; seconds: number }> {
+): Promise<Ceiling> {
   return client === 'kafkajs' ? kafkajsCeiling(opts) : rdkafkaCeiling(opts);
 }
 
@@ -32,7 +45,7 @@ const tooFew = (opts: CeilingOptions, seen: number, idleMs: number) =>
     `consume ceiling: read ${seen} of ${opts.count} messages of ${opts.topic}, then nothing for ${idleMs} ms (the topic holds fewer)`,
   );
 
-async function kafkajsCeiling(opts: CeilingOptions): Promise<{ messages: number; seconds: number }> {
+async function kafkajsCeiling(opts: CeilingOptions): Promise<Ceiling> {
   const idleMs = opts.idleTimeoutMs ?? 30000;
   const kafka = new Kafka({
     clientId: 'stockline-bench-ceiling',
@@ -52,11 +65,13 @@ async function kafkajsCeiling(opts: CeilingOptions): Promise<{ messages: number;
     await admin.disconnect();
 
     let started = 0;
+    let startedCpu = 0;
     let seen = 0;
     let last = Date.now();
-    const result = new Promise<{ messages: number; seconds: number }>((resolve, reject) => {
+    const result = new Promise<Ceiling>((resolve, reject) => {
       consumer.on(consumer.events.GROUP_JOIN, () => {
         started = performance.now();
+        startedCpu = cpuNow();
       });
       const idle = setInterval(() => {
         if (Date.now() - last > idleMs) {
@@ -75,7 +90,11 @@ async function kafkajsCeiling(opts: CeilingOptions): Promise<{ messages: number;
               last = Date.now();
               if (seen >= opts.count) {
                 clearInterval(idle);
-                resolve({ messages: seen, seconds: (performance.now() - started) / 1000 });
+                resolve({
+                  messages: seen,
+                  seconds: (performance.now() - started) / 1000,
+                  cpuSeconds: cpuNow() - startedCpu,
+                });
               }
               await Promise.resolve();
             },
@@ -98,7 +117,7 @@ function call<T>(
   return new Promise((resolve, reject) => run((err, value) => (err ? reject(asError(err)) : resolve(value))));
 }
 
-async function rdkafkaCeiling(opts: CeilingOptions): Promise<{ messages: number; seconds: number }> {
+async function rdkafkaCeiling(opts: CeilingOptions): Promise<Ceiling> {
   const idleMs = opts.idleTimeoutMs ?? 30000;
   const kafka = loadRdkafka();
   const consumer = new kafka.KafkaConsumer(
@@ -125,6 +144,7 @@ async function rdkafkaCeiling(opts: CeilingOptions): Promise<{ messages: number;
     );
     consumer.setDefaultConsumeTimeout(100);
     const started = performance.now();
+    const startedCpu = cpuNow();
     let seen = 0;
     let last = Date.now();
     while (seen < opts.count) {
@@ -134,7 +154,11 @@ async function rdkafkaCeiling(opts: CeilingOptions): Promise<{ messages: number;
         last = Date.now();
       } else if (Date.now() - last > idleMs) throw tooFew(opts, seen, idleMs);
     }
-    return { messages: seen, seconds: (performance.now() - started) / 1000 };
+    return {
+      messages: seen,
+      seconds: (performance.now() - started) / 1000,
+      cpuSeconds: cpuNow() - startedCpu,
+    };
   } finally {
     await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   }

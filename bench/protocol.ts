@@ -19,7 +19,8 @@ export function withOverrides(
 
 export type ParentMessage =
   | { type: 'start'; role: string; overrides: ConfigOverrides }
-  | { type: 'report'; resetMetrics?: boolean }
+  /** `light`: only the counters, CPU and memory (no metrics, no health): cheap to ask often. */
+  | { type: 'report'; resetMetrics?: boolean; light?: boolean }
   | { type: 'stop' };
 
 export interface ChildReport {
@@ -27,10 +28,12 @@ export interface ChildReport {
   /** process.resourceUsage().maxRSS: the most the process ever held, in MiB. */
   peakRssMb: number;
   rssMb: number;
+  /** User + system CPU of the whole process (every thread: librdkafka's too), process.cpuUsage(). */
   cpuSeconds: number;
   /** The role's figures (its entry's `metrics` in src/roles/registry.ts says what each counts). */
   stats: RoleStats;
   health: RoleHealth;
+  /** Empty in a light report. */
   metrics: MetricObjectWithValues<MetricValue<string>>[];
 }
 
@@ -52,8 +55,13 @@ export class RoleProcess {
   private waiting: { resolve: (m: ChildMessage) => void; reject: (e: Error) => void } | undefined;
   failure: string | undefined;
 
-  private constructor(readonly role: string) {
+  private constructor(
+    readonly role: string,
+    roleRoot?: string,
+  ) {
     this.child = fork(new URL('./role-child.ts', import.meta.url), [], {
+      // BENCH_ROLE_ROOT: the role's code from another checkout (the previous commit's, side by side).
+      env: roleRoot ? { ...process.env, BENCH_ROLE_ROOT: roleRoot } : process.env,
       // BENCH_PROFILE=<folder>: each role writes a V8 CPU profile there when it stops.
       execArgv: [
         '--import',
@@ -76,8 +84,9 @@ export class RoleProcess {
     });
   }
 
-  static async start(role: string, overrides: ConfigOverrides): Promise<RoleProcess> {
-    const p = new RoleProcess(role);
+  /** `roleRoot`: a checkout whose src/ the role is started from (default: this one). */
+  static async start(role: string, overrides: ConfigOverrides, roleRoot?: string): Promise<RoleProcess> {
+    const p = new RoleProcess(role, roleRoot);
     await p.ask({ type: 'start', role, overrides });
     return p;
   }
@@ -90,8 +99,8 @@ export class RoleProcess {
     });
   }
 
-  async report(resetMetrics = false): Promise<ChildReport> {
-    const m = await this.ask({ type: 'report', resetMetrics });
+  async report(resetMetrics = false, light = false): Promise<ChildReport> {
+    const m = await this.ask({ type: 'report', resetMetrics, light });
     if (m.type !== 'report') throw new Error(`${this.role}: unexpected ${m.type}`);
     return m.report;
   }

@@ -6,17 +6,30 @@ const results: BenchResults = {
   machine: { cpus: 2, cpuModel: 'test cpu', memoryGiB: 24, node: '20.20.2' },
   events: 1_000_000,
   targets: TARGETS,
-  ceiling: [{ client: 'kafkajs', messages: 1_000_000, seconds: 5, messagesPerSecond: 200_000 }],
+  ceiling: [
+    {
+      client: 'kafkajs',
+      messages: 1_000_000,
+      seconds: 5,
+      messagesPerSecond: 200_000,
+      cpuSeconds: 4,
+      cpuMicrosPerMessage: 4,
+    },
+  ],
   mapper: [
     {
       client: 'kafkajs',
+      code: 'current',
       events: 1_000_000,
       seconds: 20,
       eventsPerSecond: 50_000,
+      cpuMicrosPerEvent: 18,
+      parentCpuMicrosPerEvent: 0.05,
       produced: 1_000_000,
       deadLettered: 0,
       peakRssMb: 300,
       ratioOfCeiling: 0.25,
+      cpuRatioOfCeiling: 4.5,
     },
   ],
   materializer: { events: 1_000_000, seconds: 10, eventsPerSecond: 100_000, peakRssMb: 600 },
@@ -47,8 +60,11 @@ const results: BenchResults = {
 describe('bench: report', () => {
   it('puts each figure against its target in the Markdown tables', () => {
     const md = markdown(results);
-    expect(md).to.include('| mapper | kafkajs | 50,000 | 0.25 | 100,000 | missed |');
-    expect(md).to.include('| materializer | kafkajs | 100,000 | | 50,000 | met |');
+    expect(md).to.include('| bare consume loop (ceiling) | kafkajs | | 200,000 | 4.0 | 1.00 | 1.00 | | | |');
+    expect(md).to.include(
+      '| mapper | kafkajs | current | 50,000 | 18.0 | 0.25 | 4.50 | 0.05 | 100,000 | missed |',
+    );
+    expect(md).to.include('| materializer | kafkajs | current | 100,000 | | | | | 50,000 | met |');
     expect(md).to.include(
       '| 300,000 | 300,000 | 200,000 | 100 | 200 | 1.5 s | matched | 200 ms | 500 ms | 900 ms | yes |',
     );

@@ -22,6 +22,9 @@ export interface CeilingResult {
   messages: number;
   seconds: number;
   messagesPerSecond: number;
+  /** The bare loop's process (the benchmark's own) over the same window, user + system. */
+  cpuSeconds: number;
+  cpuMicrosPerMessage: number;
 }
 
 export interface BenchResults {
@@ -31,7 +34,7 @@ export interface BenchResults {
   events: number;
   targets: typeof TARGETS;
   ceiling: CeilingResult[];
-  mapper: (MapperResult & { ratioOfCeiling: number | null })[];
+  mapper: (MapperResult & { ratioOfCeiling: number | null; cpuRatioOfCeiling?: number | null })[];
   materializer: MaterializerResult | null;
   endToEnd: E2eResult | null;
   memory: { stage: string; role: string; peakRssMb: number }[];
@@ -39,6 +42,9 @@ export interface BenchResults {
 }
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
+const µs = (x: number | undefined | null, digits = 1) =>
+  x === undefined || x === null ? '–' : x.toFixed(digits);
+const ratio = (x: number | undefined | null) => (x === undefined || x === null ? '–' : x.toFixed(2));
 const ms = (s: number | null) => (s === null ? '–' : `${n(s * 1000)} ms`);
 const mark = (ok: boolean) => (ok ? 'met' : 'missed');
 
@@ -53,17 +59,25 @@ export function markdown(r: BenchResults): string {
   out();
   out('## Throughput');
   out();
-  out("| stage | client | events/s | ratio of the client's ceiling | target | |");
-  out('|---|---|---:|---:|---:|---|');
+  out(
+    "CPU per event: user + system time of the role's process (every thread) over the timed window, divided by the events in it; the bare consume loop runs in the benchmark's own process. The benchmark's own CPU while a role runs is in the last column.",
+  );
+  out();
+  out(
+    "| stage | client | code | events/s | CPU µs/event | ratio of the client's ceiling (events/s) | CPU ratio to the ceiling | benchmark's own CPU µs/event | target | |",
+  );
+  out('|---|---|---|---:|---:|---:|---:|---:|---:|---|');
   for (const c of r.ceiling)
-    out(`| bare consume loop (ceiling) | ${c.client} | ${n(c.messagesPerSecond)} | 1.00 | | |`);
+    out(
+      `| bare consume loop (ceiling) | ${c.client} | | ${n(c.messagesPerSecond)} | ${µs(c.cpuMicrosPerMessage)} | 1.00 | 1.00 | | | |`,
+    );
   for (const m of r.mapper)
     out(
-      `| mapper | ${m.client} | ${n(m.eventsPerSecond)} | ${m.ratioOfCeiling === null ? '–' : m.ratioOfCeiling.toFixed(2)} | ${n(TARGETS.mapperEventsPerSecond)} | ${mark(m.eventsPerSecond >= TARGETS.mapperEventsPerSecond)} |`,
+      `| mapper | ${m.client} | ${m.code ?? 'current'} | ${n(m.eventsPerSecond)} | ${µs(m.cpuMicrosPerEvent)} | ${ratio(m.ratioOfCeiling)} | ${ratio(m.cpuRatioOfCeiling)} | ${µs(m.parentCpuMicrosPerEvent, 2)} | ${n(TARGETS.mapperEventsPerSecond)} | ${mark(m.eventsPerSecond >= TARGETS.mapperEventsPerSecond)} |`,
     );
   if (r.materializer)
     out(
-      `| materializer | kafkajs | ${n(r.materializer.eventsPerSecond)} | | ${n(TARGETS.materializerEventsPerSecond)} | ${mark(r.materializer.eventsPerSecond >= TARGETS.materializerEventsPerSecond)} |`,
+      `| materializer | kafkajs | current | ${n(r.materializer.eventsPerSecond)} | | | | | ${n(TARGETS.materializerEventsPerSecond)} | ${mark(r.materializer.eventsPerSecond >= TARGETS.materializerEventsPerSecond)} |`,
     );
   if (r.endToEnd) {
     const e = r.endToEnd;
@@ -109,7 +123,7 @@ export async function chart(r: BenchResults): Promise<string> {
   const throughput = [
     ...r.ceiling.map((c) => ({ stage: `ceiling (${c.client})`, rate: c.messagesPerSecond, target: null })),
     ...r.mapper.map((m) => ({
-      stage: `mapper (${m.client})`,
+      stage: `mapper (${m.client}${m.code && m.code !== 'current' ? `, ${m.code}` : ''})`,
       rate: m.eventsPerSecond,
       target: TARGETS.mapperEventsPerSecond,
     })),

@@ -1,16 +1,24 @@
 // npm run bench [-- --events 1000000 --stages ceiling,mapper,materializer,e2e
-//                   --clients kafkajs,node-rdkafka --rates 2000,5000,10000,16667 --step-seconds 40]
+//                   --clients kafkajs,node-rdkafka --rates 2000,5000,10000,16667 --step-seconds 40
+//                   --base ../wt-base --rounds 1 --raw-topic name]
+//
+// --stage is --stages (e.g. `npm run bench -- --stage mapper --events 200000`). --base <checkout>
+// runs the mapper role also from another checkout (the previous commit's code, with its
+// node_modules), side by side with this one's over the same preloaded events, `--rounds` times
+// each, alternating. --raw-topic reuses a preloaded raw topic (preloaded and kept when it does
+// not exist yet), so that runs of the mapper stage can be repeated without preloading again.
 //
 // Measures, in one go on this machine, against the local stack (started if it is not up):
 //   1. ceiling: a bare consume loop over the preloaded raw topic, per Kafka client;
-//   2. mapper: the mapper role over the same preloaded Debezium events, per client, and the
-//      ratio to that client's ceiling;
+//   2. mapper: the mapper role over the same preloaded Debezium events, per client: events/s,
+//      CPU per event of the role's process (and of the benchmark's own), and the ratio to that
+//      client's ceiling;
 //   3. end to end: simulator -> Debezium -> mapper -> materializer at rising rates;
 //   4. materializer: the materializer role over canonical events (scripts/bench-materializer.ts);
 //   5. peak RSS of each role, each in a process of its own.
 // Writes bench/results/<time>/results.{json,md,svg} and copies them to bench/results/latest/.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,6 +38,10 @@ const { values: args } = parseArgs({
   options: {
     events: { type: 'string', default: '1000000' },
     stages: { type: 'string', default: STAGES.join(',') },
+    stage: { type: 'string' },
+    base: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
+    'raw-topic': { type: 'string' },
     clients: { type: 'string', default: 'kafkajs,node-rdkafka' },
     rates: { type: 'string', default: '2000,5000,10000,16667' },
     'step-seconds': { type: 'string', default: '40' },
@@ -39,7 +51,12 @@ const { values: args } = parseArgs({
   },
 });
 const events = Number(args.events);
-const stages = new Set(args.stages.split(','));
+const stages = new Set((args.stage ?? args.stages).split(','));
+const rounds = Number(args.rounds);
+const base = args.base ? path.resolve(args.base) : undefined;
+if (base && !existsSync(path.join(base, 'src', 'roles', 'registry.ts')))
+  throw new Error(`--base ${base}: not a stockline checkout (no src/roles/registry.ts)`);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds: a whole number, 1 or more');
 const clients = args.clients.split(',') as KafkaClientName[];
 for (const s of stages)
   if (!(STAGES as readonly string[]).includes(s))
@@ -102,18 +119,28 @@ const admin = kafka.admin();
 await admin.connect();
 const lagAdmin = createAdmin(config.kafka, 'stockline-bench');
 const run = `bench-${stamp}`;
-const rawTopic = `${run}.raw.sale_lines`;
+const rawTopic = args['raw-topic'] ?? `${run}.raw.sale_lines`;
+/** How many records a topic holds (end minus start offsets, summed). */
+const recordsOn = async (topic: string): Promise<number> => {
+  if (!(await admin.listTopics()).includes(topic)) return 0;
+  return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+};
 
 try {
   if (stages.has('ceiling') || stages.has('mapper')) {
-    await stage(`preload ${events.toLocaleString('en-US')} Debezium events onto ${rawTopic}`, async () => {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: rawTopic, numPartitions: 6 }] });
-      const template = await captureTemplate(config.kafka.brokers);
-      let shown = 0;
-      await preload(kafka, rawTopic, template, events, (written) => {
-        if (written - shown >= 250_000) say(`  ${(shown = written).toLocaleString('en-US')} written`);
+    const held = args['raw-topic'] ? await recordsOn(rawTopic) : 0;
+    if (held > 0 && held < events)
+      throw new Error(`--raw-topic ${rawTopic} holds ${held} records, fewer than --events ${events}`);
+    if (held > 0) say(`reusing ${rawTopic} (${held.toLocaleString('en-US')} records)`);
+    else
+      await stage(`preload ${events.toLocaleString('en-US')} Debezium events onto ${rawTopic}`, async () => {
+        await admin.createTopics({ waitForLeaders: true, topics: [{ topic: rawTopic, numPartitions: 6 }] });
+        const template = await captureTemplate(config.kafka.brokers);
+        let shown = 0;
+        await preload(kafka, rawTopic, template, events, (written) => {
+          if (written - shown >= 250_000) say(`  ${(shown = written).toLocaleString('en-US')} written`);
+        });
       });
-    });
     if (stages.has('ceiling'))
       for (const client of clients)
         await stage(`ceiling: bare consume loop, ${client}`, async () => {
@@ -122,28 +149,54 @@ try {
             topic: rawTopic,
             count: events,
           });
-          results.ceiling.push({ client, ...c, messagesPerSecond: c.messages / c.seconds });
-          say(`  ${Math.round(c.messages / c.seconds).toLocaleString('en-US')} messages/s`);
-        });
-    if (stages.has('mapper'))
-      for (const client of clients)
-        await stage(`mapper: ${client}`, async () => {
-          const m = await mapperThroughput({ admin, run, rawTopic, events, client });
-          const ceiling = results.ceiling.find((c) => c.client === client);
-          results.mapper.push({
-            ...m,
-            ratioOfCeiling: ceiling ? m.eventsPerSecond / ceiling.messagesPerSecond : null,
-          });
-          results.memory.push({
-            stage: 'mapper throughput',
-            role: `mapper (${client})`,
-            peakRssMb: m.peakRssMb,
+          const cpuMicrosPerMessage = (c.cpuSeconds * 1e6) / c.messages;
+          results.ceiling.push({
+            client,
+            ...c,
+            messagesPerSecond: c.messages / c.seconds,
+            cpuMicrosPerMessage,
           });
           say(
-            `  ${Math.round(m.eventsPerSecond).toLocaleString('en-US')} events/s, peak RSS ${Math.round(m.peakRssMb)} MB`,
+            `  ${Math.round(c.messages / c.seconds).toLocaleString('en-US')} messages/s, ${cpuMicrosPerMessage.toFixed(1)} µs CPU per message`,
           );
         });
-    await admin.deleteTopics({ topics: [rawTopic] }).catch(() => undefined);
+    if (stages.has('mapper')) {
+      const codes = base ? [{ root: base, label: `base (${path.basename(base)})` }, undefined] : [undefined];
+      for (const client of clients)
+        for (let round = 1; round <= rounds; round++)
+          for (const code of codes) {
+            const label = `mapper: ${client}${code ? `, ${code.label}` : base ? ', current' : ''}${rounds > 1 ? `, round ${round}` : ''}`;
+            await stage(label, async () => {
+              const m = await mapperThroughput({
+                admin,
+                run,
+                rawTopic,
+                events,
+                client,
+                code,
+                suffix: `-${code ? 'base' : 'current'}-${round}`,
+              });
+              const ceiling = results.ceiling.find((c) => c.client === client);
+              results.mapper.push({
+                ...m,
+                ratioOfCeiling: ceiling ? m.eventsPerSecond / ceiling.messagesPerSecond : null,
+                cpuRatioOfCeiling:
+                  ceiling && m.cpuMicrosPerEvent !== undefined
+                    ? m.cpuMicrosPerEvent / ceiling.cpuMicrosPerMessage
+                    : null,
+              });
+              results.memory.push({
+                stage: 'mapper throughput',
+                role: `mapper (${client}${code ? `, ${code.label}` : ''})`,
+                peakRssMb: m.peakRssMb,
+              });
+              say(
+                `  ${Math.round(m.eventsPerSecond).toLocaleString('en-US')} events/s, ${m.cpuMicrosPerEvent?.toFixed(1)} µs CPU per event (benchmark's own: ${m.parentCpuMicrosPerEvent?.toFixed(2)} µs), peak RSS ${Math.round(m.peakRssMb)} MB`,
+              );
+            });
+          }
+    }
+    if (!args['raw-topic']) await admin.deleteTopics({ topics: [rawTopic] }).catch(() => undefined);
   }
 
   // End to end before the materializer stage: that stage writes a few GB of WAL into the stack's
