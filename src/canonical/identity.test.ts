@@ -7,6 +7,11 @@ describe('canonical identity', () => {
     for (const name of ['', 'a', 'store-pg|store.public.sale_lines|lsn:1:2:{"id":1}|m|0', 'Köln ✓ 🚚']) {
       expect(uuidV5(name)).to.equal(v5(name, EVENT_ID_NAMESPACE));
     }
+    // Every variant nibble, names longer than the reused buffer, and shorter ones after them.
+    for (let i = 0; i < 2000; i++) {
+      const name = `store-pg|store.public.sale_lines|row:{"sale_line_id":${i}}|m|${i % 3}${i % 500 === 7 ? 'ü'.repeat(700 * (1 + Math.floor(i / 500))) : ''}`;
+      expect(uuidV5(name), name).to.equal(v5(name, EVENT_ID_NAMESPACE));
+    }
   });
 
   it('gives the same event id for the same source position, and another for another emit', () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Decimal } from 'decimal.js';
 import { decimalFunctions as d, scaleQuantity } from './decimal-functions.js';
 import { textFunctions, timeFunctions as t } from './time-functions.js';
 
@@ -54,6 +55,62 @@ describe('exact decimal functions', () => {
     expect(scaleQuantity('2.000', -1, '12')).to.equal('-24.000');
     expect(scaleQuantity('500', 1, '0.001')).to.equal('0.5');
     expect(() => scaleQuantity('1', 2, undefined)).to.throw('sign must be 1 or -1');
+  });
+});
+
+describe('exact decimal functions without decimal.js for plain text', () => {
+  // What the functions computed before the plain-text paths, all through decimal.js.
+  const scale = (v: unknown) => {
+    const text = String(v);
+    const point = text.indexOf('.');
+    return point < 0 ? 0 : text.length - point - 1;
+  };
+  const out = (x: Decimal, s: number) => {
+    const fixed = x.toFixed(Math.max(s, x.decimalPlaces()));
+    return /^-0(\.0*)?$/.test(fixed) ? fixed.slice(1) : fixed;
+  };
+  const reference = {
+    dneg: (a: string) => out(new Decimal(a).negated(), scale(a)),
+    dcmp: (a: string, b: string) => new Decimal(a).comparedTo(new Decimal(b)),
+    scale: (q: string, sign: 1 | -1) => {
+      const x = new Decimal(q);
+      return out(sign < 0 ? x.negated() : x, scale(q));
+    },
+  };
+  let seed = 20261127;
+  const random = (n: number) => {
+    seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return seed % n;
+  };
+  const digits = (n: number) => Array.from({ length: n }, () => String(random(10))).join('');
+  /** Plain and not plain: signs, leading zeros, points without digits, zeros, 30 digits. */
+  const decimal = (): string => {
+    const sign = ['', '', '-', '+'][random(4)]!;
+    const whole =
+      random(5) === 0 ? '0' : random(6) === 0 ? `0${digits(1 + random(3))}` : digits(1 + random(30));
+    const fraction = ['', `.${digits(1 + random(8))}`, `.${'0'.repeat(1 + random(4))}`, '.'][random(4)]!;
+    return random(20) === 0
+      ? `${sign}${fraction.length > 1 ? fraction : '.5'}`
+      : `${sign}${whole}${fraction}`;
+  };
+
+  it('negate, compare and scale exactly as decimal.js does, on 20,000 random decimals', () => {
+    const pool = Array.from({ length: 20_000 }, decimal);
+    pool.push('0', '-0', '0.000', '-0.000', '10', '9', '1.10', '1.1', '-1.10', '-1.1', '0.01', '-0.01');
+    for (let i = 0; i < pool.length; i++) {
+      const a = pool[i]!;
+      // Every third against itself with one trailing zero less (same value, another scale).
+      const trimmed = a.replace(/0$/, '');
+      const b =
+        i % 3 === 0 && /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(trimmed) ? trimmed : pool[(i * 7919) % pool.length]!;
+      const why = `${a} and ${b}`;
+      expect(d.dneg(a), why).to.equal(reference.dneg(a));
+      expect(d.dcmp(a, b), why).to.equal(reference.dcmp(a, b));
+      expect(d.dcmp(a, '0'), why).to.equal(reference.dcmp(a, '0'));
+      expect(scaleQuantity(a, 1, undefined), why).to.equal(reference.scale(a, 1));
+      expect(scaleQuantity(a, -1, undefined), why).to.equal(reference.scale(a, -1));
+    }
+    expect(Object.is(d.dcmp('-1.50', '-1.5'), 0)).to.equal(true);
   });
 });
 
