@@ -7,6 +7,8 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import type { KafkaRecord, OutgoingRecord } from '../kafka/port.js';
+import { toKafkaMessage } from '../canonical/cloudevents-kafka.js';
+import { loadMappings } from '../mapping/load.js';
 import { testInput } from '../mapping/test-runner.js';
 import { createLogger } from '../observability/logger.js';
 import { createBatchMapper, emptyStats } from './mapper.js';
@@ -182,5 +184,74 @@ describe('mapper: output pinned byte for byte', () => {
     expect(createHash('sha256').update(lines.join('\n')).digest('hex')).to.equal(
       '917b8d35075e1b6d6197f0ece1ff95ee0242f6235ef8ccd538981d009fed365e',
     );
+  });
+
+  it('keeps the order of a batch whose mapping needs the JSONata interpreter for some records', async () => {
+    // $uppercase is not one of the native expressions: those records are mapped asynchronously.
+    const text = `name: mixed
+source: { topic: t, format: debezium-json }
+emit:
+  - type: movement
+    sku: "\${after.upper ? $uppercase(after.sku) : after.sku}"
+    location: \${after.location}
+    quantity: \${$dneg(after.q)}
+    unit: EA
+    reason: sale
+    occurredAt: \${after.at}
+`;
+    const { mappings } = loadMappings({
+      mappingFiles: [{ path: 'mixed.yaml', text }],
+      testFiles: [],
+      lookupFiles: [],
+      readRelative: () => undefined,
+    });
+    const records: KafkaRecord[] = Array.from({ length: 40 }, (_, i) => ({
+      topic: 't',
+      partition: 0,
+      offset: String(i),
+      timestamp: '0',
+      key: Buffer.from(JSON.stringify({ id: i })),
+      value: Buffer.from(
+        JSON.stringify({
+          op: 'c',
+          after: {
+            sku: `a${i}`,
+            upper: i % 3 === 1,
+            location: i % 7 === 3 ? 'bad@location' : 'S001',
+            q: i % 5 === 4 ? 0.5 : `${i}.5`,
+            at: '2026-11-20T08:00:00Z',
+          },
+          source: { connector: 'postgresql', name: 'p', db: 'd', table: 't', lsn: 100 + i },
+        }),
+      ),
+      headers: {},
+    }));
+    const mapBatch = createBatchMapper(
+      mappings,
+      { canonical: 'c', deadLetter: 'd' },
+      emptyStats(),
+      createLogger({ level: 'silent' }),
+    );
+    const out = await mapBatch({ topic: 't', partition: 0, records });
+    // One by one through the asynchronous map(): the same records, in the same order.
+    const expected: string[] = [];
+    for (const record of records) {
+      try {
+        const outcome = await mappings[0]!.map(record);
+        if (outcome.kind === 'events')
+          for (const e of outcome.events) expected.push(`c ${toKafkaMessage(e).headers.ce_id} ${e.data.sku}`);
+      } catch {
+        expected.push(`d ${record.offset}`);
+      }
+    }
+    const actual = out.map((r) =>
+      r.topic === 'c'
+        ? `c ${String(r.headers.ce_id)} ${(JSON.parse(String(r.value)) as { sku: string }).sku}`
+        : `d ${String(r.headers['stockline.dlq.offset'])}`,
+    );
+    expect(actual).to.deep.equal(expected);
+    expect(actual.filter((a) => a.startsWith('d '))).to.have.length(13);
+    // Some went through the interpreter (upper case), between records that did not.
+    expect(actual.filter((a) => / A\d+$/.test(a))).to.have.length(8);
   });
 });

@@ -1,6 +1,7 @@
 import { toKafkaMessage } from '../canonical/cloudevents-kafka.js';
 import type { KafkaRecord, OutgoingRecord, PipelineBatch } from '../kafka/port.js';
-import type { CompiledMapping } from '../mapping/compile.js';
+import type { CompiledMapping, MapOutcome } from '../mapping/compile.js';
+import { drive, type Steps } from '../mapping/steps.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
 import { deadLetter } from './dead-letter.js';
@@ -27,6 +28,10 @@ export interface MapperTopics {
  * Maps one partition's batch, in order. A record that cannot be mapped goes to the dead-letter
  * topic with its reason; it never stops the batch and is never dropped. Records no mapping
  * handles (wrong op, filtered, tombstones, heartbeats) are counted as skipped.
+ *
+ * The batch is mapped synchronously, record after record, as long as the mappings need no
+ * JSONata interpreter (`mapNow`); it waits only for a record whose mapping returns a promise,
+ * and goes on in order after it. The outcome counters move once per batch.
  */
 export function createBatchMapper(
   mappings: CompiledMapping[],
@@ -51,7 +56,10 @@ export function createBatchMapper(
     metrics.deadLetters.inc({ mapping, code: String(letter.headers['stockline.dlq.code']) });
   };
 
-  const mapRecord = async (record: KafkaRecord, out: OutgoingRecord[]): Promise<void> => {
+  /** Outcomes of one batch, added to the counter once at its end. */
+  type Outcomes = { mapped: number; skipped: number };
+
+  function* mapRecord(record: KafkaRecord, out: OutgoingRecord[], outcomes: Outcomes): Steps<void> {
     const candidates = route(record.topic);
     if (candidates.length === 0) {
       const letter = deadLetter(
@@ -67,10 +75,11 @@ export function createBatchMapper(
     }
     for (const mapping of candidates) {
       try {
-        const outcome = await mapping.map(record);
+        let outcome = mapping.mapNow(record);
+        if (outcome instanceof Promise) outcome = (yield outcome) as MapOutcome;
         if (outcome.kind === 'skipped') {
           stats.skipped++;
-          metrics.mapped.inc({ outcome: 'skipped' });
+          outcomes.skipped++;
           continue;
         }
         for (const event of outcome.events) {
@@ -83,7 +92,7 @@ export function createBatchMapper(
           });
         }
         stats.produced += outcome.events.length;
-        metrics.mapped.inc({ outcome: 'mapped' });
+        outcomes.mapped++;
       } catch (error) {
         const letter = deadLetter(topics.deadLetter, record, mapping.name, error);
         out.push(letter);
@@ -103,14 +112,22 @@ export function createBatchMapper(
         );
       }
     }
-  };
+  }
 
-  return async (batch: PipelineBatch): Promise<OutgoingRecord[]> => {
+  function* mapBatch(batch: PipelineBatch): Steps<OutgoingRecord[]> {
     const out: OutgoingRecord[] = [];
-    for (const record of batch.records) {
-      stats.consumed++;
-      await mapRecord(record, out);
+    const outcomes: Outcomes = { mapped: 0, skipped: 0 };
+    try {
+      for (const record of batch.records) {
+        stats.consumed++;
+        yield* mapRecord(record, out, outcomes);
+      }
+    } finally {
+      if (outcomes.mapped > 0) metrics.mapped.inc({ outcome: 'mapped' }, outcomes.mapped);
+      if (outcomes.skipped > 0) metrics.mapped.inc({ outcome: 'skipped' }, outcomes.skipped);
     }
     return out;
-  };
+  }
+
+  return async (batch: PipelineBatch): Promise<OutgoingRecord[]> => drive(mapBatch(batch));
 }

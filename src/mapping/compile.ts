@@ -12,6 +12,7 @@ import {
 } from '../sources/format.js';
 import { SOURCE_FORMATS } from '../sources/formats.js';
 import { scaleQuantity } from './decimal-functions.js';
+import { drive, type Steps } from './steps.js';
 import { MappingError } from './errors.js';
 import {
   compileValue,
@@ -55,6 +56,12 @@ export interface CompiledMapping {
   spec: MappingFile;
   matchesTopic(topic: string): boolean;
   map(input: RawInput): Promise<MapOutcome>;
+  /**
+   * The same outcome as `map`, synchronously when no value of the mapping needs the JSONata
+   * interpreter (paths, constants, the native expressions: no promise per record), a promise
+   * otherwise. Throws (or rejects) where `map` rejects.
+   */
+  mapNow(input: RawInput): MapOutcome | Promise<MapOutcome>;
   explain(
     input: RawInput,
   ): Promise<{ outcome: MapOutcome | { kind: 'error'; error: string }; fields: FieldExplanation[] }>;
@@ -205,18 +212,18 @@ export function compileMapping(
   };
 
   /** What identifies the change (the event ids derive from it), where it was read, its order. */
-  const identify = async (record: ReadRecord): Promise<ChangePosition> => {
+  function* identify(record: ReadRecord): Steps<ChangePosition> {
     const context = record.values;
     const declared: DeclaredIdentity = {};
     if (positionValue)
       declared.position = requireText(
-        await settle(evaluate(positionValue, context, 'source.position')),
+        yield evaluate(positionValue, context, 'source.position'),
         'source.position',
         positionValue.text,
       );
     if (sequenceValue)
       declared.sequence = requireText(
-        await settle(evaluate(sequenceValue, context, 'source.sequence')),
+        yield evaluate(sequenceValue, context, 'source.sequence'),
         'source.sequence',
         sequenceValue.text,
       );
@@ -224,7 +231,7 @@ export function compileMapping(
     else if (identityValue)
       declared.identity = {
         value: requireText(
-          await settle(evaluate(identityValue, context, 'source.identity')),
+          yield evaluate(identityValue, context, 'source.identity'),
           'source.identity',
           identityValue.text,
         ),
@@ -244,7 +251,7 @@ export function compileMapping(
         });
       throw e;
     }
-  };
+  }
 
   const fieldError = (e: unknown, value: CompiledValue, field: string): MappingError =>
     e instanceof MappingError
@@ -254,7 +261,7 @@ export function compileMapping(
           field,
         });
 
-  /** The value, or a promise of it only when the JSONata interpreter is involved: no microtask otherwise. */
+  /** The value, or a promise of it only when the JSONata interpreter is involved: yielded to the driver (steps.ts). */
   const evaluate = (value: CompiledValue, context: MappingContext, field: string): unknown => {
     try {
       const result = value.evaluate(context);
@@ -265,7 +272,6 @@ export function compileMapping(
       throw fieldError(e, value, field);
     }
   };
-  const settle = async (v: unknown): Promise<unknown> => (v instanceof Promise ? ((await v) as unknown) : v);
 
   const requireText = (value: unknown, field: string, text: string): string => {
     if (value === undefined || value === null || value === '')
@@ -281,26 +287,24 @@ export function compileMapping(
     return scalarText(value);
   };
 
-  const run = async (input: RawInput, trace?: FieldExplanation[]): Promise<MapOutcome> => {
+  function* run(input: RawInput, trace?: FieldExplanation[]): Steps<MapOutcome> {
     const record = read(input);
     if ('skip' in record) return { kind: 'skipped', reason: record.skip };
     const context: MappingContext = record.values;
-    const position = await identify(record);
-    if (filter && !(await settle(evaluate(filter, context, 'filter'))))
+    const position = yield* identify(record);
+    if (filter && !(yield evaluate(filter, context, 'filter')))
       return { kind: 'skipped', reason: `filter ${filter.text} is false` };
     const events: CanonicalEvent[] = [];
     for (let i = 0; i < emits.length; i++) {
       const emit = emits[i]!;
       if (emit.when) {
-        let on = evaluate(emit.when, context, `emit[${i}].when`);
-        if (on instanceof Promise) on = await on;
+        const on: unknown = yield evaluate(emit.when, context, `emit[${i}].when`);
         trace?.push({ emit: i, field: 'when', origin: emit.when.origin, text: emit.when.text, value: on });
         if (!on) continue;
       }
       let raw: unknown[] | undefined;
       try {
-        const all = resolveAll(emit.fields.map((f) => f.value.evaluate(context)));
-        raw = all instanceof Promise ? await all : all;
+        raw = (yield resolveAll(emit.fields.map((f) => f.value.evaluate(context)))) as unknown[];
       } catch {
         raw = undefined;
       }
@@ -308,7 +312,7 @@ export function compileMapping(
       for (let f = 0; f < emit.fields.length; f++) {
         const { name, value } = emit.fields[f]!;
         // Re-evaluate one by one only when something failed, to name the failing field.
-        values[name] = raw ? raw[f] : await settle(evaluate(value, context, `emit[${i}].${name}`));
+        values[name] = raw ? raw[f] : yield evaluate(value, context, `emit[${i}].${name}`);
         trace?.push({ emit: i, field: name, origin: value.origin, text: value.text, value: values[name] });
       }
       const text = (name: string) =>
@@ -368,7 +372,7 @@ export function compileMapping(
     return events.length === 0
       ? { kind: 'skipped', reason: 'no emit applies (every "when" is false)' }
       : { kind: 'events', events };
-  };
+  }
 
   const compiled: CompiledMapping = {
     name: mapping.name,
@@ -380,11 +384,12 @@ export function compileMapping(
     topicPattern,
     spec: mapping,
     matchesTopic: (topic) => topics.includes(topic) || (topicPattern?.test(topic) ?? false),
-    map: (input) => run(input),
+    map: async (input) => drive(run(input)),
+    mapNow: (input) => drive(run(input)),
     explain: async (input) => {
       const fields: FieldExplanation[] = [];
       try {
-        return { outcome: await run(input, fields), fields };
+        return { outcome: await drive(run(input, fields)), fields };
       } catch (e) {
         return { outcome: { kind: 'error', error: (e as Error).message }, fields };
       }
