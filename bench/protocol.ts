@@ -63,9 +63,11 @@ export class RoleProcess {
       // BENCH_ROLE_ROOT: the role's code from another checkout (the previous commit's, side by side).
       env: roleRoot ? { ...process.env, BENCH_ROLE_ROOT: roleRoot } : process.env,
       // BENCH_PROFILE=<folder>: each role writes a V8 CPU profile there when it stops.
+      // BENCH_ROLE_NODE_OPTIONS: more of Node's options for the role's process (e.g. --max-semi-space-size=64).
       execArgv: [
         '--import',
         'tsx',
+        ...(process.env.BENCH_ROLE_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
         ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []),
       ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

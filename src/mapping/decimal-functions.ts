@@ -74,11 +74,11 @@ function compareMagnitude(a: string, b: string): number {
   return x === y ? 0 : x < y ? -1 : 1;
 }
 
-/** Decimal#comparedTo of two plain decimals: -1, 0 or 1. */
+const signOf = (t: string): number => (ZERO.test(t) ? 0 : t[0] === '-' ? -1 : 1);
+
 function comparePlain(a: string, b: string): number {
-  const sign = (t: string) => (ZERO.test(t) ? 0 : t[0] === '-' ? -1 : 1);
-  const as = sign(a);
-  const bs = sign(b);
+  const as = signOf(a);
+  const bs = signOf(b);
   if (as !== bs) return as < bs ? -1 : 1;
   if (as === 0) return 0;
   const m = compareMagnitude(as < 0 ? a.slice(1) : a, bs < 0 ? b.slice(1) : b);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { classifyDebezium, type DebeziumChange } from './envelope.js';
 import { UnidentifiableChange } from '../format.js';
-import { debeziumPosition } from './position.js';
+import { debeziumPosition, logPosition } from './position.js';
 
 const change = (source: Record<string, unknown>, op = 'c') =>
   classifyDebezium({ op, before: null, after: { a: 1 }, source }) as DebeziumChange;
@@ -139,5 +139,30 @@ describe('Debezium change identity and position', () => {
       UnidentifiableChange,
       /no log position/,
     );
+  });
+
+  it('write log positions as whole numbers without leading zeros, beyond 2^53 too', () => {
+    expect(
+      logPosition(
+        change({ connector: 'postgresql', lsn: 5, sequence: '["007","0000123456789012345678901"]' }),
+      ),
+    ).to.deep.equal({
+      point: 'lsn:7:123456789012345678901',
+      sequence: '00000000000000000007:123456789012345678901',
+    });
+    expect(
+      logPosition(change({ connector: 'postgresql', lsn: '000', sequence: '[null,null]' })),
+    ).to.deep.equal({
+      point: 'lsn:0:0',
+      sequence: '00000000000000000000:00000000000000000000',
+    });
+    expect(logPosition(change({ connector: 'postgresql', lsn: 2 ** 53, sequence: 'no json' }))).to.equal(
+      undefined,
+    );
+    expect(logPosition(change({ connector: 'postgresql', lsn: -1 }))).to.equal(undefined);
+    expect(logPosition(change({ file: 'binlog.000012', pos: '0042', row: 3 }))).to.deep.equal({
+      point: 'binlog:binlog.000012:42:3',
+      sequence: '0000000012:00000000000000000042:000003',
+    });
   });
 });

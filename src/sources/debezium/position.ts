@@ -26,10 +26,16 @@ export function stableJson(value: unknown): string {
     .join(',')}}`;
 }
 
-function bigintOf(value: unknown): bigint | undefined {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
-  if (typeof value === 'string' && /^\d+$/.test(value)) return BigInt(value);
-  return undefined;
+const DIGITS = /^\d+$/;
+
+/**
+ * A whole number ≥ 0 as decimal text without leading zeros (what String(BigInt(value)) gives),
+ * without a BigInt per position: offsets and LSNs are written as they come.
+ */
+function wholeOf(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
+  if (typeof value !== 'string' || !DIGITS.test(value)) return undefined;
+  return value.length > 1 && value[0] === '0' ? value.replace(/^0+(?=\d)/, '') : value;
 }
 
 export const isSnapshotRead = (change: DebeziumChange): boolean => {
@@ -49,13 +55,13 @@ export const isSnapshotRead = (change: DebeziumChange): boolean => {
 export function logPosition(change: DebeziumChange): { point: string; sequence: string } | undefined {
   const s = change.source;
   if (s.connector === 'postgresql' || (s.lsn !== undefined && s.file === undefined)) {
-    let commit: bigint | undefined;
-    let lsn = bigintOf(s.lsn);
+    let commit: string | undefined;
+    let lsn = wholeOf(s.lsn);
     if (typeof s.sequence === 'string') {
       try {
         const [c, l] = JSON.parse(s.sequence) as [string | null, string | null];
-        commit = bigintOf(c ?? undefined);
-        lsn = bigintOf(l ?? undefined) ?? lsn;
+        commit = wholeOf(c ?? undefined);
+        lsn = wholeOf(l ?? undefined) ?? lsn;
       } catch {
         /* older connectors: LSN only */
       }
@@ -66,9 +72,9 @@ export function logPosition(change: DebeziumChange): { point: string; sequence: 
   }
   if (typeof s.file === 'string' && s.file !== '') {
     const fileIndex = /(\d+)$/.exec(s.file)?.[1];
-    const pos = bigintOf(s.pos);
+    const pos = wholeOf(s.pos);
     if (fileIndex === undefined || pos === undefined) return undefined;
-    const row = bigintOf(s.row) ?? 0n;
+    const row = wholeOf(s.row) ?? '0';
     return {
       point: `binlog:${s.file}:${pos}:${row}`,
       sequence: `${sortable(fileIndex, 10)}:${sortable(pos)}:${sortable(row, 6)}`,
