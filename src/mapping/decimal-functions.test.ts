@@ -81,4 +81,19 @@ describe('time and text functions', () => {
     expect(textFunctions.stripZeros('0000')).to.equal('0');
     expect(textFunctions.stripZeros('A0001')).to.equal('A0001');
   });
+
+  it('identify an MQ message by queue manager, queue and message id, and refuse a record without them', () => {
+    const headers = {
+      'mq.qmgr': 'QMWH01',
+      'mq.queue': 'WH.STOCK.MOVES',
+      'mq.msgId': '414d51',
+      'mq.backoutCount': '3',
+    };
+    expect(textFunctions.mqIdentity(headers)).to.equal('QMWH01/WH.STOCK.MOVES/414d51');
+    expect(() => textFunctions.mqIdentity({ ...headers, 'mq.msgId': '' })).to.throw(
+      '$mqIdentity: the record has no mq.msgId header (or it is empty)',
+    );
+    expect(() => textFunctions.mqIdentity({})).to.throw('no mq.qmgr, mq.queue, mq.msgId headers');
+    expect(() => textFunctions.mqIdentity(undefined)).to.throw('no mq.qmgr, mq.queue, mq.msgId headers');
+  });
 });

@@ -59,11 +59,33 @@ describe('role registry', () => {
   });
 
   it('runs the MQ replicator without --role only when mq.queues lists queues', () => {
-    const config = shipped();
-    expect(config.mq.queues).to.deep.equal([]);
-    expect(enabledRoles(config)).to.deep.equal(['mapper', 'materializer', 'api']);
-    config.mq.queues = [{ queue: 'WH.MOVES', topic: 'mf.whmoves', key: 'none', batchSize: 200 }];
-    expect(enabledRoles(config)).to.deep.equal(['mapper', 'materializer', 'api', 'mq-replicator']);
+    const production = structuredClone(
+      loadConfig({ dir: path.resolve('config'), environment: 'production', env: {} }),
+    ) as StocklineConfig;
+    expect(production.mq.queues).to.deep.equal([]);
+    expect(enabledRoles(production)).to.deep.equal(['mapper', 'materializer', 'api']);
+    production.mq.queues = [{ queue: 'WH.MOVES', topic: 'mf.whmoves', key: 'none', batchSize: 200 }];
+    expect(enabledRoles(production)).to.deep.equal(['mapper', 'materializer', 'api', 'mq-replicator']);
+  });
+
+  it('runs the MQ replicator without --role in development and in the tests (RabbitMQ, WH.STOCK.MOVES)', () => {
+    for (const environment of ['development', 'test']) {
+      const config = loadConfig({ dir: path.resolve('config'), environment, env: {} });
+      expect(config.mq.transport, environment).to.equal('amqp');
+      expect(
+        config.mq.queues.map((q) => `${q.queue} -> ${q.topic}`),
+        environment,
+      ).to.deep.equal(['WH.STOCK.MOVES -> mq.WH.STOCK.MOVES']);
+      expect(enabledRoles(config), environment).to.include('mq-replicator');
+      // Compiles: the shipped development queues are a configuration the replicator accepts.
+      expect(ROLES['mq-replicator'].compile(config).queues).to.have.length(1);
+      const none = loadConfig({
+        dir: path.resolve('config'),
+        environment,
+        env: { STOCKLINE__MQ__QUEUES: '[]' },
+      });
+      expect(enabledRoles(none), environment).to.not.include('mq-replicator');
+    }
   });
 
   it('names unknown roles and the known ones', () => {

@@ -100,7 +100,12 @@ function rawInput(write: SourceWrite, encode: ReturnType<typeof whmoveEncoder>):
         offset: String(position),
         key: Buffer.from(write.record['WM-WAREHOUSE-ID']),
         value: encode(write.record),
-        headers: { 'mq.msgId': Buffer.from(write.msgId) },
+        // As the MQ replicator writes them (src/replicator/records.ts): the mapping's identity.
+        headers: {
+          'mq.qmgr': Buffer.from('QMWH01'),
+          'mq.queue': Buffer.from('WH.STOCK.MOVES'),
+          'mq.msgId': Buffer.from(write.msgId.toLowerCase()),
+        },
       };
   }
 }

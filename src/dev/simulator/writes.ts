@@ -81,7 +81,7 @@ export type SourceWrite =
     }
   /** One line of an SAP material document. */
   | { kind: 'matdoc'; system: 'sap'; at: Micros; row: MatdocRow }
-  /** One message on the raw MQ topic; msgId is the MQMD message id (hex). */
+  /** One message on the mainframe's queue; msgId is the MQMD message id (hex, 24 bytes). */
   | { kind: 'whmove'; system: 'mainframe'; at: Micros; record: WhmoveRecord; msgId: string };
 
 export type SourceName = SourceWrite['system'];

@@ -65,7 +65,8 @@ function codeOf(error: unknown): string | undefined {
 
 /**
  * Whether writing the same batch again can succeed once the system is back: a lost or refused
- * connection, a server starting or stopping, a Kafka client error other than a refused record.
+ * connection, a server starting or stopping, a Kafka client error other than a refused record,
+ * a queue transport's error that says a retry can help.
  */
 export function isTransientWriteError(error: unknown): boolean {
   for (const e of causes(error)) {
@@ -77,6 +78,8 @@ export function isTransientWriteError(error: unknown): boolean {
       // refuses for good (too large, invalid) is a protocol error that says it is not retriable.
       if (e.name.startsWith('KafkaJS') && !(e.name === 'KafkaJSProtocolError' && hasRetriable(e, false)))
         return true;
+      // The queue transports (src/mq/): a lost connection or a broker not ready says it is retriable.
+      if (e.name === 'QueueTransportError' && hasRetriable(e, true)) return true;
     }
   }
   return false;
