@@ -15,7 +15,7 @@ import {
 } from './queue-replicator.js';
 import { connectTransport, type ConnectTransport } from './transports.js';
 
-/** The replicator's figures: its queues' counters summed, and how many queues it holds now. */
+/** The replicator's figures: its queues' counters and depths summed, and how many queues it holds now. */
 export type ReplicatorStats = Readonly<QueueReplicatorStats & { queuesHeld: number }>;
 
 /**
@@ -151,6 +151,7 @@ export async function startReplicator(
         recoveries: 0,
         recoveryDiscards: 0,
         deadLetters: 0,
+        queueDepth: 0,
         queuesHeld: 0,
       };
       for (const r of replicators) {

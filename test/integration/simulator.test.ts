@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { Kafka, logLevel } from 'kafkajs';
+import { connect as amqpConnect } from 'amqplib';
 import type mysql from 'mysql2/promise';
 import type { CanonicalEvent } from '../../src/canonical/event.js';
+import type { StocklineConfig } from '../../src/config/schema.js';
 import { UsageError } from '../../src/errors.js';
-import { createKafkaAdmin } from '../support/kafka.js';
 import { readMappings } from '../../src/mapper/mapping-files.js';
 import type { RawInput } from '../../src/mapping/compile.js';
 import { readExpectation } from '../../src/dev/simulator/expectation-file.js';
@@ -14,65 +14,32 @@ import { WHMOVE_TOPIC } from '../../src/dev/simulator/mainframe/whmove.js';
 import { parseSimulateFlags, type SimulateOptions } from '../../src/dev/simulator/options.js';
 import { simulate, type SimulationReport } from '../../src/dev/simulator/simulate.js';
 import { connectStoreMariadb, connectStorePostgres } from '../support/databases.js';
+import { backoutQueueName } from '../../src/mq/amqp-transport.js';
+import type { QueueMessage } from '../../src/mq/port.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { rawRecord } from '../../src/replicator/records.js';
+import { connectTransport } from '../../src/replicator/transports.js';
+import { uniqueSuffix } from '../support/config.js';
 import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';
 
-/** The end offset of each partition, or none when the topic does not exist yet (fresh stack). */
-async function endOffsets(brokers: string[], topic: string): Promise<Map<number, bigint>> {
-  const admin = createKafkaAdmin({ brokers, clientId: 'stockline-test', quiet: true });
+/** Takes `count` messages off the queue (committed: the test's queue is its own), or fails after the timeout. */
+async function drainQueue(mq: StocklineConfig['mq'], queue: string, count: number): Promise<QueueMessage[]> {
+  const transport = await connectTransport(mq, createLogger({ level: 'silent' }));
+  const taken: QueueMessage[] = [];
   try {
-    return await admin.endOffsets(topic);
-  } catch {
-    return new Map();
+    const session = await transport.open({ queue });
+    const deadline = Date.now() + 60_000;
+    while (taken.length < count && Date.now() < deadline) {
+      taken.push(...(await session.get(Math.min(500, count - taken.length), 1000)));
+      await session.commit();
+    }
+    // Nothing more than the run put.
+    taken.push(...(await session.get(1, 500)));
+    await session.close();
   } finally {
-    await admin.close();
+    await transport.close();
   }
-}
-
-/** Reads `topic` from `start` on until `count` records pass `matches`, or fails after the timeout. */
-async function readFrom(
-  brokers: string[],
-  topic: string,
-  start: Map<number, bigint>,
-  matches: (input: RawInput) => boolean,
-  count: number,
-  timeoutMs = 60_000,
-): Promise<RawInput[]> {
-  const kafka = new Kafka({ brokers, clientId: 'stockline-test', logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `test-simulator-${Date.now()}-${Math.random()}` });
-  const found: RawInput[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    let done!: () => void;
-    const enough = new Promise<void>((resolve) => (done = resolve));
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const input: RawInput = {
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-          headers: Object.fromEntries(
-            Object.entries(message.headers ?? {}).map(([k, v]) => [
-              k,
-              Buffer.isBuffer(v) ? v : v === undefined ? undefined : Buffer.from(String(v)),
-            ]),
-          ),
-        };
-        if (matches(input)) found.push(input);
-        if (found.length >= count) done();
-        return Promise.resolve();
-      },
-    });
-    for (const [partition, offset] of start) consumer.seek({ topic, partition, offset: String(offset) });
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
-    await Promise.race([enough, timeout]);
-  } finally {
-    await consumer.disconnect();
-  }
-  if (found.length < count) throw new Error(`saw ${found.length} of ${count} records on ${topic}`);
-  return found;
+  return taken;
 }
 
 describe('simulate: activity written into every source (integration)', function () {
@@ -81,7 +48,8 @@ describe('simulate: activity written into every source (integration)', function 
   let dir: string;
   let options: SimulateOptions;
   let report: SimulationReport;
-  let mqStart: Map<number, bigint>;
+  let config: StocklineConfig;
+  const queue = `test.simulate.whmove.${uniqueSuffix()}`;
 
   before(async () => {
     env = await ensureStack();
@@ -94,10 +62,19 @@ describe('simulate: activity written into every source (integration)', function 
       items: '40',
       expectFile: path.join(dir, 'run.json'),
     });
-    mqStart = await endOffsets(env.config.kafka.brokers, WHMOVE_TOPIC);
-    report = await simulate(env.config, options);
+    // The WHMOVE records go on the queue mq.queues replicates to the WHMOVE topic: one of its own.
+    config = structuredClone(env.config) as StocklineConfig;
+    config.mq.queues = [{ queue, topic: WHMOVE_TOPIC, key: 'none', batchSize: 200 }];
+    report = await simulate(config, options);
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    const { amqpUrl, user, password } = config.mq;
+    const model = await amqpConnect(amqpUrl.replace('://', `://${user || 'guest'}:${password || 'guest'}@`));
+    const channel = await model.createChannel();
+    for (const q of [queue, backoutQueueName(queue)]) await channel.deleteQueue(q).catch(() => undefined);
+    await model.close();
+  });
 
   it('writes every planned event and an expectation file that reads back', () => {
     expect(report.result.outcome).to.equal('complete');
@@ -170,20 +147,38 @@ describe('simulate: activity written into every source (integration)', function 
     }
   });
 
-  it('the WHMOVE records on the raw MQ topic decode and map with the shipped mainframe-whmove mapping', async () => {
+  it('puts the WHMOVE records on the mainframe queue, persistent, with their message ids; as the replicator mirrors them they map with the shipped mainframe-whmove mapping', async () => {
     const expected = report.result.counts.mainframe['WH.STOCK.MOVES']?.inserted ?? 0;
     expect(expected).to.be.above(0);
-    // The run's message ids carry its id after "AMQ QMWH01  " (12 bytes).
-    const runHex = Buffer.from(options.runId, 'latin1').toString('hex').toUpperCase();
-    const ours = (input: RawInput) => input.headers['mq.msgId']?.toString().slice(24, 34) === runHex;
-    const records = await readFrom(env.config.kafka.brokers, WHMOVE_TOPIC, mqStart, ours, expected);
-    const mapping = readMappings(env.config.mapper.mappingsDir).mappings.find(
+    const messages = await drainQueue(config.mq, queue, expected);
+    expect(messages).to.have.length(expected);
+    // The run's message ids carry its id after "AMQ QMWH01  " (12 bytes), each once.
+    const runHex = Buffer.from(options.runId, 'latin1').toString('hex');
+    const ids = messages.map((m) => m.messageId.toString('hex'));
+    for (const id of ids) expect(id.slice(24, 34), id).to.equal(runHex);
+    expect(new Set(ids).size).to.equal(expected);
+    for (const m of messages) {
+      expect(m.persistent).to.equal(true);
+      expect(m.ccsid).to.equal(37);
+      expect(m.body).to.have.length(87);
+    }
+    const mapping = readMappings(config.mapper.mappingsDir).mappings.find(
       (m) => m.name === 'mainframe-whmove',
     )!;
+    const origin = { queueManager: config.mq.queueManager, queue };
     const events: CanonicalEvent[] = [];
-    for (const record of records) {
-      expect(record.value).to.have.length(87);
-      const outcome = await mapping.map(record);
+    for (const [i, m] of messages.entries()) {
+      // The record the replicator makes of the message (src/replicator/records.ts).
+      const r = rawRecord(origin, WHMOVE_TOPIC, 'none', m);
+      const input: RawInput = {
+        topic: WHMOVE_TOPIC,
+        partition: 0,
+        offset: String(i),
+        key: null,
+        value: r.value as Buffer,
+        headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, Buffer.from(v)])),
+      };
+      const outcome = await mapping.map(input);
       expect(outcome.kind).to.equal('events');
       if (outcome.kind === 'events') events.push(...outcome.events);
     }
@@ -191,6 +186,9 @@ describe('simulate: activity written into every source (integration)', function 
     for (const e of events) {
       expect(e.data.sku.startsWith(report.expectation.skuPrefix), e.data.sku).to.equal(true);
       expect(['W001', 'W002']).to.include(e.data.location);
+      expect(e.data.source.position).to.match(
+        new RegExp(`^QMWH01/${queue.replace(/\./g, '\\.')}/[0-9a-f]{48}$`),
+      );
     }
     // Every location the records reach is one the expectation holds a row for.
     for (const e of events)
