@@ -116,7 +116,7 @@ describe('simulator: a source writer that rides through a restart', () => {
     });
     expect(isTransientWriteError(tooLarge)).to.equal(false);
     expect(isTransientWriteError(withCode('value too long', '22001'))).to.equal(false);
-    const lost = Object.assign(new Error('basic.publish on WH.STOCK.MOVES failed: connection lost'), {
+    const lost = Object.assign(new Error('basic.publish on WH.STOCK.MOVES failed: channel closed by the broker'), {
       name: 'QueueTransportError',
       retriable: true,
     });
