@@ -100,7 +100,7 @@ export class DemoSampler {
         written: progress?.bySource[source] ?? 0,
         writtenPerSecond: this.written.rate(source),
         ...(source === 'mainframe' && replicator ? { queued: replicator.queueDepth } : {}),
-        ...(lag ? { capturedPerSecond: this.captured.rate(source) } : {}),
+        ...this.capturedRate(source, lag !== undefined, replicator !== undefined),
         ...(lagBySource ? { mapperLag: lagBySource.get(source) ?? 0n } : {}),
       })),
       ...(stats
@@ -127,6 +127,20 @@ export class DemoSampler {
       popular: popular.status === 'fulfilled' ? popular.value : [],
       ...(popular.status === 'rejected' ? { stockProblem: problemOf(popular.reason) } : {}),
     };
+  }
+
+  /**
+   * Records arriving on the source's raw topics per second. The mainframe's come from the MQ
+   * replicator's own count when it runs: its topics are transactional, and their end offsets also
+   * count a commit marker per transaction.
+   */
+  private capturedRate(
+    source: SourceName,
+    lagKnown: boolean,
+    replicating: boolean,
+  ): { capturedPerSecond?: number } {
+    if (source === 'mainframe' && replicating) return { capturedPerSecond: this.replicated.rate('messages') };
+    return lagKnown ? { capturedPerSecond: this.captured.rate(source) } : {};
   }
 
   /** Both groups' lag; on the way, how many records each source's raw topics hold (for their rate). */
