@@ -72,10 +72,10 @@ export async function endToEnd(input: {
   try {
     roles.push(await RoleProcess.start('mapper', { kafka: { client } }));
     roles.push(await RoleProcess.start('materializer', {}));
+    const materializer = roles[1]!;
     roles.push(await RoleProcess.start('api', { api: { port: 0 } }));
     // The mainframe's records reach Kafka through the queue.
     if (replicatorConfigured(config)) roles.push(await RoleProcess.start('mq-replicator', {}));
-    const [, materializer] = roles as [RoleProcess, RoleProcess, ...RoleProcess[]];
     const lagNow = async (): Promise<Omit<LagSample, 'second'>> => ({
       mapper: await mapperLag(admin, config.mapper.groupId),
       materializer: await materializerLag(

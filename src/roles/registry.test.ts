@@ -33,7 +33,7 @@ function recording(config: StocklineConfig): { config: StocklineConfig; read: Se
 
 describe('role registry', () => {
   it('lists the roles in the order `stockline run` starts them, each under its own name', () => {
-    expect(ROLE_NAMES).to.deep.equal(['mapper', 'materializer', 'api', 'mq-replicator']);
+    expect(ROLE_NAMES).to.deep.equal(['mq-replicator', 'mapper', 'materializer', 'api']);
     for (const name of ROLE_NAMES) expect(ROLES[name].name).to.equal(name);
   });
 
@@ -65,7 +65,7 @@ describe('role registry', () => {
     expect(production.mq.queues).to.deep.equal([]);
     expect(enabledRoles(production)).to.deep.equal(['mapper', 'materializer', 'api']);
     production.mq.queues = [{ queue: 'WH.MOVES', topic: 'mf.whmoves', key: 'none', batchSize: 200 }];
-    expect(enabledRoles(production)).to.deep.equal(['mapper', 'materializer', 'api', 'mq-replicator']);
+    expect(enabledRoles(production)).to.deep.equal(['mq-replicator', 'mapper', 'materializer', 'api']);
   });
 
   it('runs the MQ replicator without --role in development and in the tests (RabbitMQ, WH.STOCK.MOVES)', () => {
@@ -92,7 +92,7 @@ describe('role registry', () => {
     expect(rolesNamed(['api'])).to.deep.equal(['api']);
     expect(() => rolesNamed(['api', 'reconciler']))
       .to.throw(UsageError)
-      .with.property('message', 'unknown role reconciler; roles: mapper, materializer, api, mq-replicator');
+      .with.property('message', 'unknown role reconciler; roles: mq-replicator, mapper, materializer, api');
   });
 
   it('refuses a configuration one role cannot work with before any role starts', async () => {

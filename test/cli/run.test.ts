@@ -7,7 +7,7 @@ describe('stockline run: what it refuses before starting anything', function () 
   it('names an unknown role and the roles there are', async () => {
     const { code, stderr } = await runCli(['run', '--role', 'reconciler']);
     expect(code).to.equal(1);
-    expect(stderr).to.contain('unknown role reconciler; roles: mapper, materializer, api');
+    expect(stderr).to.contain('unknown role reconciler; roles: mq-replicator, mapper, materializer, api');
     expectNoStackTrace(stderr);
   });
 
