@@ -63,7 +63,7 @@ describe('simulate: activity written into every source (integration)', function 
       expectFile: path.join(dir, 'run.json'),
     });
     // The WHMOVE records go on the queue mq.queues replicates to the WHMOVE topic: one of its own.
-    config = structuredClone(env.config) as StocklineConfig;
+    config = structuredClone(env.config);
     config.mq.queues = [{ queue, topic: WHMOVE_TOPIC, key: 'none', batchSize: 200 }];
     report = await simulate(config, options);
   });
