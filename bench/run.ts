@@ -1,6 +1,6 @@
 // npm run bench [-- --events 1000000 --stages ceiling,mapper,materializer,e2e,replicator
 //                   --clients kafkajs,node-rdkafka --rates 2000,5000,10000,16667 --step-seconds 40
-//                   --mq-messages 20000 --mq-batch 200]
+//                   --mq-messages 100000 --mq-batch 200]
 //
 // Measures, in one go on this machine, against the local stack (started if it is not up):
 //   1. ceiling: a bare consume loop over the preloaded raw topic, per Kafka client;
@@ -39,7 +39,7 @@ const { values: args } = parseArgs({
     'step-seconds': { type: 'string', default: '40' },
     items: { type: 'string', default: '2000' },
     'e2e-client': { type: 'string' },
-    'mq-messages': { type: 'string', default: '20000' },
+    'mq-messages': { type: 'string', default: '100000' },
     'mq-batch': { type: 'string', default: '200' },
     out: { type: 'string' },
   },
