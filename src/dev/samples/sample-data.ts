@@ -324,7 +324,10 @@ export const SAP_SAMPLE_DOCUMENTS = { openings: 4_800_000_000, movements: 4_900_
 export function sapSample(seed: number): { openings: MatdocRow[]; movements: MatdocRow[] } {
   const random = seededRandom(seed);
   const line = (
-    fields: Pick<MatdocRow, 'MBLNR' | 'ZEILE' | 'MATNR' | 'WERKS' | 'LGORT' | 'LBBSA_SID' | 'BWART' | 'SHKZG'> & {
+    fields: Pick<
+      MatdocRow,
+      'MBLNR' | 'ZEILE' | 'MATNR' | 'WERKS' | 'LGORT' | 'LBBSA_SID' | 'BWART' | 'SHKZG'
+    > & {
       MENGE: string;
       MEINS: string;
       ERFMG: string;
