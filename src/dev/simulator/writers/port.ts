@@ -8,6 +8,15 @@ export interface SourceWriter {
   readonly source: SourceName;
   /** Writes in order, all or nothing: one database transaction, or one produce request. */
   write(writes: readonly SourceWrite[]): Promise<void>;
+  /**
+   * Sources that make late commits (SAP): writes `writes` in one transaction that stays open
+   * for `holdMs` before it commits; resolves once committed. Without it, a late commit is an
+   * ordinary write.
+   */
+  writeHeld?(writes: readonly SourceWrite[], holdMs: number): Promise<void>;
+  /** Commits every held transaction now: the run stops. */
+  release?(): void;
+  /** Commits what is held, then closes. */
   close(): Promise<void>;
 }
 
