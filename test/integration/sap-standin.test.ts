@@ -7,6 +7,8 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { multiRowInsert } from '../../src/dev/samples/insert.js';
 import { sapSample, type MatdocRow } from '../../src/dev/samples/sample-data.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { seedSapStandin } from '../../src/dev/stack/seed/seed-postgres.js';
 import { createScratchDatabase } from '../support/databases.js';
 import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';
 
@@ -214,27 +216,52 @@ describe('SAP stand-in schema: MATDOC, and MARD as a view over it (integration)'
     expect((await mard(c, '000000000000100200', '1000'))[0]).to.include({ LABST: '-12.000' });
   });
 
-  it("the shared stack's stand-in has the new shape, and the sample's opening balances (561) under MARD", async () => {
-    const sap = new pg.Client({
-      host: '127.0.0.1',
-      port: env.config.stack.postgres.port,
-      user: 'stockline_app',
-      password: env.secrets.STORE_PG_APP_PASSWORD,
-      database: 'sap',
-    });
-    await sap.connect();
-    try {
-      expect(await relkind(sap, 'MARD')).to.equal('v');
-      const opening = sapSample(2).openings[0]!;
-      const { rows } = await sap.query<{ n: string }>(
-        `SELECT count(*) AS n FROM sapabap1."MATDOC" WHERE "MBLNR" = $1 AND "BWART" = '561'`,
-        [opening.MBLNR],
+  it("the stack's seed on a stand-in of the older shape: migrated, the sample's opening balances (561) added once, its movements not again", async () => {
+    const c = await scratch();
+    await c.query(OLD_SHAPE);
+    const log = createLogger({ level: 'silent' });
+    await seedSapStandin(c, log);
+    await seedSapStandin(c, log);
+    const sample = sapSample(2);
+    const count = async (mblnr: string) =>
+      Number(
+        (
+          await c.query<{ n: string }>('SELECT count(*) AS n FROM sapabap1."MATDOC" WHERE "MBLNR" = $1', [
+            mblnr,
+          ])
+        ).rows[0]!.n,
       );
-      expect(Number(rows[0]!.n)).to.be.above(10);
-      const [row] = await mard(sap, opening.MATNR, opening.WERKS);
-      expect(Number(row!.LABST)).to.be.above(0);
-    } finally {
-      await sap.end();
-    }
+    // The older stand-in had the first movement already: the seed leaves the movements alone.
+    expect(await count(sample.movements[0]!.MBLNR)).to.equal(1);
+    expect(await count(sample.movements[1]!.MBLNR)).to.equal(0);
+    const opening = sample.openings[0]!;
+    expect(await count(opening.MBLNR)).to.equal(
+      sample.openings.filter((o) => o.MBLNR === opening.MBLNR).length,
+    );
+    const [row] = await mard(c, opening.MATNR, opening.WERKS);
+    // The opening balance, less the older stand-in's delivery (601, 12 pieces) of that material there.
+    expect(Math.round(Number(row!.LABST) * 1000)).to.equal(Math.round(Number(opening.MENGE) * 1000) - 12_000);
+  });
+
+  it("the stack's seed on an empty database: the whole sample, and MARD holds its opening balances plus its movements", async () => {
+    const c = await scratch();
+    const log = createLogger({ level: 'silent' });
+    await seedSapStandin(c, log);
+    await seedSapStandin(c, log);
+    const sample = sapSample(2);
+    const { rows } = await c.query<{ n: string }>('SELECT count(*) AS n FROM sapabap1."MATDOC"');
+    expect(Number(rows[0]!.n)).to.equal(sample.openings.length + sample.movements.length);
+    const { rows: sums } = await c.query<{ labst: string; insme: string }>(
+      'SELECT sum("LABST") AS labst, sum("INSME") AS insme FROM sapabap1."MARD"',
+    );
+    const total = (rows: MatdocRow[], sid: string) =>
+      rows
+        .filter((r) => r.LBBSA_SID === sid)
+        .reduce((sum, r) => sum + Math.round(Number(r.STOCK_QTY) * 1000), 0);
+    const all = [...sample.openings, ...sample.movements];
+    expect(Math.round(Number(sums[0]!.labst) * 1000)).to.equal(total(all, '01'));
+    expect(Math.round(Number(sums[0]!.insme) * 1000))
+      .to.equal(total(all, '02'))
+      .and.above(0);
   });
 });
