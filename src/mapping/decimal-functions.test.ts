@@ -72,6 +72,9 @@ describe('time and text functions', () => {
   it('read ABAP DATS and TIMS, and Debezium microseconds', () => {
     expect(t.sapDateTime('20261125', '101500', 'Europe/Berlin')).to.equal('2026-11-25T10:15:00+01:00');
     expect(() => t.sapDateTime('2026112', '101500', 'Europe/Berlin')).to.throw('not ABAP DATS/TIMS');
+    expect(t.sapDate('20261130')).to.equal('2026-11-30');
+    expect(() => t.sapDate('20261131')).to.throw('not an ABAP DATS date');
+    expect(() => t.sapDate('2026-11-30')).to.throw('not an ABAP DATS date');
     expect(t.fromEpochMicros(1795600000123456)).to.equal('2026-11-25T09:46:40.123456Z');
     expect(() => t.fromEpochMicros('1')).to.throw('whole microseconds');
   });

@@ -59,6 +59,14 @@ export const timeFunctions = {
       '$sapDateTime',
     );
   },
+  /** ABAP DATS "20261120" -> ISO 8601 date "2026-11-20" (a posting date: a day, no time or zone). */
+  sapDate(date: unknown): string {
+    const d = scalarText(date);
+    const iso = `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`;
+    if (!/^\d{8}$/.test(d) || !DateTime.fromISO(iso, { zone: 'UTC' }).isValid)
+      throw new Error(`$sapDate: "${d}" is not an ABAP DATS date (YYYYMMDD)`);
+    return iso;
+  },
   /** Debezium MicroTimestamp (DATETIME(6) with adaptive_time_microseconds): UTC. */
   fromEpochMicros(value: unknown): string {
     if (typeof value !== 'number' || !Number.isSafeInteger(value))

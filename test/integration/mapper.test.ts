@@ -144,8 +144,8 @@ describe('mapper: raw change events to canonical events, bad ones to the dead-le
     const client = await connectStorePostgres(env, 'sap');
     try {
       await client.query(
-        `INSERT INTO sapabap1."MATDOC" ("MANDT","MBLNR","MJAHR","ZEILE","MATNR","WERKS","LGORT","BWART","SHKZG","MENGE","MEINS","ERFMG","ERFME","BUDAT","CPUDT_MKPF","CPUTM_MKPF","USNAM_MKPF")
-         VALUES ('100', $1, '2026', '0001', '000000000000100200', '9999', '0001', '101', 'S', 5, 'ST', 5, 'ST', '20261125', '20261125', '101500', 'TEST')`,
+        `INSERT INTO sapabap1."MATDOC" ("MANDT","MBLNR","MJAHR","ZEILE","MATNR","WERKS","LGORT","BWART","SHKZG","MENGE","MEINS","ERFMG","ERFME","STOCK_QTY","BUDAT_MKPF","CPUDT_MKPF","CPUTM_MKPF","USNAM_MKPF")
+         VALUES ('100', $1, '2026', '0001', '000000000000100200', '9999', '0001', '101', 'S', 5, 'ST', 5, 'ST', 5, '20261125', '20261125', '101500', 'TEST')`,
         [mblnr],
       );
     } finally {

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -13,13 +14,15 @@ import { readExpectation } from '../../src/dev/simulator/expectation-file.js';
 import { WHMOVE_TOPIC } from '../../src/dev/simulator/mainframe/whmove.js';
 import { parseSimulateFlags, type SimulateOptions } from '../../src/dev/simulator/options.js';
 import { simulate, type SimulationReport } from '../../src/dev/simulator/simulate.js';
-import { connectStoreMariadb, connectStorePostgres } from '../support/databases.js';
+import { connectStoreMariadb, connectStorePostgres, createScratchDatabase } from '../support/databases.js';
 import { backoutQueueName } from '../../src/mq/amqp-transport.js';
 import type { QueueMessage } from '../../src/mq/port.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { rawRecord } from '../../src/replicator/records.js';
 import { connectTransport } from '../../src/replicator/transports.js';
 import { uniqueSuffix } from '../support/config.js';
+import { sourceTargets, type SourceTargets } from '../../src/dev/simulator/writers/targets.js';
+import pg from 'pg';
 import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';
 
 /** Takes `count` messages off the queue (committed: the test's queue is its own), or fails after the timeout. */
@@ -50,9 +53,30 @@ describe('simulate: activity written into every source (integration)', function 
   let report: SimulationReport;
   let config: StocklineConfig;
   const queue = `test.simulate.whmove.${uniqueSuffix()}`;
+  let targets: SourceTargets;
+  let dropSap: () => Promise<void>;
+  const sapClient = async () => {
+    const client = new pg.Client(targets.sapPostgres);
+    await client.connect();
+    return client;
+  };
 
   before(async () => {
     env = await ensureStack();
+    // The SAP writes go to a stand-in of the test's own (the shape of this checkout's
+    // connectors/seed/sap-standin.sql, whatever the shared stack's "sap" database holds).
+    const sapDb = `sap_sim_${randomBytes(4).toString('hex')}`;
+    dropSap = await createScratchDatabase(env, sapDb);
+    targets = {
+      ...sourceTargets(env.config),
+      sapPostgres: { ...sourceTargets(env.config).sapPostgres, database: sapDb },
+    };
+    const seed = await sapClient();
+    try {
+      await seed.query(readFileSync('connectors/seed/sap-standin.sql', 'utf8'));
+    } finally {
+      await seed.end();
+    }
     dir = mkdtempSync(path.join(os.tmpdir(), 'stockline-simulate-'));
     // A few hundred events, slow enough that transfers shipped early are received in the run.
     options = parseSimulateFlags({
@@ -65,10 +89,12 @@ describe('simulate: activity written into every source (integration)', function 
     // The WHMOVE records go on the queue mq.queues replicates to the WHMOVE topic: one of its own.
     config = structuredClone(env.config);
     config.mq.queues = [{ queue, topic: WHMOVE_TOPIC, key: 'none', batchSize: 200 }];
-    report = await simulate(config, options);
+    targets = { ...sourceTargets(config), sapPostgres: targets.sapPostgres };
+    report = await simulate(config, options, { targets });
   });
   after(async () => {
     rmSync(dir, { recursive: true, force: true });
+    await dropSap();
     const { amqpUrl, user, password } = config.mq;
     const model = await amqpConnect(amqpUrl.replace('://', `://${user || 'guest'}:${password || 'guest'}@`));
     const channel = await model.createChannel();
@@ -134,7 +160,7 @@ describe('simulate: activity written into every source (integration)', function 
   });
 
   it('the SAP goods movements are in MATDOC, material numbers zero-padded to 18', async () => {
-    const sap = await connectStorePostgres(env, 'sap');
+    const sap = await sapClient();
     try {
       const { rows } = await sap.query<{ MATNR: string; MBLNR: string }>(
         'SELECT "MATNR", "MBLNR" FROM sapabap1."MATDOC" WHERE "MATNR" LIKE $1',
@@ -195,10 +221,82 @@ describe('simulate: activity written into every source (integration)', function 
       expect(report.expectation.stock).to.have.property(`${e.data.sku}@${e.data.location}`);
   });
 
+  it("MARD's unrestricted stock at the distribution center (SAP alone writes there) is the expected stock", async () => {
+    const sap = await sapClient();
+    try {
+      const { rows } = await sap.query<{ MATNR: string; LABST: string; INSME: string; SPEME: string }>(
+        `SELECT "MATNR", "LABST", "INSME", "SPEME" FROM sapabap1."MARD" WHERE "WERKS" = '1000' AND "MATNR" LIKE $1`,
+        [`%${report.expectation.skuPrefix}%`],
+      );
+      expect(rows.length).to.be.above(0);
+      // Some of it is stock that does not count: in quality inspection or blocked.
+      expect(rows.some((r) => Number(r.INSME) !== 0 || Number(r.SPEME) !== 0)).to.equal(true);
+      const expected = Object.entries(report.expectation.stock).filter(([key]) => key.endsWith('@DC01'));
+      const labst = Object.fromEntries(
+        rows
+          .filter((r) => Number(r.LABST) !== 0)
+          .map((r) => [`${r.MATNR.replace(/^0+/, '')}@DC01`, Number(r.LABST)]),
+      );
+      expect(labst).to.deep.equal(
+        Object.fromEntries(
+          expected.filter(([, v]) => Number(v.quantity) !== 0).map(([k, v]) => [k, Number(v.quantity)]),
+        ),
+      );
+    } finally {
+      await sap.end();
+    }
+  });
+
+  it("SAP's late commits: documents entered earlier become visible after later ones, and all are counted", async () => {
+    const late = parseSimulateFlags({
+      events: '300',
+      rate: '100',
+      seed: '77',
+      items: '5',
+      sapLateShare: '0.3',
+      sapMaxHold: '3s',
+      expectFile: path.join(dir, 'late.json'),
+    });
+    const sap = await sapClient();
+    // What a poller by entry time sees: when each line first became visible.
+    const firstSeen = new Map<string, { seen: number; entered: string }>();
+    const look = async () => {
+      const { rows } = await sap.query<{ k: string; entered: string }>(
+        `SELECT "MBLNR" || '/' || "ZEILE" AS k, "CPUDT_MKPF" || "CPUTM_MKPF" AS entered FROM sapabap1."MATDOC" WHERE "MATNR" LIKE $1`,
+        [`%S${late.runId}%`],
+      );
+      const now = Date.now();
+      for (const r of rows) if (!firstSeen.has(r.k)) firstSeen.set(r.k, { seen: now, entered: r.entered });
+    };
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        await look();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    let lateReport: SimulationReport;
+    try {
+      lateReport = await simulate(env.config, late, { targets });
+    } finally {
+      polling = false;
+      await poll;
+      await look();
+      await sap.end();
+    }
+    expect(lateReport.result.outcome).to.equal('complete');
+    expect(lateReport.result.written).to.equal(300);
+    const lines = [...firstSeen.values()];
+    expect(lines.length).to.equal(lateReport.result.counts.sap.MATDOC?.inserted);
+    // A line that appeared after a line entered at least a second later had been visible.
+    const overtaken = lines.filter((a) => lines.some((b) => b.seen < a.seen && b.entered > a.entered));
+    expect(overtaken.length).to.be.above(0);
+  });
+
   it('refuses to run again with the same run id: its stock would not start at zero', async () => {
     const again = { ...options, events: 1, expectFile: path.join(dir, 'again.json') };
     try {
-      await simulate(env.config, again);
+      await simulate(env.config, again, { targets });
       expect.fail('the second run was not refused');
     } catch (e) {
       expect(e).to.be.instanceOf(UsageError);

@@ -12,6 +12,15 @@ export interface SourceWriter {
    * more at worst (a retry puts the messages again, with their message ids).
    */
   write(writes: readonly SourceWrite[]): Promise<void>;
+  /**
+   * Sources that make late commits (SAP): writes `writes` in one transaction that stays open
+   * for `holdMs` before it commits; resolves once committed. Without it, a late commit is an
+   * ordinary write.
+   */
+  writeHeld?(writes: readonly SourceWrite[], holdMs: number): Promise<void>;
+  /** Commits every held transaction now: the run stops. */
+  release?(): void;
+  /** Commits what is held, then closes. */
   close(): Promise<void>;
 }
 

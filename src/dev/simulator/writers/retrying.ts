@@ -92,7 +92,7 @@ const hasRetriable = (e: Error, value: boolean) => (e as Error & { retriable?: u
  * commit. A database transaction is all or nothing, and each batch inserts rows of its own, so
  * a duplicate key (or transfer lines already received) on the next attempt says exactly that.
  */
-function alreadyCommitted(error: unknown): boolean {
+export function alreadyCommitted(error: unknown): boolean {
   for (const e of causes(error)) {
     const code = codeOf(e);
     if (code === '23505' || code === 'ER_DUP_ENTRY') return true;
@@ -159,6 +159,16 @@ export class RetryingWriter implements SourceWriter {
         },
       },
     );
+  }
+
+  /** Late commits go to the writer of the moment, which retries them itself (writers/sap-matdoc.ts). */
+  writeHeld(writes: readonly SourceWrite[], holdMs: number): Promise<void> {
+    if (!this.current.writeHeld) return this.write(writes);
+    return this.current.writeHeld(writes, holdMs);
+  }
+
+  release(): void {
+    this.current.release?.();
   }
 
   async close(): Promise<void> {
