@@ -4,7 +4,7 @@
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { InventoryEventDataSchema } from './data-schema.js';
-import type { CanonicalEvent, EventType, InventoryEventData, Reason } from './event.js';
+import type { CanonicalEvent, EventType, InventoryEventData, Reason, StockType } from './event.js';
 import { eventId, stockKey } from './identity.js';
 
 /**
@@ -31,6 +31,10 @@ export interface EventFields {
   unit: string;
   reason: string;
   occurredAt: string;
+  /** Optional fields: present only when the mapping gave them a value. */
+  stockType?: string;
+  specialStock?: string;
+  postingDate?: string;
 }
 
 export interface EventToBuild {
@@ -68,8 +72,9 @@ export function buildCanonicalEvent({
   mapping,
   emitIndex,
 }: EventToBuild): BuiltEvent {
-  // Built field by field, in the order of the published schema (and of EventFields): a spread
-  // with a field overridden costs more than the rest of this function.
+  // Built field by field (a spread with fields overridden cost more than the rest of this
+  // function), in the order the spread gave: the six required fields, the optional ones the
+  // mapping gave (special stock and posting date, then the stock type), the source, the mapping.
   const source: InventoryEventData['source'] = {
     system: position.system,
     entity: position.entity,
@@ -77,16 +82,20 @@ export function buildCanonicalEvent({
     sequence: position.sequence,
   };
   if (position.snapshot) source.snapshot = true;
-  const data: InventoryEventData = {
+  const data = {
     sku: fields.sku,
     location: fields.location,
     quantity: fields.quantity,
     unit: fields.unit,
     reason: fields.reason as Reason,
     occurredAt: fields.occurredAt,
-    source,
-    mapping,
-  };
+  } as InventoryEventData;
+  if (fields.specialStock !== undefined) data.specialStock = fields.specialStock;
+  if (fields.postingDate !== undefined) data.postingDate = fields.postingDate;
+  // Checked against the schema's list right below, like the reason.
+  if (fields.stockType !== undefined) data.stockType = fields.stockType as StockType;
+  data.source = source;
+  data.mapping = mapping;
   if (!validateData(data)) {
     const reasons = (validateData.errors ?? []).map(
       (e) =>
