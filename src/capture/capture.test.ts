@@ -103,7 +103,7 @@ async function started(source: FakeSource, kafka: FakeKafka, opts: CaptureCoreOp
   const producer = await kafka.producer('tx', opts.source);
   const position = decodePosition(producer.startPosition, {});
   const folder = new SegmentFolder(opts.source);
-  for (const r of kafka.topic(opts.stateTopic)) folder.add(String(r.key), r.value as string | null);
+  for (const r of kafka.topic(opts.stateTopic)) folder.add(String(r.key), r.value);
   const capture = new SapCapture(source, producer, opts, position, folder.keys(), log);
   if (capture.committed === null && !capture.needsInitialLoad) await capture.startWithoutLoad();
   if (capture.needsInitialLoad) await capture.initialLoad();
