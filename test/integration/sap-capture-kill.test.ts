@@ -52,7 +52,7 @@ describe('SAP capture: every movement exactly once through SIGKILLs (stand-in, K
       await admin.close();
     });
     const childEnv: Record<string, string> = {
-      STOCKLINE__LOG__LEVEL: 'warn',
+      STOCKLINE__LOG__LEVEL: 'info',
       ...Object.fromEntries(
         (Object.entries(sap) as [keyof StocklineConfig['sap'], unknown][])
           .filter(([k]) => k !== 'tls' && k !== 'tables')
@@ -63,13 +63,18 @@ describe('SAP capture: every movement exactly once through SIGKILLs (stand-in, K
     const start = (crashAt?: string) => {
       const child = spawn(process.execPath, [BIN, 'run', '--role', 'sap-capture'], {
         env: { ...process.env, ...childEnv, ...(crashAt ? { STOCKLINE_CRASH_AT: crashAt } : {}) },
-        stdio: ['ignore', 'ignore', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
       const errors: string[] = [];
       child.stderr.on('data', (b: Buffer) => errors.push(b.toString()));
+      let isUp!: () => void;
+      const up = new Promise<void>((resolve) => (isUp = resolve));
+      child.stdout.on('data', (b: Buffer) => {
+        if (b.toString().includes('SAP capture: started from the committed position')) isUp();
+      });
       children.push(child);
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, s) => resolve(s)));
-      return { child, exited, errors };
+      return { child, exited, errors, up };
     };
 
     // The writer: a portion of the movements before each step of the plan, in batches, one in
@@ -80,18 +85,19 @@ describe('SAP capture: every movement exactly once through SIGKILLs (stand-in, K
     const held: Promise<void>[] = [];
     const writePortion = async (count: number) => {
       const upTo = Math.min(MOVEMENTS, n + count);
-      while (n < upTo) {
+      for (let b = 0; n < upTo; b++) {
         const batch: Movement[] = [];
         for (let i = 0; i < BATCH && n < upTo; i++, n++)
           batch.push({
             mblnr: String(6_300_000_000 + n),
             entry: entryAt(Date.now() - Math.floor(Math.random() * 800)),
           });
-        if (n % (BATCH * 8) === 0) {
+        // The third batch of each portion, and one in eight besides, are late.
+        if (b === 2 || n % (BATCH * 8) === 0) {
           const client = await standin.holdOpen();
           await standin.insert(client, batch);
           held.push(
-            sleep(1500 + Math.random() * 2500).then(async () => {
+            sleep(2500 + Math.random() * 2500).then(async () => {
               await client.query('COMMIT');
               await client.end();
               written += batch.length;
@@ -116,9 +122,11 @@ describe('SAP capture: every movement exactly once through SIGKILLs (stand-in, K
       });
     const portion = Math.ceil(MOVEMENTS / plan.length);
     for (const step of plan) {
-      const writing = writePortion(portion);
+      let writing: Promise<void>;
       if ('crashAt' in step) {
         const c = start(step.crashAt);
+        // Written once it is up, so that its fast path passes the late rows while they are open.
+        writing = Promise.race([c.up, c.exited]).then(() => writePortion(portion));
         const signal = await Promise.race([c.exited, sleep(30_000).then(() => 'timeout' as const)]);
         if (signal === 'timeout') c.child.kill('SIGKILL');
         await c.exited;
@@ -129,6 +137,7 @@ describe('SAP capture: every movement exactly once through SIGKILLs (stand-in, K
             : `did not (${String(signal)}): ${c.errors.join('').slice(-300)}`,
         );
       } else {
+        writing = writePortion(portion);
         const c = start();
         await sleep(step.killAfterMs);
         c.child.kill('SIGKILL');
