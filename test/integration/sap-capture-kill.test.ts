@@ -66,12 +66,16 @@ describe('SAP capture: every movement exactly once through SIGKILLs (stand-in, K
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const errors: string[] = [];
-      child.stderr.on('data', (b: Buffer) => errors.push(b.toString()));
       let isUp!: () => void;
       const up = new Promise<void>((resolve) => (isUp = resolve));
-      child.stdout.on('data', (b: Buffer) => {
-        if (b.toString().includes('SAP capture: started from the committed position')) isUp();
-      });
+      // Its log (pino, on stderr): the last lines for a failure, the start line to write after.
+      for (const stream of [child.stdout, child.stderr])
+        stream.on('data', (b: Buffer) => {
+          const text = b.toString();
+          errors.push(text);
+          if (errors.length > 20) errors.shift();
+          if (text.includes('SAP capture: started from the committed position')) isUp();
+        });
       children.push(child);
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, s) => resolve(s)));
       return { child, exited, errors, up };
