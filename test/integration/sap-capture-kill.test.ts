@@ -101,7 +101,7 @@ describe('SAP capture: every movement exactly once through SIGKILLs (stand-in, K
           const client = await standin.holdOpen();
           await standin.insert(client, batch);
           held.push(
-            sleep(2500 + Math.random() * 2500).then(async () => {
+            sleep(6000 + Math.random() * 3000).then(async () => {
               await client.query('COMMIT');
               await client.end();
               written += batch.length;
