@@ -15,7 +15,9 @@ describe('compileCaptureOptions', () => {
     expect(options.driver).to.equal('postgres');
     expect(options.topics).to.deep.equal({ matdoc: 'sap.sapabap1.MATDOC', mard: 'sap.sapabap1.MARD' });
     expect(options.core.source).to.equal('sap-capture/sap/sapabap1/MATDOC');
-    expect(options.transactionalId).to.equal('stockline-sap-capture-sap-sapabap1-MATDOC');
+    expect(options.transactionalId).to.equal(
+      'stockline-sap-capture-sap-sapabap1-MATDOC-stockline.sap-capture.state',
+    );
     expect(options.core.bucketLength).to.equal(10);
     expect(options.core.target).to.deep.equal({ name: 'sap', db: 'sap', schema: 'sapabap1' });
     expect(Object.isFrozen(options.core)).to.equal(true);

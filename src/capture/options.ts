@@ -163,7 +163,8 @@ export function compileCaptureOptions(config: Readonly<CaptureSections>): Captur
       initialLoad: sap.initialLoad,
       initialLoadId: sap.initialLoadId,
     },
-    transactionalId: `stockline-sap-capture-${idPart(sap.topicPrefix)}-${idPart(target.schema)}-${idPart(table)}`,
+    // Per source and state topic: a capture with a state of its own (a test's) fences no other.
+    transactionalId: `stockline-sap-capture-${idPart(sap.topicPrefix)}-${idPart(target.schema)}-${idPart(table)}-${idPart(sap.stateTopic)}`,
     pollIntervalMs: sap.pollIntervalMs,
     sweepIntervalMs: sap.sweepIntervalMs,
     topics,

@@ -21,6 +21,12 @@ export interface RecordTarget {
 export const topicOf = (target: RecordTarget, table: string): string =>
   `${target.name}.${target.schema}.${table}`;
 
+/** The context headers Debezium's connectors add (the mapper's dead letters keep them). */
+const contextHeaders = (target: RecordTarget): Record<string, string> => ({
+  '__debezium.context.connectorLogicalName': target.name,
+  '__debezium.context.connectorName': 'sap-capture',
+});
+
 /** Debezium's `source.snapshot` values: absent while streaming. */
 export type SnapshotMark = 'true' | 'last' | undefined;
 
@@ -80,7 +86,7 @@ export function matdocRecord(
       snapshot,
       nowMs,
     ),
-    headers: {},
+    headers: contextHeaders(target),
     timestamp: nowMs,
   };
 }
@@ -113,7 +119,7 @@ export function mardRecord(
       snapshot,
       nowMs,
     ),
-    headers: {},
+    headers: contextHeaders(target),
     timestamp: nowMs,
   };
 }
