@@ -9,6 +9,7 @@ import type { E2eResult } from './e2e-stage.js';
 import type { KafkaClientName, MapperResult } from './mapper-stage.js';
 import type { MaterializerResult } from './materializer-stage.js';
 import type { ReplicatorResult } from './replicator-stage.js';
+import type { CaptureResult } from './capture-stage.js';
 
 export const TARGETS = {
   mapperEventsPerSecond: 100_000,
@@ -40,6 +41,8 @@ export interface BenchResults {
   endToEnd: E2eResult | null;
   /** The MQ replicator stage; absent in results written before it existed. */
   replicator?: ReplicatorResult | null;
+  /** The SAP capture stage; absent in results written before it existed. */
+  capture?: CaptureResult | null;
   memory: { stage: string; role: string; peakRssMb: number }[];
   failures: { stage: string; message: string }[];
 }
@@ -96,6 +99,21 @@ export function markdown(r: BenchResults): string {
     out(`| bare consume (amqplib) | ${n(q.bare.messagesPerSecond)} | 1.00 | | |`);
     out(
       `| MQ replicator | ${n(q.messagesPerSecond)} | ${q.ratioOfBare.toFixed(2)} | ${n(q.batches)} | ${n(q.replicated)} |`,
+    );
+  }
+  if (r.capture) {
+    const c = r.capture;
+    out();
+    out('## SAP capture (stand-in MATDOC to Kafka)');
+    out();
+    out(
+      `${n(c.rows)} MATDOC rows preloaded in a stand-in schema of the run's own (PostgreSQL); the sap-capture role in a process of its own: keyset polls of ${n(c.batchSize)} rows, one Kafka transaction each (records, the keys per minute bucket, the position), the sweep every ${n(c.sweepIntervalMs / 1000)} s (one GROUP BY over the window).`,
+    );
+    out();
+    out('| stage | rows/s | transactions | sweeps | sweep finds |');
+    out('|---|---:|---:|---:|---:|');
+    out(
+      `| SAP capture | ${n(c.rowsPerSecond)} | ${n(c.transactions)} | ${n(c.sweeps)} | ${n(c.sweepFinds)} |`,
     );
   }
   if (r.endToEnd) {
@@ -161,6 +179,7 @@ export async function chart(r: BenchResults): Promise<string> {
           { stage: 'MQ replicator', rate: r.replicator.messagesPerSecond, target: null },
         ]
       : []),
+    ...(r.capture ? [{ stage: 'SAP capture', rate: r.capture.rowsPerSecond, target: null }] : []),
     ...(r.endToEnd?.highestSustainedRate
       ? [
           {

@@ -1,6 +1,7 @@
-// npm run bench [-- --events 1000000 --stages ceiling,mapper,materializer,e2e,replicator
+// npm run bench [-- --events 1000000 --stages ceiling,mapper,materializer,e2e,replicator,capture
 //                   --clients kafkajs,node-rdkafka --rates 2000,5000,10000,16667 --step-seconds 40
-//                   --mq-messages 100000 --mq-batch 200 --base ../wt-base --rounds 1 --raw-topic name]
+//                   --mq-messages 100000 --mq-batch 200 --sap-rows 200000 --sap-batch 1000
+//                   --base ../wt-base --rounds 1 --raw-topic name]
 //
 // --stage is --stages (e.g. `npm run bench -- --stage mapper --events 200000`). --base <checkout>
 // runs the mapper role also from another checkout (the previous commit's code, with its
@@ -17,7 +18,9 @@
 //   4. materializer: the materializer role over canonical events (scripts/bench-materializer.ts);
 //   5. replicator: the MQ replicator role from a preloaded RabbitMQ queue onto a raw topic, and
 //      the ratio to a bare amqplib consume of the same queue (`--stages replicator` runs it alone);
-//   6. peak RSS of each role, each in a process of its own.
+//   6. capture: the SAP capture role from a preloaded stand-in MATDOC onto a raw topic, the
+//      sweep on (`--stages capture` runs it alone);
+//   7. peak RSS of each role, each in a process of its own.
 // Writes bench/results/<time>/results.{json,md,svg} and copies them to bench/results/latest/.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -33,10 +36,11 @@ import { endToEnd } from './e2e-stage.js';
 import { mapperThroughput, type KafkaClientName } from './mapper-stage.js';
 import { materializerThroughput } from './materializer-stage.js';
 import { replicatorThroughput } from './replicator-stage.js';
+import { captureThroughput } from './capture-stage.js';
 import { captureTemplate, preload } from './preload.js';
 import { TARGETS, writeReport, type BenchResults } from './report.js';
 
-const STAGES = ['ceiling', 'mapper', 'materializer', 'e2e', 'replicator'] as const;
+const STAGES = ['ceiling', 'mapper', 'materializer', 'e2e', 'replicator', 'capture'] as const;
 const { values: args } = parseArgs({
   options: {
     events: { type: 'string', default: '1000000' },
@@ -52,6 +56,8 @@ const { values: args } = parseArgs({
     'e2e-client': { type: 'string' },
     'mq-messages': { type: 'string', default: '100000' },
     'mq-batch': { type: 'string', default: '200' },
+    'sap-rows': { type: 'string', default: '200000' },
+    'sap-batch': { type: 'string', default: '1000' },
     out: { type: 'string' },
   },
 });
@@ -96,6 +102,7 @@ const results: BenchResults = {
   materializer: null,
   endToEnd: null,
   replicator: null,
+  capture: null,
   memory: [],
   failures: [],
 };
@@ -256,6 +263,22 @@ try {
       });
       say(
         `  ${Math.round(r.messagesPerSecond).toLocaleString('en-US')} messages/s, ${r.ratioOfBare.toFixed(2)} of the bare consume, peak RSS ${Math.round(r.peakRssMb)} MB`,
+      );
+    });
+  if (stages.has('capture'))
+    await stage('SAP capture', async () => {
+      const c = await captureThroughput({
+        config,
+        admin: lagAdmin,
+        run,
+        rows: Number(args['sap-rows']),
+        batchSize: Number(args['sap-batch']),
+        log: say,
+      });
+      results.capture = c;
+      results.memory.push({ stage: 'SAP capture throughput', role: 'sap-capture', peakRssMb: c.peakRssMb });
+      say(
+        `  ${Math.round(c.rowsPerSecond).toLocaleString('en-US')} rows/s, ${c.sweeps} sweeps, peak RSS ${Math.round(c.peakRssMb)} MB`,
       );
     });
 } finally {

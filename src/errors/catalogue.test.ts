@@ -17,6 +17,7 @@ import { CanonicalMessageError } from '../canonical/errors.js';
 import { MappingError, MappingFileError } from '../mapping/errors.js';
 import { PositionMismatchError } from '../materializer/errors.js';
 import { QueueBusyError, QueueTransportError } from '../mq/errors.js';
+import { SapSchemaError, SapSourceError } from '../sap/errors.js';
 import { CodePageError, CopybookError, LayoutError, RecordDecodeError } from '../sources/mainframe/errors.js';
 import { stockDbError } from '../stock/errors.js';
 import { ExpectationFileError, RecordEncodeError } from '../dev/simulator/errors.js';
@@ -43,6 +44,8 @@ const RAISERS: {
   STOCKLINE_MQ_QUEUE_BUSY: () => new QueueBusyError('x', { transport: 'memory', queueManager: 'QM1' }),
   STOCKLINE_MQ_FAILED: () =>
     new QueueTransportError('x', { transport: 'memory', queueManager: 'QM1' }, { retriable: true }),
+  STOCKLINE_SAP_FAILED: () => new SapSourceError('x', { driver: 'postgres' }, { retriable: true }),
+  STOCKLINE_SAP_SCHEMA: () => new SapSchemaError('x', { table: 'MATDOC', columns: ['MBLNR'] }),
   STOCKLINE_CANONICAL_INVALID: () => new CanonicalMessageError('x'),
   STOCKLINE_MAPPING_INVALID: () => new MappingFileError('x', {}),
   STOCKLINE_MAPPING_FAILED: () => new MappingError('x', {}),

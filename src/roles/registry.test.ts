@@ -33,7 +33,7 @@ function recording(config: StocklineConfig): { config: StocklineConfig; read: Se
 
 describe('role registry', () => {
   it('lists the roles in the order `stockline run` starts them, each under its own name', () => {
-    expect(ROLE_NAMES).to.deep.equal(['mq-replicator', 'mapper', 'materializer', 'api']);
+    expect(ROLE_NAMES).to.deep.equal(['mq-replicator', 'sap-capture', 'mapper', 'materializer', 'api']);
     for (const name of ROLE_NAMES) expect(ROLES[name].name).to.equal(name);
   });
 
@@ -46,6 +46,8 @@ describe('role registry', () => {
         base.mq.queueManager = 'QM1';
         base.mq.queues = [{ queue: 'WH.MOVES', topic: 'mf.whmoves', key: 'none', batchSize: 200 }];
       }
+      // The SAP capture's password comes from the stack in development (dev-secrets.ts).
+      base.sap.password = 'secret';
       const { config, read } = recording(base);
       role.compile(config);
       const declared = role.reads;
@@ -88,11 +90,29 @@ describe('role registry', () => {
     }
   });
 
+  it('runs the SAP capture without --role when sap.host is set: in development and the tests, the stand-in', () => {
+    const production = loadConfig({ dir: path.resolve('config'), environment: 'production', env: {} });
+    expect(enabledRoles(production)).to.not.include('sap-capture');
+    for (const environment of ['development', 'test']) {
+      const config = structuredClone(
+        loadConfig({ dir: path.resolve('config'), environment, env: {} }),
+      ) as StocklineConfig;
+      expect(enabledRoles(config), environment).to.include('sap-capture');
+      config.sap.password = 'secret';
+      const options = ROLES['sap-capture'].compile(config);
+      expect(options.driver, environment).to.equal('postgres');
+      expect(options.topics.matdoc, environment).to.equal('sap.sapabap1.MATDOC');
+    }
+  });
+
   it('names unknown roles and the known ones', () => {
     expect(rolesNamed(['api'])).to.deep.equal(['api']);
     expect(() => rolesNamed(['api', 'reconciler']))
       .to.throw(UsageError)
-      .with.property('message', 'unknown role reconciler; roles: mq-replicator, mapper, materializer, api');
+      .with.property(
+        'message',
+        'unknown role reconciler; roles: mq-replicator, sap-capture, mapper, materializer, api',
+      );
   });
 
   it('refuses a configuration one role cannot work with before any role starts', async () => {

@@ -2,6 +2,7 @@
 // role: its folder with options.ts (compile<Role>Options), service.ts (its start function) and
 // role.ts (its entry), and one line in ROLES below.
 import { apiRole } from '../api/role.js';
+import { captureRole } from '../capture/role.js';
 import type { StocklineConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { mapperRole } from '../mapper/role.js';
@@ -13,11 +14,13 @@ import type { Role, RoleHandle } from '../service/role.js';
 /**
  * In starting order: `stockline run` without --role starts every one its configuration enables.
  * The roles that bring a source's records to Kafka come first, so that they create their raw
- * topics as they need them (the replicator: one partition, for the queue's order) before the
+ * topics as they need them (the replicator: one partition, for the queue's order; the SAP
+ * capture: its raw topics and its one-partition state topic) before the
  * mapper creates the missing ones it reads with its own default.
  */
 export const ROLES = {
   'mq-replicator': replicatorRole,
+  'sap-capture': captureRole,
   mapper: mapperRole,
   materializer: materializerRole,
   api: apiRole,

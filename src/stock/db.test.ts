@@ -37,9 +37,18 @@ describe('stock database connection', () => {
   it("the development path hands the stack's password over through the configuration", () => {
     const config = configWithStackSecrets();
     expect(withStackSecrets(config).stockDb.password).to.equal('generated-by-stack');
-    expect(stackSecretEnv(config)).to.deep.equal({ STOCKLINE__STOCKDB__PASSWORD: 'generated-by-stack' });
-    const own = configWithStackSecrets({ STOCKLINE__STOCKDB__PASSWORD: 'mine' });
+    // The tests' SAP capture reads the stand-in as the application user: the same password.
+    expect(withStackSecrets(config).sap.password).to.equal('generated-by-stack');
+    expect(stackSecretEnv(config)).to.deep.equal({
+      STOCKLINE__STOCKDB__PASSWORD: 'generated-by-stack',
+      STOCKLINE__SAP__PASSWORD: 'generated-by-stack',
+    });
+    const own = configWithStackSecrets({
+      STOCKLINE__STOCKDB__PASSWORD: 'mine',
+      STOCKLINE__SAP__PASSWORD: 'ours',
+    });
     expect(withStackSecrets(own).stockDb.password).to.equal('mine');
+    expect(withStackSecrets(own).sap.password).to.equal('ours');
     expect(stackSecretEnv(own)).to.deep.equal({});
   });
 

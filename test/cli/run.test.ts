@@ -7,7 +7,9 @@ describe('stockline run: what it refuses before starting anything', function () 
   it('names an unknown role and the roles there are', async () => {
     const { code, stderr } = await runCli(['run', '--role', 'reconciler']);
     expect(code).to.equal(1);
-    expect(stderr).to.contain('unknown role reconciler; roles: mq-replicator, mapper, materializer, api');
+    expect(stderr).to.contain(
+      'unknown role reconciler; roles: mq-replicator, sap-capture, mapper, materializer, api',
+    );
     expectNoStackTrace(stderr);
   });
 
@@ -19,6 +21,8 @@ describe('stockline run: what it refuses before starting anything', function () 
       {
         STOCKLINE__MATERIALIZER__CONCURRENCY: '12',
         STOCKLINE__KAFKA__BROKERS: '127.0.0.1:9',
+        // No SAP capture (its password would come from the stack): only the materializer's refusal.
+        STOCKLINE__SAP__HOST: '',
       },
       60000,
     );

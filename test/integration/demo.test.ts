@@ -31,9 +31,10 @@ describe('stockline demo: stack, pipeline, simulator with a live view, verify (i
     expect(stdout).to.match(/^stack: .*healthy$/m);
     expect(stdout).to.match(/^connectors: .*; all running$/m);
     expect(stdout).to.contain(`stock API at http://127.0.0.1:${port}`);
-    // The mainframe's records go through the queue and the MQ replicator (config/test.yaml).
+    // The mainframe's records go through the queue and the MQ replicator, SAP's through the SAP
+    // capture of the stand-in (config/test.yaml).
     expect(stdout).to.match(
-      /^pipeline: mapper, materializer, MQ replicator \(amqp: WH\.STOCK\.MOVES -> mq\.WH\.STOCK\.MOVES\), stock API/m,
+      /^pipeline: mapper, materializer, MQ replicator \(amqp: WH\.STOCK\.MOVES -> mq\.WH\.STOCK\.MOVES\), SAP capture \(postgres: sapabap1\.MATDOC\), stock API/m,
     );
     const run = /^simulate run (\w{5}): seed 42, .* 200 events\/s for 20 s/m.exec(stdout);
     expect(run, context).to.not.equal(null);

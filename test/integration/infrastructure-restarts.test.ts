@@ -50,7 +50,8 @@ interface RunProcess {
 /** `stockline run` (every role) in a child process, reading and writing this file's own topics and groups. */
 function spawnRun(env: Record<string, string>): RunProcess {
   const child = spawn(process.execPath, [BIN, 'run'], {
-    env: { ...process.env, STOCKLINE__LOG__LEVEL: 'warn', ...env },
+    // Without the SAP capture: this file's sources are the store databases (its own topics).
+    env: { ...process.env, STOCKLINE__LOG__LEVEL: 'warn', STOCKLINE__SAP__HOST: '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const stderr: string[] = [];

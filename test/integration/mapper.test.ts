@@ -7,7 +7,11 @@ import { Kafka, logLevel } from 'kafkajs';
 import { fromKafkaMessage } from '../../src/canonical/cloudevents-kafka.js';
 import type { CanonicalEvent } from '../../src/canonical/event.js';
 import { KAFKA_CLIENTS } from '../../src/kafka/clients.js';
-import { createKafkaReader } from '../support/kafka.js';
+import { createKafkaAdmin, createKafkaReader } from '../support/kafka.js';
+import { compileCaptureOptions } from '../../src/capture/options.js';
+import { startCapture } from '../../src/capture/service.js';
+import type { StocklineConfig } from '../../src/config/schema.js';
+import { entryAt, standinSapConfig } from '../support/sap-standin.js';
 import type { KafkaRecord } from '../../src/kafka/port.js';
 import { listDeadLetters, replayDeadLetters } from '../../src/mapper/dead-letter-replay.js';
 import { startMapper, type MapperHandle } from '../../src/mapper/service.js';
@@ -141,12 +145,23 @@ describe('mapper: raw change events to canonical events, bad ones to the dead-le
 
   it('sends a goods movement of an unknown SAP plant to the dead-letter topic with the original bytes and the reason', async () => {
     const mblnr = String(randomInt(6_000_000_000, 6_999_999_999));
+    // The SAP capture of the stand-in onto sap.sapabap1.MATDOC, with a state of its own.
+    const suffix = uniqueSuffix();
+    const sapConfig = structuredClone(env.config) as StocklineConfig;
+    sapConfig.sap = {
+      ...standinSapConfig(env, 'sapabap1', suffix),
+      topicPrefix: 'sap',
+      lookBackMs: 600_000,
+    };
+    const captureOptions = compileCaptureOptions(sapConfig);
+    const capture = await startCapture(captureOptions, log);
+    const entry = entryAt(Date.now() - 2000);
     const client = await connectStorePostgres(env, 'sap');
     try {
       await client.query(
         `INSERT INTO sapabap1."MATDOC" ("MANDT","MBLNR","MJAHR","ZEILE","MATNR","WERKS","LGORT","BWART","SHKZG","MENGE","MEINS","ERFMG","ERFME","STOCK_QTY","BUDAT_MKPF","CPUDT_MKPF","CPUTM_MKPF","USNAM_MKPF")
-         VALUES ('100', $1, '2026', '0001', '000000000000100200', '9999', '0001', '101', 'S', 5, 'ST', 5, 'ST', 5, '20261125', '20261125', '101500', 'TEST')`,
-        [mblnr],
+         VALUES ('100', $1, $2, '0001', '000000000000100200', '9999', '0001', '101', 'S', 5, 'ST', 5, 'ST', 5, $3, $3, $4, 'TEST')`,
+        [mblnr, entry.slice(0, 4), entry.slice(0, 8), entry.slice(8)],
       );
     } finally {
       await client.end();
@@ -196,6 +211,10 @@ describe('mapper: raw change events to canonical events, bad ones to the dead-le
       (r) => r.key?.toString().includes(mblnr) ?? false,
       2,
     );
+    await capture.stop();
+    await createKafkaAdmin({ brokers: config.kafka.brokers, clientId: 'stockline-test' })
+      .deleteTopics([captureOptions.core.stateTopic])
+      .catch(() => undefined);
   });
 
   it('maps mainframe WHMOVE records from the raw MQ topic, identified by their MQ message, and dead-letters a record of the wrong length or without the MQ headers', async () => {

@@ -99,7 +99,8 @@ export async function runDemo(
     });
 
   // The same roles as `stockline run` without --role, from the role registry (src/roles/registry.ts):
-  // with the development configuration, the MQ replicator too (config/development.yaml).
+  // with the development configuration, the MQ replicator and the SAP capture (of the stand-in)
+  // too (config/development.yaml).
   const roles = await startRoles(enabledRoles(config), config, log).catch((e: unknown) => {
     if ((e as { code?: string }).code === 'EADDRINUSE')
       throw new UsageError(
@@ -109,11 +110,12 @@ export async function runDemo(
   });
   const mapper = handleOf(roles, 'mapper')!;
   const replicator = handleOf(roles, 'mq-replicator');
+  const sapCapture = handleOf(roles, 'sap-capture');
   const apiUrl = handleOf(roles, 'api')?.url ?? '';
   for (const role of roles) void watch(role);
   const queues = config.mq.queues.map((q) => `${q.queue} -> ${q.topic}`).join(', ');
   say(
-    `pipeline: mapper, materializer, ${replicator ? `MQ replicator (${config.mq.transport}: ${queues}), ` : ''}stock API at ${apiUrl} (try: curl -s ${apiUrl}/v1/stock/<sku>)`,
+    `pipeline: mapper, materializer, ${replicator ? `MQ replicator (${config.mq.transport}: ${queues}), ` : ''}${sapCapture ? `SAP capture (${config.sap.driver}: ${config.sap.schema}.MATDOC), ` : ''}stock API at ${apiUrl} (try: curl -s ${apiUrl}/v1/stock/<sku>)`,
   );
 
   const admin = createAdmin(config.kafka, `${config.kafka.clientId}-demo`);

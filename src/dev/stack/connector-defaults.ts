@@ -6,7 +6,6 @@ import { readSecrets, type StackSecrets } from './secrets.js';
 /** Connector placeholders that the local stack fills from its generated secrets (stack.home/secrets.env). */
 const STACK_SECRET_PLACEHOLDERS: Record<string, keyof StackSecrets> = {
   STORE_PG_DEBEZIUM_PASSWORD: 'STORE_PG_DEBEZIUM_PASSWORD',
-  SAP_PG_DEBEZIUM_PASSWORD: 'STORE_PG_DEBEZIUM_PASSWORD',
   STORE_MARIADB_DEBEZIUM_PASSWORD: 'STORE_MARIADB_DEBEZIUM_PASSWORD',
 };
 
@@ -38,8 +37,6 @@ export function localStackPlaceholders(
     KAFKA_BOOTSTRAP_SERVERS: config.kafka.brokers.join(','),
     STORE_PG_HOST: '127.0.0.1',
     STORE_PG_PORT: String(config.stack.postgres.port),
-    SAP_PG_HOST: '127.0.0.1',
-    SAP_PG_PORT: String(config.stack.postgres.port),
     STORE_MARIADB_HOST: '127.0.0.1',
     STORE_MARIADB_PORT: String(config.stack.mariadb.port),
     ...Object.fromEntries(
