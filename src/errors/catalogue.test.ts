@@ -19,6 +19,7 @@ import { PositionMismatchError } from '../materializer/errors.js';
 import { QueueBusyError, QueueTransportError } from '../mq/errors.js';
 import { CodePageError, CopybookError, LayoutError, RecordDecodeError } from '../sources/mainframe/errors.js';
 import { stockDbError } from '../stock/errors.js';
+import { HanaRefusedError, HanaUnavailableError } from '../sap/hana/errors.js';
 import { ExpectationFileError, RecordEncodeError } from '../dev/simulator/errors.js';
 import type { ERROR_CATALOGUE } from './catalogue.js';
 import { ERROR_CODES, catalogueEntry, type ErrorCode } from './catalogue.js';
@@ -55,6 +56,10 @@ const RAISERS: {
   STOCKLINE_POSITION_MISMATCH: () => new PositionMismatchError('x', {}),
   // A driver error no retry heals: the default of the code.
   STOCKLINE_STOCKDB_FAILED: () => stockDbError('insert', new Error('value too long')),
+  STOCKLINE_SAP_HANA_UNAVAILABLE: () =>
+    new HanaUnavailableError('x', { server: 'hana:30015', user: 'CAPTURE', call: 'connect' }),
+  STOCKLINE_SAP_HANA_REFUSED: () =>
+    new HanaRefusedError('x', { server: 'hana:30015', user: 'CAPTURE', call: 'connect' }),
 };
 
 function sourceFiles(dir: string): string[] {

@@ -48,7 +48,7 @@ export type ErrorCatalogue = Readonly<Record<`STOCKLINE_${string}`, ErrorCatalog
 export const ERROR_CATALOGUE = {
   STOCKLINE_CONFIG_INVALID: {
     raisedBy: 'ConfigError',
-    raisedIn: ['api', 'config', 'kafka', 'mq', 'replicator', 'service', 'stock'],
+    raisedIn: ['api', 'config', 'kafka', 'mq', 'replicator', 'sap', 'service', 'stock'],
     retriable: false,
     meaning:
       'a config file does not parse, has an unknown key, a value of the wrong type, or an environment variable matches no key',
@@ -207,6 +207,24 @@ export const ERROR_CATALOGUE = {
     meaning: 'the stock database failed or refused a statement',
     whatToDo:
       'retriable ones roll back and are retried; a stock row overflow (SQLSTATE 22003) rejects the event that causes it; others stop the role: read the statement and the reason in the log',
+  },
+  STOCKLINE_SAP_HANA_UNAVAILABLE: {
+    raisedBy: 'HanaUnavailableError',
+    raisedIn: ['sap'],
+    retriable: true,
+    meaning:
+      'SAP HANA could not be reached, dropped the connection, or gave up a statement a new attempt can finish (communication timeout, lock wait timeout, deadlock, cancelled, out of memory); the message names the call, the statement and the HANA error code',
+    whatToDo:
+      'retried with backoff from the last committed position; if it persists, check sap.host/sap.port, the network and TLS, and the HANA alerts',
+  },
+  STOCKLINE_SAP_HANA_REFUSED: {
+    raisedBy: 'HanaRefusedError',
+    raisedIn: ['sap'],
+    retriable: false,
+    meaning:
+      'SAP HANA refused the login or a statement for a reason no retry fixes: authentication failed, user locked, insufficient privilege, a missing schema, table or column, or SQL it does not accept; the message names the user, the table and the column',
+    whatToDo:
+      'do what the message says: fix sap.user or the password secret, grant SELECT on the table named, check sap.schema and sap.tables; the capture stops until then',
   },
 } as const satisfies ErrorCatalogue;
 
