@@ -11,8 +11,8 @@
  * blocking the event loop on the network).
  */
 import { readFileSync } from 'node:fs';
-import type { StocklineConfig } from '../../config/schema.js';
 import { ConfigError } from '../../errors.js';
+import type { SapConnectionOptions } from '../port.js';
 import {
   call,
   type HanaClientModule,
@@ -24,12 +24,6 @@ import {
   type HanaStatement,
 } from './driver.js';
 import { HanaUnavailableError, hanaFailure, type HanaErrorContext } from './errors.js';
-
-/** The part of the `sap` config section a HANA connection needs. */
-export type HanaConnectionConfig = Pick<
-  StocklineConfig['sap'],
-  'host' | 'port' | 'user' | 'password' | 'schema' | 'tls'
->;
 
 /** Timeouts of a connection, in milliseconds. */
 export interface HanaTimeouts {
@@ -48,17 +42,22 @@ export const DEFAULT_HANA_TIMEOUTS: HanaTimeouts = Object.freeze({
   communicationMs: 600_000,
 });
 
+/** The first statement of a snapshot (SAP HANA SQL reference, SET TRANSACTION). */
+export const SNAPSHOT_ISOLATION = 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ';
+
 /** The session variable APPLICATION, which HANA's monitoring views show for the connection. */
 export const HANA_APPLICATION_NAME = 'stockline-sap-capture';
 
 /**
- * The connection properties for `connect`, from the `sap` section. TLS on (the default):
+ * The connection properties for `connect`, from the `sap` section (as the port hands it over,
+ * secrets resolved). `database` non-empty: the tenant database, reached through the system
+ * database's SQL port given as `port` (databaseName). TLS on (the default):
  * encrypt and validate the server's certificate, against `sap.tls.caFile` when set (its PEM text
  * is read here, so a missing file stops the start with the key named) or the system's trusted
  * authorities. There is no setting that encrypts without validating.
  */
 export function hanaConnectOptions(
-  sap: Readonly<HanaConnectionConfig>,
+  sap: Readonly<SapConnectionOptions>,
   timeouts: HanaTimeouts = DEFAULT_HANA_TIMEOUTS,
   readFile: (file: string) => string = (file) => readFileSync(file, 'utf8'),
 ): HanaConnectOptions {
@@ -79,12 +78,12 @@ export function hanaConnectOptions(
     serverNode: `${sap.host}:${sap.port}`,
     uid: sap.user,
     pwd: sap.password,
-    currentSchema: sap.schema,
     encrypt: sap.tls.enabled,
     sslValidateCertificate: sap.tls.enabled,
     communicationTimeout: timeouts.communicationMs,
     connectTimeout: timeouts.connectMs,
   };
+  if (sap.database !== '') options.databaseName = sap.database;
   if (sap.tls.caFile !== '') {
     if (!sap.tls.enabled) {
       throw new ConfigError(
@@ -210,27 +209,21 @@ export class HanaSession {
   }
 
   /**
-   * `work` in one transaction at `isolation` (REPEATABLE READ: every statement sees the snapshot
-   * taken at the transaction's first statement), committed when it succeeds and rolled back when
-   * it fails; the connection is back in autocommit afterwards. A failed rollback is not raised
-   * over the work's own error, but it marks the connection broken.
+   * `work` in one read transaction at REPEATABLE READ: HANA takes the snapshot at the
+   * transaction's first statement and every statement of `work` sees it. The transaction is
+   * rolled back afterwards, whether `work` succeeded or not (it only reads); the connection is
+   * back in autocommit after. A failed rollback is not raised over the work's own result or
+   * error, but it marks the connection broken, so that its owner does not use it again.
    */
-  async transaction<T>(
-    isolation: 'REPEATABLE READ' | 'SERIALIZABLE',
-    work: (session: this) => Promise<T>,
-  ): Promise<T> {
+  async snapshot<T>(work: (session: this) => Promise<T>): Promise<T> {
     await this.guard('setAutoCommit', undefined, {}, async () => this.connection.setAutoCommit(false));
     try {
-      await this.execute(`SET TRANSACTION ISOLATION LEVEL ${isolation}`);
-      const result = await work(this);
-      await this.guard('commit', undefined, {}, () => call<void>((done) => this.connection.commit(done)));
-      return result;
-    } catch (error) {
+      await this.execute(SNAPSHOT_ISOLATION);
+      return await work(this);
+    } finally {
       await this.settle('rollback', undefined, {}, () =>
         call<void>((done) => this.connection.rollback(done)),
       );
-      throw error;
-    } finally {
       if (this.usable) {
         await this.settle('setAutoCommit', undefined, {}, async () => this.connection.setAutoCommit(true));
       }

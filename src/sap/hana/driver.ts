@@ -39,8 +39,8 @@ export interface HanaConnectOptions {
   serverNode: string;
   uid: string;
   pwd: string;
-  /** The schema unqualified names resolve in; the adapter qualifies every table anyway. */
-  currentSchema: string;
+  /** The tenant database to be redirected to, when serverNode is the system database's port. */
+  databaseName?: string;
   encrypt: boolean;
   sslValidateCertificate: boolean;
   /** PEM text of the trusted certificate authorities; absent: the system's trusted ones. */
