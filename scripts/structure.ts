@@ -17,7 +17,7 @@ const root = resolve(import.meta.dirname, '..', 'src');
 const LAYERS: string[][] = [
   ['errors.ts', 'errors', 'shared'],
   ['config', 'canonical', 'observability'],
-  ['kafka', 'mq', 'stock', 'sources', 'connectors', 'service'],
+  ['kafka', 'mq', 'sap', 'stock', 'sources', 'connectors', 'service'],
   ['mapping'],
   ['mapper', 'materializer', 'api', 'reconcile', 'replicator', 'capture'],
   ['roles'],

@@ -298,11 +298,7 @@ describe('HANA connection (src/sap/hana/connection.ts)', () => {
     it("a snapshot whose work fails rolls back and raises the work's own error", async () => {
       const client = new FakeHanaClient();
       const session = await HanaSession.open(client, options);
-      const error = await rejection(
-        session.snapshot(async () => {
-          throw new Error('the capture gave up');
-        }),
-      );
+      const error = await rejection(session.snapshot(() => Promise.reject(new Error('the capture gave up'))));
       expect(error.message).to.equal('the capture gave up');
       expect(client.trail().slice(-2)).to.deep.equal(['rollback', 'setAutoCommit(true)']);
       expect(session.usable).to.equal(true);

@@ -216,7 +216,9 @@ export class HanaSession {
    * error, but it marks the connection broken, so that its owner does not use it again.
    */
   async snapshot<T>(work: (session: this) => Promise<T>): Promise<T> {
-    await this.guard('setAutoCommit', undefined, {}, async () => this.connection.setAutoCommit(false));
+    await this.guard('setAutoCommit', undefined, {}, () =>
+      Promise.resolve(this.connection.setAutoCommit(false)),
+    );
     try {
       await this.execute(SNAPSHOT_ISOLATION);
       return await work(this);
@@ -225,7 +227,9 @@ export class HanaSession {
         call<void>((done) => this.connection.rollback(done)),
       );
       if (this.usable) {
-        await this.settle('setAutoCommit', undefined, {}, async () => this.connection.setAutoCommit(true));
+        await this.settle('setAutoCommit', undefined, {}, () =>
+          Promise.resolve(this.connection.setAutoCommit(true)),
+        );
       }
     }
   }

@@ -51,7 +51,7 @@ async function open(
   client: FakeHanaClient,
   overrides: Partial<SapConnectionOptions> = {},
 ): Promise<SqlAdapter> {
-  return openHanaConnection(sap(overrides), { load: async () => client });
+  return openHanaConnection(sap(overrides), { load: () => Promise.resolve(client) });
 }
 
 describe('HANA adapter of the SAP source port (src/sap/hana/source.ts)', () => {
@@ -301,9 +301,9 @@ describe('HANA adapter of the SAP source port (src/sap/hana/source.ts)', () => {
       let loaded = false;
       const error = await rejection(
         openHanaConnection(sap({ password: '' }), {
-          load: async () => {
+          load: () => {
             loaded = true;
-            return new FakeHanaClient();
+            return Promise.resolve(new FakeHanaClient());
           },
         }),
       );
@@ -363,7 +363,8 @@ import net from 'node:net';
       ]) {
         expect(typeof connection[method], `Connection.${method}`).to.equal('function');
       }
-      const real = (await import('@sap/hana-client' as string)) as {
+      const specifier: string = '@sap/hana-client';
+      const real = (await import(specifier)) as {
         default: Record<string, { prototype: object }>;
       };
       const members = (name: string) => Object.getOwnPropertyNames(real.default[name]!.prototype);

@@ -115,8 +115,9 @@ function toText(
   if (Buffer.isBuffer(value)) return value.toString('hex').toUpperCase();
   // The driver gives DECIMAL as text and integers as numbers; a binary floating-point number
   // here would be a REAL/DOUBLE column or a changed driver: refused, never rounded silently.
+  const seen = typeof value === 'number' ? `number ${value}` : Object.prototype.toString.call(value);
   throw new HanaRefusedError(
-    `SAP HANA returned column ${column} as ${typeof value} ${String(value)}, not as exact text: select it as DECIMAL or NVARCHAR`,
+    `SAP HANA returned column ${column} as ${seen}, not as exact text: select it as DECIMAL or NVARCHAR`,
     { ...where, call: 'getValues', columnName: column },
   );
 }
