@@ -14,7 +14,9 @@
  *   the next row needs a fetch (then a synchronous `next()` is refused, as it would block), and
  *   a scripted failure can hit such a fetch (`failFetchAfter`);
  * - a connection that is unusable after `breakConnection()` (every call fails with -10807) and
- *   after disconnect.
+ *   after disconnect;
+ * - positional parameters: executing a statement with another number of values than it has
+ *   `?` placeholders (outside quotes) fails, as HANA refuses it.
  * Not modelled: SQL itself, types of values (rows are returned as scripted), LOBs, pooling.
  */
 import type {
@@ -122,6 +124,19 @@ export class FakeHanaClient implements HanaClientModule {
     if (found.once === true) this.scripts.splice(index, 1);
     return found;
   }
+}
+
+/** The `?` placeholders of a statement, outside '...' literals and "..." identifiers. */
+export function placeholders(sql: string): number {
+  let count = 0;
+  let quote: string | undefined;
+  for (const char of sql) {
+    if (quote !== undefined) {
+      if (char === quote) quote = undefined;
+    } else if (char === "'" || char === '"') quote = char;
+    else if (char === '?') count++;
+  }
+  return count;
 }
 
 function later(run: () => void): void {
@@ -249,8 +264,14 @@ class FakeStatement implements HanaStatement {
       autoCommit: this.connection.autoCommit,
     });
     const failure = this.connection.unusable();
+    const expected = placeholders(this.sql);
     later(() => {
       if (failure) return callback(failure);
+      if (params.length !== expected) {
+        return callback(
+          hanaError(-20002, `fake: the statement has ${expected} parameters, ${params.length} values given`),
+        );
+      }
       if (this.script?.failExecute) return callback(this.script.failExecute());
       const rows = this.script?.rows;
       const all = typeof rows === 'function' ? rows(params) : (rows ?? []);

@@ -184,6 +184,17 @@ describe('HANA adapter of the SAP source port (src/sap/hana/source.ts)', () => {
       await adapter.connection.close();
     });
 
+    it("the fake refuses a statement run with another number of values than its '?' (as HANA does)", async () => {
+      const client = new FakeHanaClient();
+      const adapter = await open(client);
+      const error = await rejection(
+        adapter.connection.query(`SELECT "A" FROM "S"."T" WHERE "A" = ? AND "B" = '?'`, []),
+      );
+      expect(error.retriable).to.equal(false);
+      expect(error.message).to.contain('the statement has 1 parameters, 0 values given');
+      await adapter.connection.close();
+    });
+
     it('statements queue: two calls at once run one after the other on the one connection', async () => {
       const client = new FakeHanaClient();
       client.script({ match: 'T', rows: (p) => [{ V: String(p[0]) }] });
