@@ -175,14 +175,29 @@ export const ConfigSchema = Type.Object(
     ),
     sap: Type.Object(
       {
-        host: Str('SAP HANA SQL host of the capture (coming role); empty: no SAP capture configured', ''),
+        driver: Type.Union([Type.Literal('hana'), Type.Literal('postgres')], {
+          description:
+            'how the SAP capture (role sap-capture) reads MATDOC: hana (@sap/hana-client, production) or postgres (the PostgreSQL stand-in of development and tests); both run the same SQL through src/sap/port.ts',
+          default: 'hana',
+        }),
+        host: Str(
+          'SAP HANA SQL host of the capture (role sap-capture); empty: no SAP capture configured',
+          '',
+        ),
         port: Port(
           'SAP HANA SQL port (3<instance>15 for the system database, 3<instance>41 and up for tenants)',
           30015,
         ),
         user: Str('SAP HANA user of the capture; it needs SELECT on the captured tables only', ''),
         password: Secret('SAP HANA password (STOCKLINE__SAP__PASSWORD or STOCKLINE__SAP__PASSWORD_FILE)', ''),
-        schema: Str('SAP HANA schema holding the captured tables (the ABAP schema)', 'SAPABAP1'),
+        database: Str(
+          'database name: with driver postgres the stand-in database (sap on the local stack); with hana the tenant database, empty: the one at host:port',
+          '',
+        ),
+        schema: Str(
+          'schema holding the captured tables (the ABAP schema) as the database spells it: SAPABAP1 on HANA, sapabap1 in the stand-in; in lower case it is the middle part of the raw topic names',
+          'SAPABAP1',
+        ),
         tls: Type.Object(
           {
             enabled: Type.Boolean({
@@ -202,9 +217,48 @@ export const ConfigSchema = Type.Object(
           description: 'tables the capture reads, each insert-only (MATDOC: the material documents)',
           default: ['MATDOC'],
         }),
+        mardTable: Str(
+          'the stock table or view read by the initial load (MARD: stock per plant and storage location)',
+          'MARD',
+        ),
         timeZone: Str(
-          "time zone of the SAP system's entry times (CPUDT/CPUTM), as an IANA name; the capture orders and resumes by them",
+          "time zone of the SAP system's entry times (CPUDT/CPUTM), as an IANA name; the capture orders and resumes by them (the mappings' $sapDateTime zone must be the same)",
           'UTC',
+        ),
+        safetyLagMs: Type.Integer({
+          minimum: 0,
+          description:
+            "the fast path reads rows whose entry time is at least this much older than SAP's database clock; rows that commit later than that are found by the sweep (README: how to choose it)",
+          default: 10000,
+        }),
+        lookBackMs: Type.Integer({
+          minimum: 60000,
+          description:
+            'the window the sweep compares with SAP, back from now: a row that commits later than this after its entry time is not captured (the reconciliation reports it); it is also how far back the initial load reads movements',
+          default: 86400000,
+        }),
+        bucket: Type.Union([Type.Literal('day'), Type.Literal('hour'), Type.Literal('minute')], {
+          description:
+            'entry-time bucket of the sweep: per bucket it compares the row count in SAP with the rows captured, and reads the rows of a bucket that differs',
+          default: 'hour',
+        }),
+        sweepIntervalMs: Type.Integer({
+          minimum: 1000,
+          description: 'pause between two sweeps of the window (each is one GROUP BY over the window in SAP)',
+          default: 60000,
+        }),
+        stateTopic: Str(
+          "compacted topic (one partition) holding the capture's position and the keys it captured per bucket of the window, written in the same Kafka transaction as the records",
+          'stockline.sap-capture.state',
+        ),
+        initialLoad: Type.Boolean({
+          description:
+            'on the first start (no position yet), load MARD as opening stock and the movements of the window (README: initial load); false: start at the window without MARD',
+          default: true,
+        }),
+        initialLoadId: Str(
+          'set to a new value (e.g. a date) to ask for one more initial load at the next start; the capture remembers the id of the last load',
+          '',
         ),
         pollIntervalMs: Type.Integer({
           minimum: 100,

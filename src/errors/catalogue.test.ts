@@ -17,9 +17,9 @@ import { CanonicalMessageError } from '../canonical/errors.js';
 import { MappingError, MappingFileError } from '../mapping/errors.js';
 import { PositionMismatchError } from '../materializer/errors.js';
 import { QueueBusyError, QueueTransportError } from '../mq/errors.js';
+import { SapSchemaError, SapSourceError } from '../sap/errors.js';
 import { CodePageError, CopybookError, LayoutError, RecordDecodeError } from '../sources/mainframe/errors.js';
 import { stockDbError } from '../stock/errors.js';
-import { HanaRefusedError, HanaUnavailableError } from '../sap/hana/errors.js';
 import { ExpectationFileError, RecordEncodeError } from '../dev/simulator/errors.js';
 import type { ERROR_CATALOGUE } from './catalogue.js';
 import { ERROR_CODES, catalogueEntry, type ErrorCode } from './catalogue.js';
@@ -44,6 +44,8 @@ const RAISERS: {
   STOCKLINE_MQ_QUEUE_BUSY: () => new QueueBusyError('x', { transport: 'memory', queueManager: 'QM1' }),
   STOCKLINE_MQ_FAILED: () =>
     new QueueTransportError('x', { transport: 'memory', queueManager: 'QM1' }, { retriable: true }),
+  STOCKLINE_SAP_FAILED: () => new SapSourceError('x', { driver: 'postgres' }, { retriable: true }),
+  STOCKLINE_SAP_SCHEMA: () => new SapSchemaError('x', { table: 'MATDOC', columns: ['MBLNR'] }),
   STOCKLINE_CANONICAL_INVALID: () => new CanonicalMessageError('x'),
   STOCKLINE_MAPPING_INVALID: () => new MappingFileError('x', {}),
   STOCKLINE_MAPPING_FAILED: () => new MappingError('x', {}),
@@ -56,10 +58,6 @@ const RAISERS: {
   STOCKLINE_POSITION_MISMATCH: () => new PositionMismatchError('x', {}),
   // A driver error no retry heals: the default of the code.
   STOCKLINE_STOCKDB_FAILED: () => stockDbError('insert', new Error('value too long')),
-  STOCKLINE_SAP_HANA_UNAVAILABLE: () =>
-    new HanaUnavailableError('x', { server: 'hana:30015', user: 'CAPTURE', call: 'connect' }),
-  STOCKLINE_SAP_HANA_REFUSED: () =>
-    new HanaRefusedError('x', { server: 'hana:30015', user: 'CAPTURE', call: 'connect' }),
 };
 
 function sourceFiles(dir: string): string[] {

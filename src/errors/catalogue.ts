@@ -48,7 +48,7 @@ export type ErrorCatalogue = Readonly<Record<`STOCKLINE_${string}`, ErrorCatalog
 export const ERROR_CATALOGUE = {
   STOCKLINE_CONFIG_INVALID: {
     raisedBy: 'ConfigError',
-    raisedIn: ['api', 'config', 'kafka', 'mq', 'replicator', 'sap', 'service', 'stock'],
+    raisedIn: ['api', 'capture', 'config', 'kafka', 'mq', 'replicator', 'sap', 'service', 'stock'],
     retriable: false,
     meaning:
       'a config file does not parse, has an unknown key, a value of the wrong type, or an environment variable matches no key',
@@ -114,6 +114,26 @@ export const ERROR_CATALOGUE = {
       'the queue manager or broker refused a call or could not be reached (the message names the call and the reason code)',
     whatToDo:
       'check the connection name, channel, TLS and credentials in the mq section; a retriable one is retried, and the replicator recovers the unit of work',
+  },
+  STOCKLINE_SAP_FAILED: {
+    raisedBy: 'SapSourceError',
+    raisedIn: ['sap'],
+    retriable: true,
+    retriableWhen:
+      'connection lost or refused, timeout, too many connections: yes; not authorized, unknown table, a driver that is not installed: no',
+    meaning:
+      'the SAP source database (HANA, or the PostgreSQL stand-in) refused a statement of the SAP capture or could not be reached',
+    whatToDo:
+      'check host, port, user, password and TLS in the sap section, and that the user may SELECT the captured tables; a retriable one is retried, and the capture resumes from its committed position',
+  },
+  STOCKLINE_SAP_SCHEMA: {
+    raisedBy: 'SapSchemaError',
+    raisedIn: ['sap'],
+    retriable: false,
+    meaning:
+      'a table the SAP capture reads (MATDOC, MARD) does not exist in sap.schema or lacks a column the capture needs; the capture refuses to start',
+    whatToDo:
+      'the message names the table and the columns: check sap.schema and the SAP release (S/4HANA 1511 and later have MATDOC), or the grants of the capture user on the catalog',
   },
   STOCKLINE_CANONICAL_INVALID: {
     raisedBy: 'CanonicalMessageError',
@@ -191,12 +211,12 @@ export const ERROR_CATALOGUE = {
   },
   STOCKLINE_POSITION_MISMATCH: {
     raisedBy: 'PositionMismatchError',
-    raisedIn: ['materializer', 'replicator'],
+    raisedIn: ['capture', 'materializer', 'replicator'],
     retriable: false,
     meaning:
-      "the materializer's stored position of a partition no longer fits the canonical topic (events never applied were deleted by retention, or the topic was recreated), or the MQ replicator's last state record (mq.stateTopic) cannot be read",
+      "the materializer's stored position of a partition no longer fits the canonical topic (events never applied were deleted by retention, or the topic was recreated), or the MQ replicator's last state record (mq.stateTopic) or the SAP capture's (sap.stateTopic) cannot be read",
     whatToDo:
-      'the role stops rather than lose or double-count: for the materializer, rebuild the stock from a source snapshot, then reset the stored positions; for the replicator, look at the state record of the queue the message names',
+      'the role stops rather than lose or double-count: for the materializer, rebuild the stock from a source snapshot, then reset the stored positions; for the replicator and the SAP capture, look at the state record of the queue or source the message names',
   },
   STOCKLINE_STOCKDB_FAILED: {
     raisedBy: 'StockDbError',
@@ -207,24 +227,6 @@ export const ERROR_CATALOGUE = {
     meaning: 'the stock database failed or refused a statement',
     whatToDo:
       'retriable ones roll back and are retried; a stock row overflow (SQLSTATE 22003) rejects the event that causes it; others stop the role: read the statement and the reason in the log',
-  },
-  STOCKLINE_SAP_HANA_UNAVAILABLE: {
-    raisedBy: 'HanaUnavailableError',
-    raisedIn: ['sap'],
-    retriable: true,
-    meaning:
-      'SAP HANA could not be reached, dropped the connection, or gave up a statement a new attempt can finish (communication timeout, lock wait timeout, deadlock, cancelled, out of memory); the message names the call, the statement and the HANA error code',
-    whatToDo:
-      'retried with backoff from the last committed position; if it persists, check sap.host/sap.port, the network and TLS, and the HANA alerts',
-  },
-  STOCKLINE_SAP_HANA_REFUSED: {
-    raisedBy: 'HanaRefusedError',
-    raisedIn: ['sap'],
-    retriable: false,
-    meaning:
-      'SAP HANA refused the login or a statement for a reason no retry fixes: authentication failed, user locked, insufficient privilege, a missing schema, table or column, or SQL it does not accept; the message names the user, the table and the column',
-    whatToDo:
-      'do what the message says: fix sap.user or the password secret, grant SELECT on the table named, check sap.schema and sap.tables; the capture stops until then',
   },
 } as const satisfies ErrorCatalogue;
 

@@ -2,6 +2,7 @@
 // role: its folder with options.ts (compile<Role>Options), service.ts (its start function) and
 // role.ts (its entry), and one line in ROLES below.
 import { apiRole } from '../api/role.js';
+import { captureRole } from '../capture/role.js';
 import type { StocklineConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { mapperRole } from '../mapper/role.js';
@@ -16,6 +17,7 @@ export const ROLES = {
   materializer: materializerRole,
   api: apiRole,
   'mq-replicator': replicatorRole,
+  'sap-capture': captureRole,
 } as const;
 
 export type RoleName = keyof typeof ROLES;

@@ -173,10 +173,10 @@ describe('HANA connection (src/sap/hana/connection.ts)', () => {
       expect(error.message).to.contain('SAP HANA connect on hana.example:30015');
       expect(error.message).to.contain('[-10709, SQLSTATE HY000]');
       expect(error.context).to.include({
-        server: 'hana.example:30015',
+        database: 'hana.example:30015',
         user: 'STOCKLINE_CAPTURE',
         call: 'connect',
-        hanaCode: -10709,
+        reasonCode: -10709,
       });
       expect(JSON.stringify({ message: error.message, context: error.context })).not.to.contain(PASSWORD);
     });
@@ -242,7 +242,7 @@ describe('HANA connection (src/sap/hana/connection.ts)', () => {
       );
       expect(seen).to.have.length(2);
       expect(error.retriable).to.equal(true);
-      expect(error.context).to.include({ call: 'next', table: 'SAPABAP1.MATDOC', hanaCode: -10807 });
+      expect(error.context).to.include({ call: 'next', table: 'SAPABAP1.MATDOC', reasonCode: -10807 });
       expect(error.context?.sql).to.equal('SELECT "A" FROM "SAPABAP1"."MATDOC"');
       expect([...client.open]).to.deep.equal([]);
       expect(session.usable).to.equal(false);
@@ -315,7 +315,7 @@ describe('HANA connection (src/sap/hana/connection.ts)', () => {
         }),
       );
       expect(error.retriable).to.equal(true);
-      expect(error.context).to.include({ call: 'prepare', hanaCode: -10807 });
+      expect(error.context).to.include({ call: 'prepare', reasonCode: -10807 });
       expect(client.trail().at(-1)).to.equal('rollback');
       expect(session.usable).to.equal(false);
       await session.close();

@@ -1,8 +1,8 @@
 /**
  * A promise wrapper over one `@sap/hana-client` connection (driver.ts): connect with the `sap`
  * section's settings, stream a query's rows through a prepared statement and its result set,
- * run work in a transaction, close. Every driver failure leaves as HanaUnavailableError or
- * HanaRefusedError (errors.ts) naming the call, the server, the statement and the table; after a
+ * run work in a read snapshot, close. Every driver failure leaves as the port's SapSourceError
+ * (errors.ts), retriable or not, naming the call, the server, the statement and the table; after a
  * retriable one the connection is marked broken, and its owner opens a new one.
  *
  * Rows are read with `next()`/`getValues()`: synchronously while the driver has them buffered
@@ -23,7 +23,8 @@ import {
   type HanaRow,
   type HanaStatement,
 } from './driver.js';
-import { HanaUnavailableError, hanaFailure, type HanaErrorContext } from './errors.js';
+import { SapSourceError } from '../errors.js';
+import { hanaContext, hanaFailure, type HanaErrorContext } from './errors.js';
 
 /** Timeouts of a connection, in milliseconds. */
 export interface HanaTimeouts {
@@ -133,25 +134,25 @@ export class HanaSession {
 
   private constructor(
     private readonly connection: HanaConnection,
-    private readonly where: { server: string; user: string },
+    private readonly where: { database: string; user: string },
   ) {}
 
-  /** Connects; a failure is HanaUnavailableError (retriable) or HanaRefusedError. */
+  /** Connects; a failure is a SapSourceError, retriable (unreachable) or not (refused login). */
   static async open(client: HanaClientModule, options: HanaConnectOptions): Promise<HanaSession> {
-    const where = { server: options.serverNode, user: options.uid };
+    const where = { database: options.serverNode, user: options.uid };
     let connection: HanaConnection;
     try {
       connection = client.createConnection();
       await call<void>((done) => connection.connect(options, done));
     } catch (error) {
-      throw hanaFailure(error, { ...where, call: 'connect' });
+      throw hanaFailure(error, hanaContext(where, 'connect'));
     }
     const session = new HanaSession(connection, where);
     try {
       connection.setClientInfo('APPLICATION', HANA_APPLICATION_NAME);
     } catch (error) {
       await session.close();
-      throw hanaFailure(error, { ...where, call: 'setClientInfo' });
+      throw hanaFailure(error, hanaContext(where, 'setClientInfo'));
     }
     return session;
   }
@@ -246,12 +247,10 @@ export class HanaSession {
   }
 
   private context(callName: string, sql: string | undefined, place: StatementPlace): HanaErrorContext {
-    return {
-      ...this.where,
-      call: callName,
+    return hanaContext(this.where, callName, {
       ...(sql !== undefined ? { sql } : {}),
       ...(place.table !== undefined ? { table: place.table } : {}),
-    };
+    });
   }
 
   /** Runs one driver call; a failure leaves mapped, and a retriable one marks the connection broken. */
@@ -262,9 +261,10 @@ export class HanaSession {
     run: () => Promise<T>,
   ): Promise<T> {
     if (this.closed) {
-      throw new HanaUnavailableError(
-        `SAP HANA ${callName} on ${this.where.server}: the connection is closed`,
+      throw new SapSourceError(
+        `SAP HANA ${callName} on ${this.where.database}: the connection is closed`,
         this.context(callName, sql, place),
+        { retriable: true },
       );
     }
     try {

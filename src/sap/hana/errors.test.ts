@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import { StocklineError } from '../../errors.js';
 import { hanaError } from '../../../test/support/hana-fake.js';
+import { SapSourceError } from '../errors.js';
 import { hanaFailure, type HanaErrorContext } from './errors.js';
 
 const WHERE: HanaErrorContext = {
-  server: 'hana.example:30015',
+  driver: 'hana',
+  database: 'hana.example:30015',
   user: 'STOCKLINE_CAPTURE',
   call: 'prepare',
   sql: 'SELECT "CPUDT_MKPF" FROM "SAPABAP1"."MATDOC"',
@@ -76,13 +78,13 @@ describe('HANA error mapping (src/sap/hana/errors.ts)', () => {
       const error = hanaFailure(hanaError(code, message, sqlState), WHERE);
       expect(error).to.be.instanceOf(StocklineError);
       expect(error.retriable).to.equal(retriable);
-      expect(error.code).to.equal(
-        retriable ? 'STOCKLINE_SAP_HANA_UNAVAILABLE' : 'STOCKLINE_SAP_HANA_REFUSED',
-      );
+      expect(error).to.be.instanceOf(SapSourceError);
+      expect(error.code).to.equal('STOCKLINE_SAP_FAILED');
+      expect(error.context.driver).to.equal('hana');
       for (const word of words) expect(error.message).to.contain(word);
       expect(error.message).to.contain(message);
       expect(error.message).to.contain(`[${code}, SQLSTATE ${sqlState}]`);
-      expect(error.context).to.include({ ...WHERE, hanaCode: code, sqlState });
+      expect(error.context).to.include({ ...WHERE, reasonCode: code, sqlState });
       expect(error.cause).to.be.instanceOf(Error);
     });
   }

@@ -1,6 +1,7 @@
 /**
- * The HANA adapter's errors: a driver error becomes one of two typed errors, by its numeric
- * `code` (and `sqlState`), with the call, the statement and what it concerned in the context.
+ * The HANA adapter's errors: a driver error becomes the port's SapSourceError, retriable or not
+ * by its numeric `code` (and `sqlState`), with the call, the statement and what it concerned in
+ * the context.
  *
  * The server codes come from SAP's list (the monitoring view M_ERROR_CODES, "SQL Error Codes"
  * in the SAP HANA SQL reference); the client reports its own failures with negative codes, its
@@ -8,51 +9,37 @@
  * connection lost, -10821 session not connected). Only -10709 (a refused connect) was seen on
  * this machine; the others were taken from SAP's documentation and reports, not from a real HANA.
  */
-import { StocklineError, type ErrorContext } from '../../errors.js';
+import { StocklineError } from '../../errors.js';
+import { SapSourceError, type SapErrorContext } from '../errors.js';
 import type { HanaDriverError } from './driver.js';
 
-/** Where a HANA call failed. Never the password: the context is logged. */
-export interface HanaErrorContext extends ErrorContext {
+/**
+ * Where a HANA call failed, in the port's error context (driver 'hana', database host:port,
+ * call, reasonCode: HANA's error code). Never the password: the context is logged.
+ */
+export interface HanaErrorContext extends SapErrorContext {
+  driver: 'hana';
   /** host:port */
-  server: string;
-  user: string;
-  /** connect, prepare, execQuery, next, commit, rollback, ... */
+  database: string;
+  /** connect, prepare, execQuery, next, getValues, exec, rollback, ... */
   call: string;
+  user: string;
   /** The statement, when the call had one. */
   sql?: string;
   /** SCHEMA.TABLE the statement reads, when known. */
   table?: string;
   /** The column HANA names in an invalid-column error. */
   columnName?: string;
-  /** The driver's error code (numeric; negative for the client's own). */
-  hanaCode?: number;
   sqlState?: string;
 }
 
-/**
- * HANA could not be reached, dropped the connection, or gave up a statement in a way a new
- * attempt can heal (timeout, lock wait, deadlock, cancelled, out of memory). Retriable: the
- * adapter drops the connection, and the capture retries with backoff from its committed position.
- */
-export class HanaUnavailableError extends StocklineError {
-  declare readonly context: HanaErrorContext;
-
-  constructor(message: string, context: HanaErrorContext, cause?: unknown) {
-    super(message, { code: 'STOCKLINE_SAP_HANA_UNAVAILABLE', context, cause });
-  }
-}
-
-/**
- * HANA refused the login or the statement for a reason no retry fixes: authentication,
- * privileges, a missing schema, table or column, SQL HANA does not accept. Not retriable: the
- * message says what to change.
- */
-export class HanaRefusedError extends StocklineError {
-  declare readonly context: HanaErrorContext;
-
-  constructor(message: string, context: HanaErrorContext, cause?: unknown) {
-    super(message, { code: 'STOCKLINE_SAP_HANA_REFUSED', context, cause });
-  }
+/** The context of a call on `database` as `user`. */
+export function hanaContext(
+  where: { database: string; user: string },
+  call: string,
+  extra: Partial<HanaErrorContext> = {},
+): HanaErrorContext {
+  return { driver: 'hana', database: where.database, user: where.user, call, ...extra };
 }
 
 /** Server codes after which a new attempt can succeed. */
@@ -126,15 +113,15 @@ function isDriverError(error: unknown): error is HanaDriverError {
 }
 
 /**
- * A failure of `call` as the adapter's error. A StocklineError passes through unchanged (it was
- * mapped already). Unknown codes are not retriable: the role stops and shows the message rather
- * than loop on something it does not understand; connection-class SQLSTATEs (08xxx) and
- * transaction rollbacks (40xxx) are retriable whatever the code.
+ * A driver failure as the port's error (SapSourceError, STOCKLINE_SAP_FAILED), retriable or not
+ * by HANA's code: lost connections, timeouts, lock waits and deadlocks are; authentication,
+ * privileges, missing objects and SQL errors are not, and their message says what to fix. A
+ * StocklineError passes through unchanged (it was mapped already). Unknown codes are not
+ * retriable: the capture stops and shows the message rather than loop on something it does not
+ * understand; connection-class SQLSTATEs (08xxx) and transaction rollbacks (40xxx) are retriable
+ * whatever the code.
  */
-export function hanaFailure(
-  error: unknown,
-  context: HanaErrorContext,
-): HanaUnavailableError | HanaRefusedError | StocklineError {
+export function hanaFailure(error: unknown, context: HanaErrorContext): StocklineError {
   if (error instanceof StocklineError) return error;
   const driverError: HanaDriverError = isDriverError(error) ? error : new Error(String(error));
   const message = driverError.message;
@@ -143,27 +130,42 @@ export function hanaFailure(
   const column = hanaCode === 260 ? columnOf(message) : undefined;
   const full: HanaErrorContext = {
     ...context,
-    ...(hanaCode !== undefined ? { hanaCode } : {}),
+    ...(hanaCode !== undefined ? { reasonCode: hanaCode } : {}),
     ...(sqlState !== undefined ? { sqlState } : {}),
     ...(column !== undefined ? { columnName: column } : {}),
   };
-  const where = `SAP HANA ${context.call} on ${context.server}${context.table ? ` (${context.table})` : ''}`;
+  const where = `SAP HANA ${context.call} on ${context.database}${context.table ? ` (${context.table})` : ''}`;
   const codeText = hanaCode !== undefined ? ` [${hanaCode}${sqlState ? `, SQLSTATE ${sqlState}` : ''}]` : '';
   if (hanaCode !== undefined) {
     const transient = RETRIABLE_CODES.get(hanaCode);
     if (transient !== undefined) {
-      return new HanaUnavailableError(`${where}: ${transient}: ${message}${codeText}`, full, error);
+      return new SapSourceError(`${where}: ${transient}: ${message}${codeText}`, full, {
+        retriable: true,
+        cause: error,
+      });
     }
     if (hanaCode >= CLIENT_CONNECTION_CODES.from && hanaCode <= CLIENT_CONNECTION_CODES.to) {
-      return new HanaUnavailableError(`${where}: the connection failed: ${message}${codeText}`, full, error);
+      return new SapSourceError(`${where}: the connection failed: ${message}${codeText}`, full, {
+        retriable: true,
+        cause: error,
+      });
     }
     const advice = REFUSED_CODES.get(hanaCode);
     if (advice !== undefined) {
-      return new HanaRefusedError(`${where} refused: ${advice(full)}: ${message}${codeText}`, full, error);
+      return new SapSourceError(`${where} refused: ${advice(full)}: ${message}${codeText}`, full, {
+        retriable: false,
+        cause: error,
+      });
     }
   }
   if (sqlState !== undefined && (sqlState.startsWith('08') || sqlState.startsWith('40'))) {
-    return new HanaUnavailableError(`${where} failed: ${message}${codeText}`, full, error);
+    return new SapSourceError(`${where} failed: ${message}${codeText}`, full, {
+      retriable: true,
+      cause: error,
+    });
   }
-  return new HanaRefusedError(`${where} failed: ${message}${codeText}`, full, error);
+  return new SapSourceError(`${where} failed: ${message}${codeText}`, full, {
+    retriable: false,
+    cause: error,
+  });
 }

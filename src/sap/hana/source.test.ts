@@ -87,7 +87,7 @@ describe('HANA adapter of the SAP source port (src/sap/hana/source.ts)', () => {
   });
 
   describe('values as the port wants them: text or null', () => {
-    const where = { server: 's:1', user: 'U', sql: 'SELECT' };
+    const where = { database: 's:1', user: 'U', sql: 'SELECT' };
 
     it('text stays, integers and bigints become digits, binary becomes upper-case hex, null stays null', () => {
       expect(
@@ -159,7 +159,7 @@ describe('HANA adapter of the SAP source port (src/sap/hana/source.ts)', () => {
       client.connections[0]!.breakConnection();
       const error = await rejection(adapter.connection.query(hanaDialect.clockStatement, []));
       expect(error.retriable).to.equal(true);
-      expect(error.context).to.include({ hanaCode: -10807 });
+      expect(error.context).to.include({ reasonCode: -10807 });
       const rows = await adapter.connection.query(hanaDialect.clockStatement, []);
       expect(rows).to.deep.equal([{ CLOCK: '2026-11-27T19:51:37.123Z' }]);
       expect(client.connections).to.have.length(2);
@@ -268,7 +268,7 @@ describe('HANA adapter of the SAP source port (src/sap/hana/source.ts)', () => {
         adapter.connection.snapshot((q) => q.query('SELECT "LABST" FROM "SAPABAP1"."MARD"', [])),
       );
       expect(error.retriable).to.equal(true);
-      expect(error.context).to.include({ call: 'execQuery', table: '"SAPABAP1"."MARD"', hanaCode: 613 });
+      expect(error.context).to.include({ call: 'execQuery', table: '"SAPABAP1"."MARD"', reasonCode: 613 });
       const cut = client.calls.filter((c) => c.connection === 2).map((c) => c.call);
       // A retriable failure counts the connection as broken: rolled back and closed as it is.
       expect(cut.slice(-3)).to.deep.equal(['execQuery', 'rollback', 'disconnect']);
@@ -300,7 +300,7 @@ describe('HANA adapter of the SAP source port (src/sap/hana/source.ts)', () => {
           load: () => Promise.reject(new Error("Cannot find package '@sap/hana-client'")),
         }),
       );
-      expect(error.code).to.equal('STOCKLINE_SAP_HANA_REFUSED');
+      expect(error.code).to.equal('STOCKLINE_SAP_FAILED');
       expect(error.retriable).to.equal(false);
       expect(error.message).to.equal(
         `${HANA_INSTALL_HINT} (loading it failed: Cannot find package '@sap/hana-client')`,
@@ -393,12 +393,12 @@ import net from 'node:net';
     it('the real driver against a closed port: a retriable error with its code -10709, and no password in it', async function () {
       if (!hanaClientInstalled()) this.skip();
       const error = await rejection(openConnection(sap({ host: '127.0.0.1', port: 1 })));
-      expect(error.code).to.equal('STOCKLINE_SAP_HANA_UNAVAILABLE');
+      expect(error.code).to.equal('STOCKLINE_SAP_FAILED');
       expect(error.retriable).to.equal(true);
       expect(error.context).to.include({
         call: 'connect',
-        server: '127.0.0.1:1',
-        hanaCode: -10709,
+        database: '127.0.0.1:1',
+        reasonCode: -10709,
         sqlState: 'HY000',
       });
       expect(error.message).to.contain('Connection refused');
@@ -417,7 +417,7 @@ import net from 'node:net';
             timeouts: { connectMs: 500, communicationMs: 1000 },
           }),
         );
-        expect(error.code).to.equal('STOCKLINE_SAP_HANA_UNAVAILABLE');
+        expect(error.code).to.equal('STOCKLINE_SAP_FAILED');
         expect(error.retriable).to.equal(true);
         expect(error.message).to.contain('connect timeout expired');
       } finally {

@@ -30,7 +30,8 @@ import {
   type HanaConnectOptions,
   type HanaRow,
 } from './driver.js';
-import { HanaRefusedError } from './errors.js';
+import { SapSourceError } from '../errors.js';
+import { hanaContext } from './errors.js';
 
 /**
  * HANA's SQL where it differs from PostgreSQL's (port.ts). HANA has LIMIT; its positional
@@ -82,10 +83,10 @@ export async function openHanaConnection(
   try {
     client = await (dependencies.load ?? loadHanaClient)();
   } catch (error) {
-    throw new HanaRefusedError(
+    throw new SapSourceError(
       `${HANA_INSTALL_HINT} (loading it failed: ${error instanceof Error ? error.message : String(error)})`,
-      { server: connectOptions.serverNode, user: connectOptions.uid, call: 'load @sap/hana-client' },
-      error,
+      hanaContext({ database: connectOptions.serverNode, user: connectOptions.uid }, 'load @sap/hana-client'),
+      { retriable: false, cause: error },
     );
   }
   const connection = new HanaSqlConnection(client, connectOptions, Math.max(1, options.poolMax));
@@ -96,7 +97,7 @@ export async function openHanaConnection(
 /** A row of the driver as the port's row: every value text or null (port.ts conventions). */
 export function toTextRow(
   row: HanaRow,
-  where: { server: string; user: string; sql: string },
+  where: { database: string; user: string; sql: string },
 ): Record<string, string | null> {
   const result: Record<string, string | null> = {};
   for (const [column, value] of Object.entries(row)) result[column] = toText(value, column, where);
@@ -106,7 +107,7 @@ export function toTextRow(
 function toText(
   value: unknown,
   column: string,
-  where: { server: string; user: string; sql: string },
+  where: { database: string; user: string; sql: string },
 ): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value;
@@ -116,9 +117,10 @@ function toText(
   // The driver gives DECIMAL as text and integers as numbers; a binary floating-point number
   // here would be a REAL/DOUBLE column or a changed driver: refused, never rounded silently.
   const seen = typeof value === 'number' ? `number ${value}` : Object.prototype.toString.call(value);
-  throw new HanaRefusedError(
+  throw new SapSourceError(
     `SAP HANA returned column ${column} as ${seen}, not as exact text: select it as DECIMAL or NVARCHAR`,
-    { ...where, call: 'getValues', columnName: column },
+    hanaContext(where, 'getValues', { sql: where.sql, columnName: column }),
+    { retriable: false },
   );
 }
 
@@ -149,12 +151,12 @@ class HanaSqlConnection implements SqlConnection {
     return result;
   }
 
-  private closedError(call: string): HanaRefusedError {
-    return new HanaRefusedError(`SAP HANA ${call} on ${this.options.serverNode}: the source is closed`, {
-      server: this.options.serverNode,
-      user: this.options.uid,
-      call,
-    });
+  private closedError(call: string): SapSourceError {
+    return new SapSourceError(
+      `SAP HANA ${call} on ${this.options.serverNode}: the source is closed`,
+      hanaContext({ database: this.options.serverNode, user: this.options.uid }, call),
+      { retriable: false },
+    );
   }
 
   private async usableSession(): Promise<HanaSession> {
@@ -206,7 +208,7 @@ async function runQuery(
   sql: string,
   params: readonly SqlParam[],
 ): Promise<Record<string, string | null>[]> {
-  const where = { server: options.serverNode, user: options.uid, sql };
+  const where = { database: options.serverNode, user: options.uid, sql };
   const rows: Record<string, string | null>[] = [];
   for await (const row of session.rows(sql, params, { table: tableOf(sql) }))
     rows.push(toTextRow(row, where));

@@ -38,6 +38,26 @@ export const isSnapshotRead = (change: DebeziumChange): boolean => {
 };
 
 /**
+ * The SAP capture's position (src/capture/records.ts): source.sequence is a JSON array of
+ * fixed-width texts in source order (entry time YYYYMMDDHHMMSS, then the row's key fields).
+ * The capture reads a table, not a log, so this orders changes; it never identifies one (a
+ * MATDOC row's id is its business key, whichever poll, sweep or load read it).
+ */
+function sapPosition(sequence: unknown): { point: string; sequence: string } | undefined {
+  if (typeof sequence !== 'string') return undefined;
+  let parts: unknown;
+  try {
+    parts = JSON.parse(sequence);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parts) || parts.length === 0 || !parts.every((p) => typeof p === 'string'))
+    return undefined;
+  const text = parts.join(':');
+  return { point: `sap:${text}`, sequence: text };
+}
+
+/**
  * The log position of a Debezium change: text that names it, and a sequence that sorts in
  * source order. Undefined when the event carries no position this code knows (never guessed:
  * two changes would share it).
@@ -48,6 +68,7 @@ export const isSnapshotRead = (change: DebeziumChange): boolean => {
  */
 export function logPosition(change: DebeziumChange): { point: string; sequence: string } | undefined {
   const s = change.source;
+  if (s.connector === 'sap-hana') return sapPosition(s.sequence);
   if (s.connector === 'postgresql' || (s.lsn !== undefined && s.file === undefined)) {
     let commit: bigint | undefined;
     let lsn = bigintOf(s.lsn);
