@@ -6,6 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import ts from 'typescript';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../observability/logger.js';
 import { FakeHanaClient, hanaError } from '../../../test/support/hana-fake.js';
 import type { SapConnectionOptions, SqlAdapter } from '../port.js';
 import { SNAPSHOT_ISOLATION } from './connection.js';
@@ -283,6 +285,31 @@ describe('HANA adapter of the SAP source port (src/sap/hana/source.ts)', () => {
       const error = await rejection(adapter.connection.query('SELECT 1 FROM DUMMY', []));
       expect(error.message).to.contain('the source is closed');
       expect(client.connections.every((c) => !c.connected)).to.equal(true);
+    });
+
+    it("logged as the capture logs its failures (pino, { err }), the adapter's errors show no password", async () => {
+      const lines: string[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      });
+      const log = createLogger({ level: 'info' }, sink);
+      const client = new FakeHanaClient();
+      client.failNextConnect = () => hanaError(10, 'authentication failed', '28000');
+      const refused = await rejection(open(client));
+      log.error({ err: refused }, `SAP capture stops: ${refused.message}`);
+      const lost = new FakeHanaClient();
+      const adapter = await open(lost);
+      lost.connections[0]!.breakConnection();
+      const broken = await rejection(adapter.connection.query('SELECT 1 FROM DUMMY', []));
+      log.warn({ err: broken }, `SAP capture: ${broken.message}`);
+      await adapter.connection.close();
+      const text = lines.join('');
+      expect(text).to.contain('authentication of STOCKLINE_CAPTURE failed');
+      expect(text).to.contain('the connection was lost');
+      expect(text).not.to.contain(PASSWORD);
     });
 
     it('no error context or message of the adapter carries the password', async () => {
