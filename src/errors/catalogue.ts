@@ -79,7 +79,7 @@ export const ERROR_CATALOGUE = {
   },
   STOCKLINE_REMOTE_FAILED: {
     raisedBy: 'RemoteError',
-    raisedIn: ['connectors', 'dev/simulator', 'kafka'],
+    raisedIn: ['capture', 'connectors', 'dev/simulator', 'kafka'],
     retriable: true,
     retriableWhen: '409/5xx/network: yes; other 4xx: no',
     meaning: 'Kafka Connect (or another remote system) answered with an error or not at all',
