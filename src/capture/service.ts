@@ -13,7 +13,7 @@ import { SapCapture, type CaptureFigures } from './capture.js';
 import { crashHookFromEnv } from './crash.js';
 import { captureMetrics } from './metrics.js';
 import type { CaptureOptions } from './options.js';
-import { CapturedKeys, decodePosition, parseSegmentKey, segmentKeys, type CapturePosition } from './state.js';
+import { CapturedKeys, decodePosition, SegmentFolder, type CapturePosition } from './state.js';
 
 export type CaptureStats = Readonly<CaptureFigures & { restarts: number }>;
 
@@ -32,7 +32,17 @@ async function ensureTopics(clientId: string, options: CaptureOptions): Promise<
       { topic: options.core.stateTopic, partitions: 1, config: { 'cleanup.policy': 'compact' } },
     ].filter((t) => !existing.has(t.topic));
     if (wanted.length > 0) await admin.createTopics(wanted.map((t) => withTopicSettings(options.kafka, t)));
-    const partitions = (await admin.topicOffsets(options.core.stateTopic)).size;
+    // Right after creating it, a broker may not know its new leader yet (NOT_LEADER): ask again.
+    let partitions = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        partitions = (await admin.topicOffsets(options.core.stateTopic)).size;
+        break;
+      } catch (e) {
+        if (attempt >= 10) throw e;
+        await sleep(300 * attempt);
+      }
+    }
     if (partitions !== 1)
       throw new RemoteError(
         `the SAP capture's state topic ${options.core.stateTopic} has ${partitions} partitions: it needs exactly one (its position and its keys are read back in order); create it with one partition, or name another in sap.stateTopic`,
@@ -54,8 +64,8 @@ export async function readCapturedKeys(
   clientId: string,
   position: CapturePosition,
 ): Promise<CapturedKeys> {
-  const segments = new Map<string, { bucket: string; id: string; keys: string[] }>();
   const { source, stateTopic } = options.core;
+  const folder = new SegmentFolder(source);
   let reached = false;
   await createReader(options.kafka, clientId).read({
     topics: [stateTopic],
@@ -70,11 +80,7 @@ export async function readCapturedKeys(
         }
         return true;
       }
-      const segment = parseSegmentKey(source, key);
-      if (segment === undefined) return true;
-      const id = `${segment.bucket}|${segment.id}`;
-      if (record.value === null || record.value.length === 0) segments.delete(id);
-      else segments.set(id, { ...segment, keys: segmentKeys(record.value) });
+      folder.add(key, record.value);
       return true;
     },
   });
@@ -84,7 +90,7 @@ export async function readCapturedKeys(
       { topic: stateTopic, source },
       { retriable: true },
     );
-  return CapturedKeys.fromSegments(segments.values());
+  return folder.keys();
 }
 
 /** What one session holds: the source, the producer, the core over them. */

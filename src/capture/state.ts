@@ -210,3 +210,22 @@ export function segmentKeys(value: Buffer | string): string[] {
   if (!Array.isArray(parsed)) throw new Error('a segment record is not a JSON array');
   return parsed.map((k) => JSON.stringify(k));
 }
+
+/** Folds state records, in offset order, into the keys captured (a tombstone removes its segment). */
+export class SegmentFolder {
+  private readonly segments = new Map<string, { bucket: string; id: string; keys: string[] }>();
+  constructor(private readonly source: string) {}
+
+  /** Takes one record; ignores keys that are not this source's segments. */
+  add(key: string, value: Buffer | string | null): void {
+    const segment = parseSegmentKey(this.source, key);
+    if (segment === undefined) return;
+    const id = `${segment.bucket}|${segment.id}`;
+    if (value === null || value.length === 0) this.segments.delete(id);
+    else this.segments.set(id, { ...segment, keys: segmentKeys(value) });
+  }
+
+  keys(): CapturedKeys {
+    return CapturedKeys.fromSegments(this.segments.values());
+  }
+}

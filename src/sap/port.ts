@@ -69,8 +69,8 @@ export interface SourceCut {
   /** Every MARD row of the snapshot, its selected columns as text. */
   readonly mard: readonly SourceValues[];
   /**
-   * The MATDOC rows the snapshot holds with entry >= `from` (key and entry only; `values` has
-   * the key and entry columns): the movements MARD already counts.
+   * The MATDOC rows the snapshot holds with entry >= `from`, their selected columns: the
+   * movements MARD already counts.
    */
   readonly included: readonly MatdocRow[];
 }
@@ -99,7 +99,7 @@ export interface SapSource {
   readBucket(bucket: string, through: EntryPoint): Promise<MatdocRow[]>;
   /**
    * In one repeatable-read snapshot: the clock, MARD (its selected columns), and the MATDOC rows
-   * with entry >= `from` (keys and entries).
+   * with entry >= `from` (their selected columns), in source order.
    */
   readCut(from: string): Promise<SourceCut>;
   close(): Promise<void>;

@@ -148,9 +148,8 @@ export function sqlSapSource(adapter: SqlAdapter, tables: SapSourceTables): SapS
         const clockMs = await clockOf(query);
         const mardRows = await query.query(`SELECT ${mardColumns} FROM ${mard}`, []);
         const p = new Params(dialect);
-        const keys = ORDER.map(q).join(', ');
         const included = await query.query(
-          `SELECT ${keys} FROM ${matdoc} WHERE ${entryRange(p, from, '>=')} ORDER BY ${orderBy}`,
+          `SELECT ${matdocColumns} FROM ${matdoc} WHERE ${entryRange(p, from, '>=')} ORDER BY ${orderBy}`,
           p.values,
         );
         return { clockMs, mard: mardRows, included: included.map(toMatdocRow) };
