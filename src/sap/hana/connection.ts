@@ -210,18 +210,26 @@ export class HanaSession {
   }
 
   /**
-   * `work` in one read transaction at REPEATABLE READ: HANA takes the snapshot at the
-   * transaction's first statement and every statement of `work` sees it. The transaction is
-   * rolled back afterwards, whether `work` succeeded or not (it only reads); the connection is
-   * back in autocommit after. A failed rollback is not raised over the work's own result or
-   * error, but it marks the connection broken, so that its owner does not use it again.
+   * `work` in one read transaction at REPEATABLE READ: HANA gives every statement of such a
+   * transaction the snapshot taken when the transaction started (its first statement). The
+   * isolation level is set first, in autocommit, then autocommit goes off: SET TRANSACTION
+   * changes the connection's behaviour beyond the current transaction (ABAP keyword docs,
+   * "Setting Transaction Behavior for SAP HANA"), so the transaction that the reads start is
+   * sure to have it, whatever HANA does with a SET inside a running transaction. The flip side:
+   * the connection stays at REPEATABLE READ, so call this on a connection of its own and close it
+   * after (source.ts does).
+   *
+   * The transaction is rolled back afterwards, whether `work` succeeded or not (it only reads),
+   * and the connection is back in autocommit. A failed rollback is not raised over the work's
+   * own result or error, but it marks the connection broken, so that its owner does not use it
+   * again.
    */
   async snapshot<T>(work: (session: this) => Promise<T>): Promise<T> {
+    await this.execute(SNAPSHOT_ISOLATION);
     await this.guard('setAutoCommit', undefined, {}, () =>
       Promise.resolve(this.connection.setAutoCommit(false)),
     );
     try {
-      await this.execute(SNAPSHOT_ISOLATION);
       return await work(this);
     } finally {
       await this.settle('rollback', undefined, {}, () =>

@@ -199,7 +199,7 @@ describe('the SAP source port on the HANA adapter (sql-source.ts + src/sap/hana/
       ['execQuery', '"SAPABAP1"."NSDM_V_MARD"'],
       ['execQuery', '"SAPABAP1"."MATDOC"'],
     ]);
-    expect(statements.every((c) => !c.autoCommit)).to.equal(true);
+    expect(statements.map((c) => c.autoCommit)).to.deep.equal([true, false, false, false]);
     expect(onCut.map((c) => c.call).slice(-3)).to.deep.equal([
       'rollback',
       'setAutoCommit(true)',

@@ -233,8 +233,8 @@ describe('HANA adapter of the SAP source port (src/sap/hana/source.ts)', () => {
       expect(cut).to.deep.equal([
         'connect',
         'setClientInfo APPLICATION=stockline-sap-capture',
-        'setAutoCommit(false)',
         `exec ${SNAPSHOT_ISOLATION}`,
+        'setAutoCommit(false)',
         `prepare ${hanaDialect.clockStatement}`,
         `execQuery ${hanaDialect.clockStatement}`,
         'prepare SELECT "MATNR", "LABST" FROM "SAPABAP1"."MARD"',
