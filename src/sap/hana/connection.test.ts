@@ -178,6 +178,7 @@ describe('HANA connection (src/sap/hana/connection.ts)', () => {
         call: 'connect',
         reasonCode: -10709,
       });
+      expect(error.context?.settings).to.deep.equal(describeConnectOptions(options));
       expect(JSON.stringify({ message: error.message, context: error.context })).not.to.contain(PASSWORD);
     });
 

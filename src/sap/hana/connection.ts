@@ -145,7 +145,7 @@ export class HanaSession {
       connection = client.createConnection();
       await call<void>((done) => connection.connect(options, done));
     } catch (error) {
-      throw hanaFailure(error, hanaContext(where, 'connect'));
+      throw hanaFailure(error, hanaContext(where, 'connect', { settings: describeConnectOptions(options) }));
     }
     const session = new HanaSession(connection, where);
     try {

@@ -30,6 +30,8 @@ export interface HanaErrorContext extends SapErrorContext {
   table?: string;
   /** The column HANA names in an invalid-column error. */
   columnName?: string;
+  /** A failed connect: the connection properties without the password (TLS, timeouts, tenant). */
+  settings?: Record<string, unknown>;
   sqlState?: string;
 }
 

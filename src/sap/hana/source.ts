@@ -15,13 +15,7 @@
  * HANA's own pooling (createPool) is not used: it would add nothing to two connections.
  */
 import type { OpenSqlAdapter, SqlAdapter, SqlConnection, SqlDialect, SqlParam, SqlQuery } from '../port.js';
-import {
-  DEFAULT_HANA_TIMEOUTS,
-  HanaSession,
-  describeConnectOptions,
-  hanaConnectOptions,
-  type HanaTimeouts,
-} from './connection.js';
+import { DEFAULT_HANA_TIMEOUTS, HanaSession, hanaConnectOptions, type HanaTimeouts } from './connection.js';
 import {
   HANA_INSTALL_HINT,
   loadHanaClient,
@@ -135,11 +129,6 @@ class HanaSqlConnection implements SqlConnection {
     private readonly options: HanaConnectOptions,
     private readonly poolMax: number,
   ) {}
-
-  /** The connection properties as they may be logged (no password). */
-  describe(): Record<string, unknown> {
-    return describeConnectOptions(this.options);
-  }
 
   async open(): Promise<void> {
     this.session = await HanaSession.open(this.client, this.options);
