@@ -1,6 +1,7 @@
-// End to end: the simulator writes into the store databases, SAP stand-in and mainframe topic
-// at a target rate; Debezium captures; the mapper, materializer and API run each in a process
-// of their own, as in production. Per rate step: what the sources achieved, the consumer lag
+// End to end: the simulator writes into the store databases, SAP stand-in and mainframe queue
+// at a target rate; Debezium captures; the MQ replicator (when mq.queues lists the queue, as
+// the development configuration does), mapper, materializer and API run each in a process of
+// their own, as in production. Per rate step: what the sources achieved, the consumer lag
 // over time, how long the pipeline took to drain after the writes stopped, whether the stock
 // table then matched the simulator's independent expectation, and the latency from the
 // source's time of each store change to the commit of its batch in the stock table.
@@ -8,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { StocklineConfig } from '../src/config/schema.js';
 import { parseSimulateFlags } from '../src/dev/simulator/options.js';
 import { simulate } from '../src/dev/simulator/simulate.js';
+import { replicatorConfigured } from '../src/replicator/options.js';
 import { awaitStock, stockTableReader } from '../src/dev/simulator/verify.js';
 import { createStockDb } from '../src/stock/db.js';
 import { mapperLag, materializerLag } from './lag.js';
@@ -70,8 +72,10 @@ export async function endToEnd(input: {
   try {
     roles.push(await RoleProcess.start('mapper', { kafka: { client } }));
     roles.push(await RoleProcess.start('materializer', {}));
+    const materializer = roles[1]!;
     roles.push(await RoleProcess.start('api', { api: { port: 0 } }));
-    const [, materializer] = roles as [RoleProcess, RoleProcess, RoleProcess];
+    // The mainframe's records reach Kafka through the queue.
+    if (replicatorConfigured(config)) roles.push(await RoleProcess.start('mq-replicator', {}));
     const lagNow = async (): Promise<Omit<LagSample, 'second'>> => ({
       mapper: await mapperLag(admin, config.mapper.groupId),
       materializer: await materializerLag(

@@ -40,6 +40,17 @@ const results: BenchResults = {
       },
     ],
   },
+  replicator: {
+    messages: 20_000,
+    batchSize: 200,
+    bare: { seconds: 2, messagesPerSecond: 10_000 },
+    seconds: 5,
+    messagesPerSecond: 4_000,
+    ratioOfBare: 0.4,
+    replicated: 20_000,
+    batches: 100,
+    peakRssMb: 150,
+  },
   memory: [{ stage: 'end to end', role: 'materializer', peakRssMb: 600 }],
   failures: [],
 };
@@ -54,6 +65,8 @@ describe('bench: report', () => {
     );
     expect(md).to.include('Highest sustained rate: 300,000 per minute');
     expect(md).to.include('| end to end | materializer | 600 MB | 512 MB | missed |');
+    expect(md).to.include('| bare consume (amqplib) | 10,000 | 1.00 | | |');
+    expect(md).to.include('| MQ replicator | 4,000 | 0.40 | 100 | 20,000 |');
   });
 
   it('renders the chart as SVG', async () => {

@@ -8,6 +8,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import type { E2eResult } from './e2e-stage.js';
 import type { KafkaClientName, MapperResult } from './mapper-stage.js';
 import type { MaterializerResult } from './materializer-stage.js';
+import type { ReplicatorResult } from './replicator-stage.js';
 
 export const TARGETS = {
   mapperEventsPerSecond: 100_000,
@@ -34,6 +35,8 @@ export interface BenchResults {
   mapper: (MapperResult & { ratioOfCeiling: number | null })[];
   materializer: MaterializerResult | null;
   endToEnd: E2eResult | null;
+  /** The MQ replicator stage; absent in results written before it existed. */
+  replicator?: ReplicatorResult | null;
   memory: { stage: string; role: string; peakRssMb: number }[];
   failures: { stage: string; message: string }[];
 }
@@ -65,6 +68,22 @@ export function markdown(r: BenchResults): string {
     out(
       `| materializer | kafkajs | ${n(r.materializer.eventsPerSecond)} | | ${n(TARGETS.materializerEventsPerSecond)} | ${mark(r.materializer.eventsPerSecond >= TARGETS.materializerEventsPerSecond)} |`,
     );
+  if (r.replicator) {
+    const q = r.replicator;
+    out();
+    out('## MQ replicator (RabbitMQ to Kafka)');
+    out();
+    out(
+      `${n(q.messages)} persistent messages of 87 bytes preloaded on a RabbitMQ quorum queue; batches of ${n(q.batchSize)}. The replicator role in a process of its own: per batch one Kafka transaction (records and state record) and one queue commit. The bare consume is amqplib on the same queue, prefetch and a multiple ack per batch of the same size, no Kafka.`,
+    );
+    out();
+    out('| stage | messages/s | ratio of the bare consume | batches | records on the raw topic |');
+    out('|---|---:|---:|---:|---:|');
+    out(`| bare consume (amqplib) | ${n(q.bare.messagesPerSecond)} | 1.00 | | |`);
+    out(
+      `| MQ replicator | ${n(q.messagesPerSecond)} | ${q.ratioOfBare.toFixed(2)} | ${n(q.batches)} | ${n(q.replicated)} |`,
+    );
+  }
   if (r.endToEnd) {
     const e = r.endToEnd;
     out();
@@ -120,6 +139,12 @@ export async function chart(r: BenchResults): Promise<string> {
             rate: r.materializer.eventsPerSecond,
             target: TARGETS.materializerEventsPerSecond,
           },
+        ]
+      : []),
+    ...(r.replicator
+      ? [
+          { stage: 'bare consume (RabbitMQ)', rate: r.replicator.bare.messagesPerSecond, target: null },
+          { stage: 'MQ replicator', rate: r.replicator.messagesPerSecond, target: null },
         ]
       : []),
     ...(r.endToEnd?.highestSustainedRate

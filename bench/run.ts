@@ -1,5 +1,6 @@
-// npm run bench [-- --events 1000000 --stages ceiling,mapper,materializer,e2e
-//                   --clients kafkajs,node-rdkafka --rates 2000,5000,10000,16667 --step-seconds 40]
+// npm run bench [-- --events 1000000 --stages ceiling,mapper,materializer,e2e,replicator
+//                   --clients kafkajs,node-rdkafka --rates 2000,5000,10000,16667 --step-seconds 40
+//                   --mq-messages 100000 --mq-batch 200]
 //
 // Measures, in one go on this machine, against the local stack (started if it is not up):
 //   1. ceiling: a bare consume loop over the preloaded raw topic, per Kafka client;
@@ -7,7 +8,9 @@
 //      ratio to that client's ceiling;
 //   3. end to end: simulator -> Debezium -> mapper -> materializer at rising rates;
 //   4. materializer: the materializer role over canonical events (scripts/bench-materializer.ts);
-//   5. peak RSS of each role, each in a process of its own.
+//   5. replicator: the MQ replicator role from a preloaded RabbitMQ queue onto a raw topic, and
+//      the ratio to a bare amqplib consume of the same queue (`--stages replicator` runs it alone);
+//   6. peak RSS of each role, each in a process of its own.
 // Writes bench/results/<time>/results.{json,md,svg} and copies them to bench/results/latest/.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
@@ -22,10 +25,11 @@ import { consumeCeiling } from './consume-ceiling.js';
 import { endToEnd } from './e2e-stage.js';
 import { mapperThroughput, type KafkaClientName } from './mapper-stage.js';
 import { materializerThroughput } from './materializer-stage.js';
+import { replicatorThroughput } from './replicator-stage.js';
 import { captureTemplate, preload } from './preload.js';
 import { TARGETS, writeReport, type BenchResults } from './report.js';
 
-const STAGES = ['ceiling', 'mapper', 'materializer', 'e2e'] as const;
+const STAGES = ['ceiling', 'mapper', 'materializer', 'e2e', 'replicator'] as const;
 const { values: args } = parseArgs({
   options: {
     events: { type: 'string', default: '1000000' },
@@ -35,6 +39,8 @@ const { values: args } = parseArgs({
     'step-seconds': { type: 'string', default: '40' },
     items: { type: 'string', default: '2000' },
     'e2e-client': { type: 'string' },
+    'mq-messages': { type: 'string', default: '100000' },
+    'mq-batch': { type: 'string', default: '200' },
     out: { type: 'string' },
   },
 });
@@ -73,6 +79,7 @@ const results: BenchResults = {
   mapper: [],
   materializer: null,
   endToEnd: null,
+  replicator: null,
   memory: [],
   failures: [],
 };
@@ -177,6 +184,26 @@ try {
       results.memory.push({ stage: 'materializer throughput', role: 'materializer', peakRssMb: m.peakRssMb });
       say(
         `  ${Math.round(m.eventsPerSecond).toLocaleString('en-US')} events/s, peak RSS ${Math.round(m.peakRssMb)} MB`,
+      );
+    });
+  if (stages.has('replicator'))
+    await stage('MQ replicator', async () => {
+      const r = await replicatorThroughput({
+        config,
+        admin: lagAdmin,
+        run,
+        messages: Number(args['mq-messages']),
+        batchSize: Number(args['mq-batch']),
+        log: say,
+      });
+      results.replicator = r;
+      results.memory.push({
+        stage: 'MQ replicator throughput',
+        role: 'mq-replicator',
+        peakRssMb: r.peakRssMb,
+      });
+      say(
+        `  ${Math.round(r.messagesPerSecond).toLocaleString('en-US')} messages/s, ${r.ratioOfBare.toFixed(2)} of the bare consume, peak RSS ${Math.round(r.peakRssMb)} MB`,
       );
     });
 } finally {

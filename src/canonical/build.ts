@@ -4,7 +4,7 @@
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { InventoryEventDataSchema } from './data-schema.js';
-import type { CanonicalEvent, EventType, InventoryEventData, Reason } from './event.js';
+import type { CanonicalEvent, EventType, InventoryEventData, Reason, StockType } from './event.js';
 import { eventId, stockKey } from './identity.js';
 
 /**
@@ -31,6 +31,10 @@ export interface EventFields {
   unit: string;
   reason: string;
   occurredAt: string;
+  /** Optional fields: present only when the mapping gave them a value. */
+  stockType?: string;
+  specialStock?: string;
+  postingDate?: string;
 }
 
 export interface EventToBuild {
@@ -68,9 +72,12 @@ export function buildCanonicalEvent({
   mapping,
   emitIndex,
 }: EventToBuild): BuiltEvent {
+  const { stockType, ...required } = fields;
   const data: InventoryEventData = {
-    ...fields,
+    ...required,
     reason: fields.reason as Reason,
+    // Checked against the schema's list right below, like the reason.
+    ...(stockType === undefined ? {} : { stockType: stockType as StockType }),
     source: {
       system: position.system,
       entity: position.entity,

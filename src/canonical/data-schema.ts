@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { REASONS } from './event.js';
+import { REASONS, STOCK_TYPES, type StockType } from './event.js';
 
 /**
  * The data of a canonical event, declared once: the mapper validates every event against it,
@@ -29,6 +29,29 @@ export const InventoryEventDataSchema = Type.Object(
       format: 'date-time',
       description: 'ISO 8601 with offset: when the change happened at the source (for a level: as of when)',
     }),
+    stockType: Type.Optional(
+      // An enum rather than a union of literals: a refused value is then reported in one line.
+      Type.Unsafe<StockType>({
+        type: 'string',
+        enum: [...STOCK_TYPES],
+        description:
+          "which stock of the location changed, for sources that keep several (SAP's stock types); absent: the location's one stock, what a store can sell. The stock table counts unrestricted-use stock",
+      }),
+    ),
+    specialStock: Type.Optional(
+      Type.String({
+        pattern: '^[A-Z0-9]{1,4}$',
+        description:
+          "the source's special stock indicator (SAP SOBKZ: K vendor consignment, E sales order stock, W customer consignment ...); absent: the company's own stock",
+      }),
+    ),
+    postingDate: Type.Optional(
+      Type.String({
+        format: 'date',
+        description:
+          'ISO 8601 date the source books the change on (SAP posting date BUDAT, which may be back-dated into an open period; stock "as of a date" in SAP reports is by posting date, occurredAt is the entry time); absent when the source has none',
+      }),
+    ),
     source: Type.Object(
       {
         system: Type.String({

@@ -19,6 +19,21 @@ export const REASONS = [
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
+/**
+ * Which stock a movement changes, for sources that keep several per location (SAP: the stock
+ * type LBBSA_SID of a MATDOC line). Absent: the source knows one stock per location, the one a
+ * store can sell. The stock table counts unrestricted-use stock only (docs/mappings.md).
+ */
+export const STOCK_TYPES = [
+  'unrestricted',
+  'quality_inspection',
+  'blocked',
+  'restricted',
+  'returns',
+  'in_transfer',
+] as const;
+export type StockType = (typeof STOCK_TYPES)[number];
+
 /** Where a canonical event came from; `sequence` orders the changes of one source. */
 export interface EventSource {
   /** The source system, e.g. "store-pg", "store-maria", "sap", "mainframe-wh". */
@@ -45,6 +60,12 @@ export interface InventoryEventData {
   reason: Reason;
   /** ISO 8601 with offset: when it happened in the source (for a level: as of when). */
   occurredAt: string;
+  /** Which stock of the location changed (SAP stock types); absent: the only one, sellable stock. */
+  stockType?: StockType;
+  /** The source's special stock indicator (SAP SOBKZ: K consignment, E sales order ...); absent: own stock. */
+  specialStock?: string;
+  /** ISO 8601 date the source books the change on (SAP BUDAT, may be back-dated); absent when the source has none. */
+  postingDate?: string;
   source: EventSource;
   /** The mapping that produced it, for tracing. */
   mapping: string;

@@ -283,7 +283,7 @@ export const ConfigSchema = Type.Object(
       {
         transport: Type.Union([Type.Literal('ibmmq'), Type.Literal('amqp')], {
           description:
-            'how the MQ replicator (coming role) reads its queues: ibmmq (IBM MQ client, batches under syncpoint) or amqp (AMQP 0-9-1 to RabbitMQ, the stand-in for development and tests)',
+            'how the MQ replicator reads its queues: ibmmq (IBM MQ client, batches under syncpoint) or amqp (AMQP 0-9-1 to RabbitMQ, the stand-in for development and tests)',
           default: 'ibmmq',
         }),
         queueManager: Str('IBM MQ queue manager name; empty: no MQ replicator configured', ''),

@@ -1,4 +1,4 @@
-import { buildCanonicalEvent, type ChangePosition } from '../canonical/build.js';
+import { buildCanonicalEvent, type ChangePosition, type EventFields } from '../canonical/build.js';
 import { LEVEL, MOVEMENT, type CanonicalEvent } from '../canonical/event.js';
 import {
   UnidentifiableChange,
@@ -72,11 +72,26 @@ interface CompiledEmit {
   type: typeof MOVEMENT | typeof LEVEL;
   when?: CompiledValue;
   fields: {
-    name: 'sku' | 'location' | 'quantity' | 'sign' | 'unit' | 'reason' | 'occurredAt';
+    name: (typeof EMIT_FIELDS)[number];
     value: CompiledValue;
   }[];
   toBaseUnit?: (sku: string, unit: string) => { base_unit: string; factor: string };
 }
+
+const EMIT_FIELDS = [
+  'sku',
+  'location',
+  'quantity',
+  'sign',
+  'unit',
+  'reason',
+  'occurredAt',
+  'stockType',
+  'specialStock',
+  'postingDate',
+] as const;
+/** Fields an event may lack: an empty value (undefined, null, "") leaves them out of the event. */
+const OPTIONAL_FIELDS = ['stockType', 'specialStock', 'postingDate'] as const;
 
 const noFiles = () => undefined;
 
@@ -154,7 +169,7 @@ export function compileMapping(
   const emits: CompiledEmit[] = mapping.emit.map((emit: EmitSpec, i) => {
     const at = (field: string) => `/emit/${i}/${field}`;
     const fields: CompiledEmit['fields'] = [];
-    for (const name of ['sku', 'location', 'quantity', 'sign', 'unit', 'reason', 'occurredAt'] as const) {
+    for (const name of EMIT_FIELDS) {
       const value = compile(at(name), emit[name], name === 'quantity');
       if (value) fields.push({ name, value });
     }
@@ -341,7 +356,7 @@ export function compileMapping(
           field: 'quantity',
         });
       }
-      const fields = {
+      const fields: EventFields = {
         sku,
         location: text('location'),
         quantity,
@@ -349,6 +364,10 @@ export function compileMapping(
         reason: text('reason'),
         occurredAt: text('occurredAt'),
       };
+      for (const name of OPTIONAL_FIELDS) {
+        const value = values[name];
+        if (value !== undefined && value !== null && value !== '') fields[name] = text(name);
+      }
       const built = buildCanonicalEvent({
         type: emit.type,
         fields,

@@ -1,5 +1,5 @@
 import { InventoryEventDataSchema } from '../canonical/data-schema.js';
-import { REASONS } from '../canonical/event.js';
+import { REASONS, STOCK_TYPES } from '../canonical/event.js';
 import { parseTemplate } from './expression.js';
 import type { MappingFile } from './format.js';
 
@@ -26,6 +26,8 @@ const SKU = pattern(props.sku);
 const LOCATION = pattern(props.location);
 const UNIT = pattern(props.unit);
 const QUANTITY = pattern(props.quantity);
+const SPECIAL_STOCK = pattern(props.specialStock);
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** ISO 8601 date and time with seconds optional, fraction optional and a mandatory offset. */
 const ISO_WITH_OFFSET =
@@ -79,6 +81,22 @@ export function checkConstants(mapping: MappingFile): ConstantProblem[] {
       'quantity',
       (t) => QUANTITY.test(t),
       'must be a decimal number with at most 15 digits before and 6 after the point',
+    );
+    // The optional fields: an empty constant leaves them out of the event.
+    check(
+      'stockType',
+      (t) => t === '' || (STOCK_TYPES as readonly string[]).includes(t),
+      `must be one of the canonical stock types ${STOCK_TYPES.join(', ')}`,
+    );
+    check(
+      'specialStock',
+      (t) => t === '' || SPECIAL_STOCK.test(t),
+      `must match ${props.specialStock.pattern}`,
+    );
+    check(
+      'postingDate',
+      (t) => t === '' || (ISO_DATE.test(t) && isIsoWithOffset(`${t}T00:00Z`)),
+      'must be an ISO 8601 date, e.g. 2026-11-20',
     );
     if (emit.sign !== undefined) check('sign', (t) => t === '1' || t === '-1', 'must be 1 or -1');
     // With toBaseUnit the unit written is the key of the conversion, not the unit emitted.

@@ -72,6 +72,9 @@ describe('time and text functions', () => {
   it('read ABAP DATS and TIMS, and Debezium microseconds', () => {
     expect(t.sapDateTime('20261125', '101500', 'Europe/Berlin')).to.equal('2026-11-25T10:15:00+01:00');
     expect(() => t.sapDateTime('2026112', '101500', 'Europe/Berlin')).to.throw('not ABAP DATS/TIMS');
+    expect(t.sapDate('20261130')).to.equal('2026-11-30');
+    expect(() => t.sapDate('20261131')).to.throw('not an ABAP DATS date');
+    expect(() => t.sapDate('2026-11-30')).to.throw('not an ABAP DATS date');
     expect(t.fromEpochMicros(1795600000123456)).to.equal('2026-11-25T09:46:40.123456Z');
     expect(() => t.fromEpochMicros('1')).to.throw('whole microseconds');
   });
@@ -80,5 +83,20 @@ describe('time and text functions', () => {
     expect(textFunctions.stripZeros('000000000000100200')).to.equal('100200');
     expect(textFunctions.stripZeros('0000')).to.equal('0');
     expect(textFunctions.stripZeros('A0001')).to.equal('A0001');
+  });
+
+  it('identify an MQ message by queue manager, queue and message id, and refuse a record without them', () => {
+    const headers = {
+      'mq.qmgr': 'QMWH01',
+      'mq.queue': 'WH.STOCK.MOVES',
+      'mq.msgId': '414d51',
+      'mq.backoutCount': '3',
+    };
+    expect(textFunctions.mqIdentity(headers)).to.equal('QMWH01/WH.STOCK.MOVES/414d51');
+    expect(() => textFunctions.mqIdentity({ ...headers, 'mq.msgId': '' })).to.throw(
+      '$mqIdentity: the record has no mq.msgId header (or it is empty)',
+    );
+    expect(() => textFunctions.mqIdentity({})).to.throw('no mq.qmgr, mq.queue, mq.msgId headers');
+    expect(() => textFunctions.mqIdentity(undefined)).to.throw('no mq.qmgr, mq.queue, mq.msgId headers');
   });
 });

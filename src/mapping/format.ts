@@ -57,6 +57,19 @@ export const EmitSchema = Type.Object(
     occurredAt: Value(
       'ISO 8601 time with offset when it happened ($db2Timestamp, $sapDateTime, $fromEpochMicros, $fromMillis help)',
     ),
+    stockType: Type.Optional(
+      Value(
+        'which stock of the location changed, for sources that keep several: unrestricted, quality_inspection, blocked, restricted, returns or in_transfer; an empty value leaves it out',
+      ),
+    ),
+    specialStock: Type.Optional(
+      Value("the source's special stock indicator (SAP SOBKZ); an empty value (own stock) leaves it out"),
+    ),
+    postingDate: Type.Optional(
+      Value(
+        'ISO 8601 date the source books the change on ($sapDate turns SAP BUDAT into one); an empty value leaves it out',
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -117,6 +130,9 @@ const ExpectedEventSchema = Type.Object(
     unit: Type.Optional(Type.String()),
     reason: Type.Optional(Type.String()),
     occurredAt: Type.Optional(Type.String()),
+    stockType: Type.Optional(Type.String({ description: 'data.stockType; "" = absent' })),
+    specialStock: Type.Optional(Type.String({ description: 'data.specialStock; "" = absent' })),
+    postingDate: Type.Optional(Type.String({ description: 'data.postingDate; "" = absent' })),
     position: Type.Optional(
       Type.String({ description: 'what identifies the change (data.source.position)' }),
     ),

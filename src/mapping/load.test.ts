@@ -192,4 +192,79 @@ emit:
       .replace('reason: sale', 'reason: "${after.r}"');
     expect(loadMappings(sources({ 'm.yaml': ok })).mappings).to.have.length(1);
   });
+
+  it('checks constant stock types, special stocks and posting dates; an empty one leaves the field out', async () => {
+    const bad = good.replace(
+      'occurredAt: ${after.at}',
+      'occurredAt: ${after.at}\n    stockType: sellable\n    specialStock: "k"\n    postingDate: "2026-11-31"',
+    );
+    const message = problems(sources({ 's.yaml': bad }));
+    expect(message).to.contain('3 problems');
+    expect(message).to.contain('emit[0].stockType: must be one of the canonical stock types unrestricted,');
+    expect(message).to.contain('emit[0].specialStock: must match');
+    expect(message).to.contain('emit[0].postingDate: must be an ISO 8601 date');
+
+    const optional = `${good.replace('location: { lookup: plants, key: { WERKS: "${after.WERKS}" } }', 'location: DC01')}    stockType: \${after.type}
+    specialStock: \${after.special}
+    postingDate: \${$sapDate(after.posted)}
+tests:
+  - name: given
+    input:
+      key: { id: 1 }
+      value: { op: c, after: { id: 1, sku: A1, q: "2", at: "2026-11-20T08:15:02Z", type: blocked, special: K, posted: "20261119" }, source: { connector: postgresql, name: s, db: d, schema: p, table: t, lsn: 5 } }
+    expect:
+      - { type: movement, stockType: blocked, specialStock: K, postingDate: "2026-11-19" }
+  - name: empty values leave the fields out
+    input:
+      key: { id: 2 }
+      value: { op: c, after: { id: 2, sku: A1, q: "2", at: "2026-11-20T08:15:02Z", type: "", special: "" , posted: "20261119" }, source: { connector: postgresql, name: s, db: d, schema: p, table: t, lsn: 6 } }
+    expect:
+      - { type: movement, stockType: "", specialStock: "", postingDate: "2026-11-19" }
+  - name: a stock type that is not canonical makes an invalid event
+    input:
+      key: { id: 3 }
+      value: { op: c, after: { id: 3, sku: A1, q: "2", at: "2026-11-20T08:15:02Z", type: sellable, special: "", posted: "20261119" }, source: { connector: postgresql, name: s, db: d, schema: p, table: t, lsn: 7 } }
+    expectError: stockType must be equal to one of the allowed values
+  - name: a posting date that is not ABAP DATS is an error
+    input:
+      key: { id: 4 }
+      value: { op: c, after: { id: 4, sku: A1, q: "2", at: "2026-11-20T08:15:02Z", type: blocked, special: "", posted: "2026-11-19" }, source: { connector: postgresql, name: s, db: d, schema: p, table: t, lsn: 8 } }
+    expectError: is not an ABAP DATS date
+`;
+    const { mappings, tests } = loadMappings(sources({ 'o.yaml': optional }));
+    const mapping = mappings[0]!;
+    expect(tests).to.have.length(4);
+    for (const test of tests) {
+      const result = await runMappingTest(test, () => undefined, tests);
+      expect(result.failure ?? '', test.test.name).to.equal('');
+      expect(result.passed, test.test.name).to.equal(true);
+    }
+    const empty = await mapping.map({
+      topic: 't',
+      partition: 0,
+      offset: '1',
+      key: Buffer.from('{"id":2}'),
+      value: Buffer.from(
+        JSON.stringify({
+          op: 'c',
+          after: {
+            id: 2,
+            sku: 'A1',
+            q: '2',
+            at: '2026-11-20T08:15:02Z',
+            type: '',
+            special: '',
+            posted: '20261119',
+          },
+          source: { connector: 'postgresql', name: 's', db: 'd', schema: 'p', table: 't', lsn: 6 },
+        }),
+      ),
+      headers: {},
+    });
+    expect(empty.kind).to.equal('events');
+    if (empty.kind === 'events') {
+      expect(empty.events[0]!.data).not.to.have.any.keys('stockType', 'specialStock');
+      expect(empty.events[0]!.data.postingDate).to.equal('2026-11-19');
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { MQ_HEADERS } from '../mq/headers.js';
 import { scalarText } from './scalar-text.js';
 
 /**
@@ -58,6 +59,14 @@ export const timeFunctions = {
       '$sapDateTime',
     );
   },
+  /** ABAP DATS "20261120" -> ISO 8601 date "2026-11-20" (a posting date: a day, no time or zone). */
+  sapDate(date: unknown): string {
+    const d = scalarText(date);
+    const iso = `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`;
+    if (!/^\d{8}$/.test(d) || !DateTime.fromISO(iso, { zone: 'UTC' }).isValid)
+      throw new Error(`$sapDate: "${d}" is not an ABAP DATS date (YYYYMMDD)`);
+    return iso;
+  },
   /** Debezium MicroTimestamp (DATETIME(6) with adaptive_time_microseconds): UTC. */
   fromEpochMicros(value: unknown): string {
     if (typeof value !== 'number' || !Number.isSafeInteger(value))
@@ -68,7 +77,25 @@ export const timeFunctions = {
   },
 };
 
+const MQ_IDENTITY_HEADERS = [MQ_HEADERS.queueManager, MQ_HEADERS.queue, MQ_HEADERS.messageId] as const;
+
 export const textFunctions = {
+  /**
+   * The identity of a message the MQ replicator mirrored: `<queue manager>/<queue>/<MsgId hex>`
+   * from its `mq.qmgr`, `mq.queue` and `mq.msgId` headers (src/mq/headers.ts). The same message
+   * read twice (a failover, a backout after a crash, a put repeated with its id) gives the same
+   * text. A record without them did not come through the replicator: an error, never a guess.
+   */
+  mqIdentity(headers: unknown): string {
+    const h = (typeof headers === 'object' && headers !== null ? headers : {}) as Record<string, unknown>;
+    const missing = MQ_IDENTITY_HEADERS.filter((name) => typeof h[name] !== 'string' || h[name] === '');
+    if (missing.length > 0)
+      throw new Error(
+        `$mqIdentity: the record has no ${missing.join(', ')} header${missing.length > 1 ? 's' : ''} (or ${missing.length > 1 ? 'they are' : 'it is'} empty), so the MQ message it came from is unknown; records of an MQ queue reach Kafka through the MQ replicator, which writes ${MQ_IDENTITY_HEADERS.join(', ')}`,
+      );
+    return MQ_IDENTITY_HEADERS.map((name) => h[name] as string).join('/');
+  },
+
   /** SAP material numbers are zero-padded to 18 or 40 characters; "000000000000100200" -> "100200". */
   stripZeros(value: unknown): string {
     const s = scalarText(value).trim();

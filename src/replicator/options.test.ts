@@ -41,9 +41,13 @@ describe('compileReplicatorOptions', () => {
   });
 
   it('is enabled only when mq.queues lists queues, and refuses to start without any', () => {
-    expect(replicatorConfigured(shippedConfig())).to.equal(false);
+    // config/default.yaml lists no queue and names no queue manager (development.yaml does).
+    const none = shippedConfig();
+    none.mq.queues = [];
+    none.mq.queueManager = '';
+    expect(replicatorConfigured(none)).to.equal(false);
     expect(replicatorConfigured(withQueues(queue({ queue: 'Q', topic: 't' })))).to.equal(true);
-    const refusal = refusalOf(compileReplicatorOptions, shippedConfig());
+    const refusal = refusalOf(compileReplicatorOptions, none);
     expect(refusal.context.keys).to.include.members(['mq.queues', 'mq.queueManager']);
   });
 

@@ -91,6 +91,8 @@ export interface QueueReplicatorStats {
   recoveryDiscards: number;
   /** Messages sent to the dead-letter topic. */
   deadLetters: number;
+  /** Messages on the queue when last sampled (at most once a second), its open unit of work included. */
+  queueDepth: number;
 }
 
 const DEFAULT_FIRST_WAIT_MS = 500;
@@ -125,6 +127,7 @@ export class QueueReplicator {
     recoveries: 0,
     recoveryDiscards: 0,
     deadLetters: 0,
+    queueDepth: 0,
   };
   private session: ReplicatorSession | undefined;
   /** Ids of the last batches committed on a transport that does not confirm commits, newest last. */
@@ -213,6 +216,7 @@ export class QueueReplicator {
     this.at('after-get');
     if (messages.length === 0) {
       this.expireUnresolved();
+      await this.sampleDepth(session);
       return 0;
     }
     const { records, discarded } = this.recordsOf(messages);
@@ -456,7 +460,8 @@ export class QueueReplicator {
     if (this.now() - this.lastDepthSample < DEPTH_SAMPLE_MS) return;
     this.lastDepthSample = this.now();
     try {
-      metrics.queueDepth.set(this.labels, await session.depth());
+      this.stats.queueDepth = await session.depth();
+      metrics.queueDepth.set(this.labels, this.stats.queueDepth);
     } catch (e) {
       this.log.debug({ ...this.context, err: e }, 'cannot read the queue depth');
     }

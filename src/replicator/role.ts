@@ -24,6 +24,7 @@ export const replicatorRole: Role<ReplicatorOptions, ReplicatorStats> = {
     recoveryDiscards:
       'messages handed back after a crash that were already in Kafka: consumed, not produced again',
     deadLetters: 'messages sent to mq.deadLetterTopic (backout threshold reached, too large for Kafka)',
+    queueDepth: 'messages on its queues, sampled at most once a second (0 before the first sample)',
     queuesHeld: 'queues this process holds for input now',
   },
 };

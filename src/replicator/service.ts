@@ -15,15 +15,18 @@ import {
 } from './queue-replicator.js';
 import { connectTransport, type ConnectTransport } from './transports.js';
 
-/** The replicator's figures: its queues' counters summed, and how many queues it holds now. */
+/** The replicator's figures: its queues' counters and depths summed, and how many queues it holds now. */
 export type ReplicatorStats = Readonly<QueueReplicatorStats & { queuesHeld: number }>;
 
 /**
  * Creates what the replicator writes to and what does not exist yet: each raw topic with one
  * partition (Kafka then keeps the queue order whatever the key), the dead-letter topic, and the
- * compacted state topic. Existing topics are left as they are.
+ * compacted state topic. Existing topics are left as they are; an existing raw topic of several
+ * partitions for a queue with key none is reported: its records spread over them (the producer
+ * picks a partition for a record without a key), and a reader sees the queue order per
+ * partition only.
  */
-async function ensureTopics(clientId: string, options: ReplicatorOptions): Promise<void> {
+async function ensureTopics(clientId: string, options: ReplicatorOptions, log: Logger): Promise<void> {
   const admin = createAdmin(options.kafka, clientId);
   try {
     const existing = new Set(await admin.listTopics());
@@ -36,6 +39,14 @@ async function ensureTopics(clientId: string, options: ReplicatorOptions): Promi
     ];
     const missing = wanted.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) await admin.createTopics(missing.map((t) => withTopicSettings(options.kafka, t)));
+    for (const q of options.queues.filter((q) => q.key === 'none' && existing.has(q.topic))) {
+      const partitions = (await admin.endOffsets(q.topic)).size;
+      if (partitions > 1)
+        log.warn(
+          { queue: q.queue, topic: q.topic, partitions },
+          `${q.topic} has ${partitions} partitions: with key none the records of ${q.queue} spread over them and keep the queue's order per partition only; recreate the topic with one partition, or give the queue a key (mq.queues[].key)`,
+        );
+    }
   } finally {
     await admin.close();
   }
@@ -65,7 +76,7 @@ export async function startReplicator(
   connect: ConnectTransport = connectTransport,
 ): Promise<RoleHandle<ReplicatorStats>> {
   const clientId = `${options.kafka.clientId}-mqrepl`;
-  await ensureTopics(clientId, options);
+  await ensureTopics(clientId, options, log);
   const stopping = new AbortController();
   const crash = crashHookFromEnv();
   const replicators = options.queues.map(
@@ -151,6 +162,7 @@ export async function startReplicator(
         recoveries: 0,
         recoveryDiscards: 0,
         deadLetters: 0,
+        queueDepth: 0,
         queuesHeld: 0,
       };
       for (const r of replicators) {

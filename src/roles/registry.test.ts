@@ -33,7 +33,7 @@ function recording(config: StocklineConfig): { config: StocklineConfig; read: Se
 
 describe('role registry', () => {
   it('lists the roles in the order `stockline run` starts them, each under its own name', () => {
-    expect(ROLE_NAMES).to.deep.equal(['mapper', 'materializer', 'api', 'mq-replicator']);
+    expect(ROLE_NAMES).to.deep.equal(['mq-replicator', 'mapper', 'materializer', 'api']);
     for (const name of ROLE_NAMES) expect(ROLES[name].name).to.equal(name);
   });
 
@@ -59,18 +59,40 @@ describe('role registry', () => {
   });
 
   it('runs the MQ replicator without --role only when mq.queues lists queues', () => {
-    const config = shipped();
-    expect(config.mq.queues).to.deep.equal([]);
-    expect(enabledRoles(config)).to.deep.equal(['mapper', 'materializer', 'api']);
-    config.mq.queues = [{ queue: 'WH.MOVES', topic: 'mf.whmoves', key: 'none', batchSize: 200 }];
-    expect(enabledRoles(config)).to.deep.equal(['mapper', 'materializer', 'api', 'mq-replicator']);
+    const production = structuredClone(
+      loadConfig({ dir: path.resolve('config'), environment: 'production', env: {} }),
+    ) as StocklineConfig;
+    expect(production.mq.queues).to.deep.equal([]);
+    expect(enabledRoles(production)).to.deep.equal(['mapper', 'materializer', 'api']);
+    production.mq.queues = [{ queue: 'WH.MOVES', topic: 'mf.whmoves', key: 'none', batchSize: 200 }];
+    expect(enabledRoles(production)).to.deep.equal(['mq-replicator', 'mapper', 'materializer', 'api']);
+  });
+
+  it('runs the MQ replicator without --role in development and in the tests (RabbitMQ, WH.STOCK.MOVES)', () => {
+    for (const environment of ['development', 'test']) {
+      const config = loadConfig({ dir: path.resolve('config'), environment, env: {} });
+      expect(config.mq.transport, environment).to.equal('amqp');
+      expect(
+        config.mq.queues.map((q) => `${q.queue} -> ${q.topic}`),
+        environment,
+      ).to.deep.equal(['WH.STOCK.MOVES -> mq.WH.STOCK.MOVES']);
+      expect(enabledRoles(config), environment).to.include('mq-replicator');
+      // Compiles: the shipped development queues are a configuration the replicator accepts.
+      expect(ROLES['mq-replicator'].compile(config).queues).to.have.length(1);
+      const none = loadConfig({
+        dir: path.resolve('config'),
+        environment,
+        env: { STOCKLINE__MQ__QUEUES: '[]' },
+      });
+      expect(enabledRoles(none), environment).to.not.include('mq-replicator');
+    }
   });
 
   it('names unknown roles and the known ones', () => {
     expect(rolesNamed(['api'])).to.deep.equal(['api']);
     expect(() => rolesNamed(['api', 'reconciler']))
       .to.throw(UsageError)
-      .with.property('message', 'unknown role reconciler; roles: mapper, materializer, api, mq-replicator');
+      .with.property('message', 'unknown role reconciler; roles: mq-replicator, mapper, materializer, api');
   });
 
   it('refuses a configuration one role cannot work with before any role starts', async () => {

@@ -11,13 +11,19 @@ import { replicatorRole } from '../replicator/role.js';
 import type { Logger } from '../observability/logger.js';
 import type { Role, RoleHandle } from '../service/role.js';
 
-/** In starting order: `stockline run` without --role starts every one its configuration enables. */
+/**
+ * In starting order: `stockline run` without --role starts every one its configuration enables.
+ * The roles that bring a source's records to Kafka come first, so that they create their raw
+ * topics as they need them (the replicator: one partition, for the queue's order; the SAP
+ * capture: its raw topics and its one-partition state topic) before the
+ * mapper creates the missing ones it reads with its own default.
+ */
 export const ROLES = {
+  'mq-replicator': replicatorRole,
+  'sap-capture': captureRole,
   mapper: mapperRole,
   materializer: materializerRole,
   api: apiRole,
-  'mq-replicator': replicatorRole,
-  'sap-capture': captureRole,
 } as const;
 
 export type RoleName = keyof typeof ROLES;

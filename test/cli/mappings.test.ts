@@ -65,7 +65,8 @@ describe("stockline mappings (the integration team's commands)", function () {
       'mappings',
       'explain',
       'mainframe-whmove',
-      'mappings/samples/whmove-2.bin',
+      // A test of the mapping: its input carries the MQ headers the mapping identifies a record by.
+      'whmove-2, an issue removes stock',
     ]);
     expect(code, stdout).to.equal(0);
     expect(stdout).to.match(/emit\[0\]\.quantity\s+= "7\.500"\s+<- path record\.`WM-QUANTITY`/);

@@ -31,13 +31,17 @@ describe('stockline demo: stack, pipeline, simulator with a live view, verify (i
     expect(stdout).to.match(/^stack: .*healthy$/m);
     expect(stdout).to.match(/^connectors: .*; all running$/m);
     expect(stdout).to.contain(`stock API at http://127.0.0.1:${port}`);
+    // The mainframe's records go through the queue and the MQ replicator (config/test.yaml).
+    expect(stdout).to.match(
+      /^pipeline: mapper, materializer, MQ replicator \(amqp: WH\.STOCK\.MOVES -> mq\.WH\.STOCK\.MOVES\), stock API/m,
+    );
     const run = /^simulate run (\w{5}): seed 42, .* 200 events\/s for 20 s/m.exec(stdout);
     expect(run, context).to.not.equal(null);
 
     // Not a terminal: plain lines every 5 s instead of a redrawn screen, and no escape codes.
     expect(stdout).to.not.contain('\x1b[');
     const live = stdout.match(
-      /^demo \d+:\d\d: written [\d,]+ \(\d+\/s: store-pg \d+\/s, store-maria \d+\/s, SAP \d+\/s, mainframe \d+\/s\); mapper \d+\/s in, mapper lag [\d,]+, materializer lag [\d,]+; .+$/gm,
+      /^demo \d+:\d\d: written [\d,]+ \(\d+\/s: store-pg \d+\/s, store-maria \d+\/s, SAP \d+\/s, mainframe \d+\/s\); MQ queue depth [\d,]+, replicator \d+\/s; mapper \d+\/s in, mapper lag [\d,]+, materializer lag [\d,]+; .+$/gm,
     );
     expect(live, context).to.have.length.of.at.least(3);
     // The run's most popular item shows up with its stock across locations.

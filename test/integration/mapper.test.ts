@@ -144,8 +144,8 @@ describe('mapper: raw change events to canonical events, bad ones to the dead-le
     const client = await connectStorePostgres(env, 'sap');
     try {
       await client.query(
-        `INSERT INTO sapabap1."MATDOC" ("MANDT","MBLNR","MJAHR","ZEILE","MATNR","WERKS","LGORT","BWART","SHKZG","MENGE","MEINS","ERFMG","ERFME","BUDAT","CPUDT_MKPF","CPUTM_MKPF","USNAM_MKPF")
-         VALUES ('100', $1, '2026', '0001', '000000000000100200', '9999', '0001', '101', 'S', 5, 'ST', 5, 'ST', '20261125', '20261125', '101500', 'TEST')`,
+        `INSERT INTO sapabap1."MATDOC" ("MANDT","MBLNR","MJAHR","ZEILE","MATNR","WERKS","LGORT","BWART","SHKZG","MENGE","MEINS","ERFMG","ERFME","STOCK_QTY","BUDAT_MKPF","CPUDT_MKPF","CPUTM_MKPF","USNAM_MKPF")
+         VALUES ('100', $1, '2026', '0001', '000000000000100200', '9999', '0001', '101', 'S', 5, 'ST', 5, 'ST', 5, '20261125', '20261125', '101500', 'TEST')`,
         [mblnr],
       );
     } finally {
@@ -198,30 +198,34 @@ describe('mapper: raw change events to canonical events, bad ones to the dead-le
     );
   });
 
-  it('maps mainframe WHMOVE records from the raw MQ topic, and dead-letters a record of the wrong length', async () => {
+  it('maps mainframe WHMOVE records from the raw MQ topic, identified by their MQ message, and dead-letters a record of the wrong length or without the MQ headers', async () => {
     const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
     const marker = `m${randomInt(1_000_000, 9_999_999)}`;
+    // As the MQ replicator writes them (src/replicator/records.ts), with message ids of this test.
+    const mqHeaders = (n: number) => ({
+      'mq.qmgr': 'QM.TEST',
+      'mq.queue': 'WH.STOCK.MOVES',
+      'mq.msgId': `${marker}-${n}`,
+    });
     const samples = [1, 2, 3, 4].map((n) => readFileSync(`mappings/samples/whmove-${n}.bin`));
     await producer.send({
       topic: 'mq.WH.STOCK.MOVES',
-      messages: [...samples, Buffer.from('d4e5e6c8', 'hex')].map((value) => ({
-        key: marker,
-        value,
-        headers: { 'mq.msgId': marker },
-      })),
+      messages: [
+        ...[...samples, Buffer.from('d4e5e6c8', 'hex')].map((value, i) => ({
+          key: marker,
+          value,
+          headers: mqHeaders(i + 1),
+        })),
+        // Not through the replicator: no identity to derive event ids from.
+        { key: marker, value: samples[0]!, headers: { 'mq.msgId': marker } },
+      ],
     });
     await producer.disconnect();
     // The raw topic is shared (the simulator and the demo write WHMOVE records too): pick the
-    // samples' own events by their position (warehouse and sequence number of the sample
-    // records); earlier runs sent the same four records, which map to the same four event ids.
-    const positions = new Set([
-      'WH0001:000000001001',
-      'WH0001:000000001002',
-      'WH0001:000000001003',
-      'WH0002:000000001004',
-    ]);
+    // samples' own events by their position, the MQ identity of this test's messages.
+    const positions = new Set([1, 2, 3, 4].map((n) => `QM.TEST/WH.STOCK.MOVES/${marker}-${n}`));
     const seen = new Set<string>();
     const isNew = (r: KafkaRecord) => {
       if (
@@ -243,14 +247,17 @@ describe('mapper: raw change events to canonical events, bad ones to the dead-le
       '42.250',
     ]);
     expect(events.find((e) => e.type === 'inventory.level')!.subject).to.equal('123@W002');
-    const [letter] = await collect(
+    const letters = await collect(
       config.kafka.brokers,
       config.mapper.deadLetterTopic,
       (r) => r.key?.toString() === marker,
-      1,
+      2,
     );
-    expect(header(letter!, 'stockline.dlq.error')).to.contain('needs 87');
-    expect(header(letter!, 'mq.msgId')).to.equal(marker);
+    const reasons = letters
+      .map((l) => `${header(l, 'mq.msgId')}: ${header(l, 'stockline.dlq.error')}`)
+      .sort();
+    expect(reasons[0]).to.match(new RegExp(`^${marker}-5: .*needs 87`));
+    expect(reasons[1]).to.match(new RegExp(`^${marker}: .*no mq.qmgr, mq.queue headers`));
   });
 
   it('gives the same event ids when the same raw events are mapped again (replay)', async () => {

@@ -106,9 +106,10 @@ describe('SAP capture: every movement exactly once through SIGKILLs (stand-in, K
     };
 
     const kills = { random: 0, points: new Map<string, string>() };
+    // during-sweep: the first sweep that finds late rows (a portion holds only a few of them).
     const plan: ({ crashAt: string } | { killAfterMs: number })[] = CRASH_POINTS.filter(
       (p) => p !== 'during-initial-load',
-    ).map((p) => ({ crashAt: `${p}:${1 + Math.floor(Math.random() * 3)}` }));
+    ).map((p) => ({ crashAt: `${p}:${p === 'during-sweep' ? 1 : 1 + Math.floor(Math.random() * 3)}` }));
     for (let i = 0; i < RANDOM_KILLS; i++)
       plan.splice(Math.floor(Math.random() * (plan.length + 1)), 0, {
         killAfterMs: 300 + Math.floor(Math.random() * 2000),

@@ -1,78 +1,48 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { Kafka, logLevel } from 'kafkajs';
+import { connect as amqpConnect } from 'amqplib';
 import type mysql from 'mysql2/promise';
 import type { CanonicalEvent } from '../../src/canonical/event.js';
+import type { StocklineConfig } from '../../src/config/schema.js';
 import { UsageError } from '../../src/errors.js';
-import { createKafkaAdmin } from '../support/kafka.js';
 import { readMappings } from '../../src/mapper/mapping-files.js';
 import type { RawInput } from '../../src/mapping/compile.js';
 import { readExpectation } from '../../src/dev/simulator/expectation-file.js';
 import { WHMOVE_TOPIC } from '../../src/dev/simulator/mainframe/whmove.js';
 import { parseSimulateFlags, type SimulateOptions } from '../../src/dev/simulator/options.js';
 import { simulate, type SimulationReport } from '../../src/dev/simulator/simulate.js';
-import { connectStoreMariadb, connectStorePostgres } from '../support/databases.js';
+import { connectStoreMariadb, connectStorePostgres, createScratchDatabase } from '../support/databases.js';
+import { backoutQueueName } from '../../src/mq/amqp-transport.js';
+import type { QueueMessage } from '../../src/mq/port.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { rawRecord } from '../../src/replicator/records.js';
+import { connectTransport } from '../../src/replicator/transports.js';
+import { uniqueSuffix } from '../support/config.js';
+import { sourceTargets, type SourceTargets } from '../../src/dev/simulator/writers/targets.js';
+import pg from 'pg';
 import { ensureStack, STACK_TIMEOUT_MS, type TestStack } from '../support/stack.js';
 
-/** The end offset of each partition, or none when the topic does not exist yet (fresh stack). */
-async function endOffsets(brokers: string[], topic: string): Promise<Map<number, bigint>> {
-  const admin = createKafkaAdmin({ brokers, clientId: 'stockline-test', quiet: true });
+/** Takes `count` messages off the queue (committed: the test's queue is its own), or fails after the timeout. */
+async function drainQueue(mq: StocklineConfig['mq'], queue: string, count: number): Promise<QueueMessage[]> {
+  const transport = await connectTransport(mq, createLogger({ level: 'silent' }));
+  const taken: QueueMessage[] = [];
   try {
-    return await admin.endOffsets(topic);
-  } catch {
-    return new Map();
+    const session = await transport.open({ queue });
+    const deadline = Date.now() + 60_000;
+    while (taken.length < count && Date.now() < deadline) {
+      taken.push(...(await session.get(Math.min(500, count - taken.length), 1000)));
+      await session.commit();
+    }
+    // Nothing more than the run put.
+    taken.push(...(await session.get(1, 500)));
+    await session.close();
   } finally {
-    await admin.close();
+    await transport.close();
   }
-}
-
-/** Reads `topic` from `start` on until `count` records pass `matches`, or fails after the timeout. */
-async function readFrom(
-  brokers: string[],
-  topic: string,
-  start: Map<number, bigint>,
-  matches: (input: RawInput) => boolean,
-  count: number,
-  timeoutMs = 60_000,
-): Promise<RawInput[]> {
-  const kafka = new Kafka({ brokers, clientId: 'stockline-test', logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `test-simulator-${Date.now()}-${Math.random()}` });
-  const found: RawInput[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    let done!: () => void;
-    const enough = new Promise<void>((resolve) => (done = resolve));
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const input: RawInput = {
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-          headers: Object.fromEntries(
-            Object.entries(message.headers ?? {}).map(([k, v]) => [
-              k,
-              Buffer.isBuffer(v) ? v : v === undefined ? undefined : Buffer.from(String(v)),
-            ]),
-          ),
-        };
-        if (matches(input)) found.push(input);
-        if (found.length >= count) done();
-        return Promise.resolve();
-      },
-    });
-    for (const [partition, offset] of start) consumer.seek({ topic, partition, offset: String(offset) });
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
-    await Promise.race([enough, timeout]);
-  } finally {
-    await consumer.disconnect();
-  }
-  if (found.length < count) throw new Error(`saw ${found.length} of ${count} records on ${topic}`);
-  return found;
+  return taken;
 }
 
 describe('simulate: activity written into every source (integration)', function () {
@@ -81,10 +51,32 @@ describe('simulate: activity written into every source (integration)', function 
   let dir: string;
   let options: SimulateOptions;
   let report: SimulationReport;
-  let mqStart: Map<number, bigint>;
+  let config: StocklineConfig;
+  const queue = `test.simulate.whmove.${uniqueSuffix()}`;
+  let targets: SourceTargets;
+  let dropSap: () => Promise<void>;
+  const sapClient = async () => {
+    const client = new pg.Client(targets.sapPostgres);
+    await client.connect();
+    return client;
+  };
 
   before(async () => {
     env = await ensureStack();
+    // The SAP writes go to a stand-in of the test's own (the shape of this checkout's
+    // connectors/seed/sap-standin.sql, whatever the shared stack's "sap" database holds).
+    const sapDb = `sap_sim_${randomBytes(4).toString('hex')}`;
+    dropSap = await createScratchDatabase(env, sapDb);
+    targets = {
+      ...sourceTargets(env.config),
+      sapPostgres: { ...sourceTargets(env.config).sapPostgres, database: sapDb },
+    };
+    const seed = await sapClient();
+    try {
+      await seed.query(readFileSync('connectors/seed/sap-standin.sql', 'utf8'));
+    } finally {
+      await seed.end();
+    }
     dir = mkdtempSync(path.join(os.tmpdir(), 'stockline-simulate-'));
     // A few hundred events, slow enough that transfers shipped early are received in the run.
     options = parseSimulateFlags({
@@ -94,10 +86,21 @@ describe('simulate: activity written into every source (integration)', function 
       items: '40',
       expectFile: path.join(dir, 'run.json'),
     });
-    mqStart = await endOffsets(env.config.kafka.brokers, WHMOVE_TOPIC);
-    report = await simulate(env.config, options);
+    // The WHMOVE records go on the queue mq.queues replicates to the WHMOVE topic: one of its own.
+    config = structuredClone(env.config);
+    config.mq.queues = [{ queue, topic: WHMOVE_TOPIC, key: 'none', batchSize: 200 }];
+    targets = { ...sourceTargets(config), sapPostgres: targets.sapPostgres };
+    report = await simulate(config, options, { targets });
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await dropSap();
+    const { amqpUrl, user, password } = config.mq;
+    const model = await amqpConnect(amqpUrl.replace('://', `://${user || 'guest'}:${password || 'guest'}@`));
+    const channel = await model.createChannel();
+    for (const q of [queue, backoutQueueName(queue)]) await channel.deleteQueue(q).catch(() => undefined);
+    await model.close();
+  });
 
   it('writes every planned event and an expectation file that reads back', () => {
     expect(report.result.outcome).to.equal('complete');
@@ -157,7 +160,7 @@ describe('simulate: activity written into every source (integration)', function 
   });
 
   it('the SAP goods movements are in MATDOC, material numbers zero-padded to 18', async () => {
-    const sap = await connectStorePostgres(env, 'sap');
+    const sap = await sapClient();
     try {
       const { rows } = await sap.query<{ MATNR: string; MBLNR: string }>(
         'SELECT "MATNR", "MBLNR" FROM sapabap1."MATDOC" WHERE "MATNR" LIKE $1',
@@ -170,20 +173,38 @@ describe('simulate: activity written into every source (integration)', function 
     }
   });
 
-  it('the WHMOVE records on the raw MQ topic decode and map with the shipped mainframe-whmove mapping', async () => {
+  it('puts the WHMOVE records on the mainframe queue, persistent, with their message ids; as the replicator mirrors them they map with the shipped mainframe-whmove mapping', async () => {
     const expected = report.result.counts.mainframe['WH.STOCK.MOVES']?.inserted ?? 0;
     expect(expected).to.be.above(0);
-    // The run's message ids carry its id after "AMQ QMWH01  " (12 bytes).
-    const runHex = Buffer.from(options.runId, 'latin1').toString('hex').toUpperCase();
-    const ours = (input: RawInput) => input.headers['mq.msgId']?.toString().slice(24, 34) === runHex;
-    const records = await readFrom(env.config.kafka.brokers, WHMOVE_TOPIC, mqStart, ours, expected);
-    const mapping = readMappings(env.config.mapper.mappingsDir).mappings.find(
+    const messages = await drainQueue(config.mq, queue, expected);
+    expect(messages).to.have.length(expected);
+    // The run's message ids carry its id after "AMQ QMWH01  " (12 bytes), each once.
+    const runHex = Buffer.from(options.runId, 'latin1').toString('hex');
+    const ids = messages.map((m) => m.messageId.toString('hex'));
+    for (const id of ids) expect(id.slice(24, 34), id).to.equal(runHex);
+    expect(new Set(ids).size).to.equal(expected);
+    for (const m of messages) {
+      expect(m.persistent).to.equal(true);
+      expect(m.ccsid).to.equal(37);
+      expect(m.body).to.have.length(87);
+    }
+    const mapping = readMappings(config.mapper.mappingsDir).mappings.find(
       (m) => m.name === 'mainframe-whmove',
     )!;
+    const origin = { queueManager: config.mq.queueManager, queue };
     const events: CanonicalEvent[] = [];
-    for (const record of records) {
-      expect(record.value).to.have.length(87);
-      const outcome = await mapping.map(record);
+    for (const [i, m] of messages.entries()) {
+      // The record the replicator makes of the message (src/replicator/records.ts).
+      const r = rawRecord(origin, WHMOVE_TOPIC, 'none', m);
+      const input: RawInput = {
+        topic: WHMOVE_TOPIC,
+        partition: 0,
+        offset: String(i),
+        key: null,
+        value: r.value as Buffer,
+        headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, Buffer.from(v)])),
+      };
+      const outcome = await mapping.map(input);
       expect(outcome.kind).to.equal('events');
       if (outcome.kind === 'events') events.push(...outcome.events);
     }
@@ -191,16 +212,91 @@ describe('simulate: activity written into every source (integration)', function 
     for (const e of events) {
       expect(e.data.sku.startsWith(report.expectation.skuPrefix), e.data.sku).to.equal(true);
       expect(['W001', 'W002']).to.include(e.data.location);
+      expect(e.data.source.position).to.match(
+        new RegExp(`^QMWH01/${queue.replace(/\./g, '\\.')}/[0-9a-f]{48}$`),
+      );
     }
     // Every location the records reach is one the expectation holds a row for.
     for (const e of events)
       expect(report.expectation.stock).to.have.property(`${e.data.sku}@${e.data.location}`);
   });
 
+  it("MARD's unrestricted stock at the distribution center (SAP alone writes there) is the expected stock", async () => {
+    const sap = await sapClient();
+    try {
+      const { rows } = await sap.query<{ MATNR: string; LABST: string; INSME: string; SPEME: string }>(
+        `SELECT "MATNR", "LABST", "INSME", "SPEME" FROM sapabap1."MARD" WHERE "WERKS" = '1000' AND "MATNR" LIKE $1`,
+        [`%${report.expectation.skuPrefix}%`],
+      );
+      expect(rows.length).to.be.above(0);
+      // Some of it is stock that does not count: in quality inspection or blocked.
+      expect(rows.some((r) => Number(r.INSME) !== 0 || Number(r.SPEME) !== 0)).to.equal(true);
+      const expected = Object.entries(report.expectation.stock).filter(([key]) => key.endsWith('@DC01'));
+      const labst = Object.fromEntries(
+        rows
+          .filter((r) => Number(r.LABST) !== 0)
+          .map((r) => [`${r.MATNR.replace(/^0+/, '')}@DC01`, Number(r.LABST)]),
+      );
+      expect(labst).to.deep.equal(
+        Object.fromEntries(
+          expected.filter(([, v]) => Number(v.quantity) !== 0).map(([k, v]) => [k, Number(v.quantity)]),
+        ),
+      );
+    } finally {
+      await sap.end();
+    }
+  });
+
+  it("SAP's late commits: documents entered earlier become visible after later ones, and all are counted", async () => {
+    const late = parseSimulateFlags({
+      events: '300',
+      rate: '100',
+      seed: '77',
+      items: '5',
+      sapLateShare: '0.3',
+      sapMaxHold: '3s',
+      expectFile: path.join(dir, 'late.json'),
+    });
+    const sap = await sapClient();
+    // What a poller by entry time sees: when each line first became visible.
+    const firstSeen = new Map<string, { seen: number; entered: string }>();
+    const look = async () => {
+      const { rows } = await sap.query<{ k: string; entered: string }>(
+        `SELECT "MBLNR" || '/' || "ZEILE" AS k, "CPUDT_MKPF" || "CPUTM_MKPF" AS entered FROM sapabap1."MATDOC" WHERE "MATNR" LIKE $1`,
+        [`%S${late.runId}%`],
+      );
+      const now = Date.now();
+      for (const r of rows) if (!firstSeen.has(r.k)) firstSeen.set(r.k, { seen: now, entered: r.entered });
+    };
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        await look();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    let lateReport: SimulationReport;
+    try {
+      lateReport = await simulate(env.config, late, { targets });
+    } finally {
+      polling = false;
+      await poll;
+      await look();
+      await sap.end();
+    }
+    expect(lateReport.result.outcome).to.equal('complete');
+    expect(lateReport.result.written).to.equal(300);
+    const lines = [...firstSeen.values()];
+    expect(lines.length).to.equal(lateReport.result.counts.sap.MATDOC?.inserted);
+    // A line that appeared after a line entered at least a second later had been visible.
+    const overtaken = lines.filter((a) => lines.some((b) => b.seen < a.seen && b.entered > a.entered));
+    expect(overtaken.length).to.be.above(0);
+  });
+
   it('refuses to run again with the same run id: its stock would not start at zero', async () => {
     const again = { ...options, events: 1, expectFile: path.join(dir, 'again.json') };
     try {
-      await simulate(env.config, again);
+      await simulate(env.config, again, { targets });
       expect.fail('the second run was not refused');
     } catch (e) {
       expect(e).to.be.instanceOf(UsageError);

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { StocklineConfig } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/errors.js';
 
-/** The shipped configuration (config/default.yaml), as a copy a test may change. */
+/** The shipped development configuration (config/default.yaml and development.yaml), as a copy a test may change. */
 export const shippedConfig = (): StocklineConfig =>
   structuredClone(loadConfig({ dir: path.resolve('config'), environment: 'development', env: {} }));
 

@@ -15,7 +15,7 @@ import { print, printTable } from '../../cli/output.js';
 /** The command line that repeats a run's activity (with a fresh run id, as a rerun needs). */
 function repeatCommand(o: SimulateOptions): string {
   const plan = o.events !== undefined ? `--events ${o.events}` : `--duration ${(o.durationMs ?? 0) / 1000}s`;
-  return `./stockline simulate ${plan} --rate ${o.rate} --seed ${o.seed} --stores ${o.stores} --warehouses ${o.warehouses} --items ${o.items} --count-freeze ${o.countFreezeSeconds}`;
+  return `./stockline simulate ${plan} --rate ${o.rate} --seed ${o.seed} --stores ${o.stores} --warehouses ${o.warehouses} --items ${o.items} --count-freeze ${o.countFreezeSeconds} --sap-late-share ${o.sapLateShare} --sap-max-hold ${o.sapMaxHoldSeconds}s`;
 }
 
 export function registerSimulateCommand(program: Command): void {
@@ -47,6 +47,16 @@ export function registerSimulateCommand(program: Command): void {
       '--count-freeze <seconds>',
       'after a count, no other activity on that item there for this long',
       String(SIMULATE_DEFAULTS.countFreezeSeconds),
+    )
+    .option(
+      '--sap-late-share <fraction>',
+      "share of SAP documents committed late: SAP's update task holds the transaction open, so they commit after later ones with an older entry time (0 to 1)",
+      String(SIMULATE_DEFAULTS.sapLateShare),
+    )
+    .option(
+      '--sap-max-hold <d>',
+      "the longest such a transaction stays open (500ms, 5s, 2m); more than the SAP capture's safety lag tests its sweep",
+      `${SIMULATE_DEFAULTS.sapMaxHoldSeconds}s`,
     )
     .option(
       '--expect-file <path>',

@@ -1,5 +1,5 @@
 // `stockline demo` as a use case: the local stack, the connectors, the pipeline's roles in this
-// process, the simulator at a modest rate with a live view, and at the end the same check as
+// process (the MQ replicator among them when mq.queues lists the mainframe's queue), the simulator at a modest rate with a live view, and at the end the same check as
 // `stockline verify`. The CLI command (src/dev/cli/demo.ts) only parses flags.
 //
 // The roles run in this process, as `stockline run` runs them: the view reads the mapper's
@@ -18,6 +18,7 @@ import { createAdmin } from '../../kafka/clients.js';
 import { readMappings, reservedTopics } from '../../mapper/mapping-files.js';
 import { withStackSecrets } from '../stack/dev-secrets.js';
 import { createLogger } from '../../observability/logger.js';
+import { enabledRoles } from '../../roles/registry.js';
 import { handleOf, startRoles, stopRoles, type RunningRole } from '../../roles/start.js';
 import { displayPath } from '../../shared/display-path.js';
 import { statusLine } from '../simulator/progress.js';
@@ -97,8 +98,9 @@ export async function runDemo(
       failed.abort();
     });
 
-  // The same roles as `stockline run`, from the role registry (src/roles/registry.ts).
-  const roles = await startRoles(['mapper', 'materializer', 'api'], config, log).catch((e: unknown) => {
+  // The same roles as `stockline run` without --role, from the role registry (src/roles/registry.ts):
+  // with the development configuration, the MQ replicator too (config/development.yaml).
+  const roles = await startRoles(enabledRoles(config), config, log).catch((e: unknown) => {
     if ((e as { code?: string }).code === 'EADDRINUSE')
       throw new UsageError(
         `the stock API's port ${config.api.host}:${config.api.port} is taken (another \`stockline run\` or \`npm start\`?); stop it, or set STOCKLINE__API__PORT`,
@@ -106,9 +108,13 @@ export async function runDemo(
     throw e;
   });
   const mapper = handleOf(roles, 'mapper')!;
-  const apiUrl = handleOf(roles, 'api')!.url ?? '';
+  const replicator = handleOf(roles, 'mq-replicator');
+  const apiUrl = handleOf(roles, 'api')?.url ?? '';
   for (const role of roles) void watch(role);
-  say(`pipeline: mapper, materializer, stock API at ${apiUrl} (try: curl -s ${apiUrl}/v1/stock/<sku>)`);
+  const queues = config.mq.queues.map((q) => `${q.queue} -> ${q.topic}`).join(', ');
+  say(
+    `pipeline: mapper, materializer, ${replicator ? `MQ replicator (${config.mq.transport}: ${queues}), ` : ''}stock API at ${apiUrl} (try: curl -s ${apiUrl}/v1/stock/<sku>)`,
+  );
 
   const admin = createAdmin(config.kafka, `${config.kafka.clientId}-demo`);
   const db = createStockDb(config, { applicationName: 'stockline-demo' });
@@ -161,6 +167,7 @@ export async function runDemo(
               topics: (existing) => mapperTopics(mappings, existing),
               stats: () => mapper.stats(),
             },
+            ...(replicator ? { replicator: { stats: () => replicator.stats() } } : {}),
             materializer: {
               groupId: config.materializer.groupId,
               topic: config.mapper.canonicalTopic,

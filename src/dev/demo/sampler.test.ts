@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { mapperTopics, sourceOfTopic } from './sampler.js';
+import type { KafkaAdmin } from '../../kafka/port.js';
+import type { StockReader } from '../../stock/reads.js';
+import { DemoSampler, mapperTopics, sourceOfTopic } from './sampler.js';
 
 describe('demo: sampler', () => {
   it('knows the source of a raw topic by its prefix', () => {
@@ -20,5 +22,37 @@ describe('demo: sampler', () => {
       ['c.x', 'c.y', 'e.z', 'f.w'],
     );
     expect(topics).to.deep.equal(['a.two', 'b.one', 'c.x', 'c.y']);
+  });
+});
+
+describe('demo: sampler with the MQ replicator', () => {
+  it("shows the mainframe queue's depth beside the sources, and the replicator's own rate as the mainframe's arrivals", async () => {
+    let figures = { messages: 0, queueDepth: 12, deadLetters: 1, recoveryDiscards: 2 };
+    const sampler = new DemoSampler({
+      runId: 'K3F9A',
+      seed: 7,
+      targetRate: 300,
+      popular: 1,
+      // Kafka does not answer: the replicator's figures do not depend on it.
+      admin: { listTopics: () => Promise.reject(new Error('no broker')) } as unknown as KafkaAdmin,
+      mapper: { groupId: 'g', topics: () => [] },
+      materializer: { groupId: 'm', topic: 'inventory.events.v1' },
+      stock: { item: () => Promise.resolve(null) } as unknown as StockReader,
+      replicator: { stats: () => figures },
+    });
+    await sampler.sample(undefined, 0);
+    figures = { ...figures, messages: 30, queueDepth: 4 };
+    const snapshot = await sampler.sample(undefined, 2000);
+    const mainframe = snapshot.sources.find((s) => s.source === 'mainframe')!;
+    expect(mainframe.queued).to.equal(4);
+    expect(mainframe.capturedPerSecond).to.equal(15);
+    expect(snapshot.sources.find((s) => s.source === 'store-pg')).to.not.have.property('queued');
+    expect(snapshot.replicator).to.deep.equal({
+      perSecond: 15,
+      queueDepth: 4,
+      deadLetters: 1,
+      recoveryDiscards: 2,
+    });
+    expect(snapshot.lagProblem).to.equal('no broker');
   });
 });

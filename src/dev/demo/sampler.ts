@@ -1,5 +1,6 @@
-// Gathers what the demo shows: the simulator's counters, the mapper's stats, both groups' lag
-// from Kafka, and the stock of the run's most popular items from the stock table.
+// Gathers what the demo shows: the simulator's counters, the mapper's and the MQ replicator's
+// stats, both groups' lag from Kafka, and the stock of the run's most popular items from the
+// stock table.
 import type { KafkaAdmin } from '../../kafka/port.js';
 import type { MapperCounts } from '../../mapper/service.js';
 import type { StockReader } from '../../stock/reads.js';
@@ -50,9 +51,19 @@ export interface SamplerInput {
   admin: KafkaAdmin;
   /** The mapper group and the topics it reads (patterns resolved against `listTopics`). */
   mapper: { groupId: string; topics: (existing: string[]) => string[]; stats?: () => MapperCounts };
+  /** The MQ replicator's figures, when it runs (its queue is the mainframe's). */
+  replicator?: { stats: () => ReplicatorFigures };
   /** `positions`: the offsets the materializer stored with the stock (more exact than its Kafka commits). */
   materializer: { groupId: string; topic: string; positions?: () => Promise<TopicOffsets> };
   stock: StockReader;
+}
+
+/** What the demo shows of the MQ replicator (src/replicator/service.ts, ReplicatorStats). */
+export interface ReplicatorFigures {
+  messages: number;
+  queueDepth: number;
+  deadLetters: number;
+  recoveryDiscards: number;
 }
 
 const sinceStart = (p: RunProgress | undefined) => p?.elapsedMs ?? 0;
@@ -62,6 +73,7 @@ export class DemoSampler {
   private readonly written = new RateMeter<SourceName>();
   private readonly captured = new RateMeter<SourceName>();
   private readonly mapped = new RateMeter<'in' | 'out'>();
+  private readonly replicated = new RateMeter<'messages'>();
 
   constructor(private readonly input: SamplerInput) {}
 
@@ -70,6 +82,8 @@ export class DemoSampler {
     if (progress) this.written.add(nowMs, progress.bySource);
     const stats = input.mapper.stats?.();
     if (stats) this.mapped.add(nowMs, { in: stats.consumed, out: stats.produced });
+    const replicator = input.replicator?.stats();
+    if (replicator) this.replicated.add(nowMs, { messages: replicator.messages });
 
     const [kafka, popular] = await Promise.allSettled([this.readLag(nowMs), this.readPopular()]);
     const lag = kafka.status === 'fulfilled' ? kafka.value : undefined;
@@ -85,7 +99,8 @@ export class DemoSampler {
         source,
         written: progress?.bySource[source] ?? 0,
         writtenPerSecond: this.written.rate(source),
-        ...(lag ? { capturedPerSecond: this.captured.rate(source) } : {}),
+        ...(source === 'mainframe' && replicator ? { queued: replicator.queueDepth } : {}),
+        ...this.capturedRate(source, lag !== undefined, replicator !== undefined),
         ...(lagBySource ? { mapperLag: lagBySource.get(source) ?? 0n } : {}),
       })),
       ...(stats
@@ -97,11 +112,35 @@ export class DemoSampler {
             },
           }
         : {}),
+      ...(replicator
+        ? {
+            replicator: {
+              perSecond: this.replicated.rate('messages'),
+              queueDepth: replicator.queueDepth,
+              deadLetters: replicator.deadLetters,
+              recoveryDiscards: replicator.recoveryDiscards,
+            },
+          }
+        : {}),
       ...(lag ? { mapperLag: lag.mapper.total, materializerLag: lag.materializer.total } : {}),
       ...(kafka.status === 'rejected' ? { lagProblem: problemOf(kafka.reason) } : {}),
       popular: popular.status === 'fulfilled' ? popular.value : [],
       ...(popular.status === 'rejected' ? { stockProblem: problemOf(popular.reason) } : {}),
     };
+  }
+
+  /**
+   * Records arriving on the source's raw topics per second. The mainframe's come from the MQ
+   * replicator's own count when it runs: its topics are transactional, and their end offsets also
+   * count a commit marker per transaction.
+   */
+  private capturedRate(
+    source: SourceName,
+    lagKnown: boolean,
+    replicating: boolean,
+  ): { capturedPerSecond?: number } {
+    if (source === 'mainframe' && replicating) return { capturedPerSecond: this.replicated.rate('messages') };
+    return lagKnown ? { capturedPerSecond: this.captured.rate(source) } : {};
   }
 
   /** Both groups' lag; on the way, how many records each source's raw topics hold (for their rate). */

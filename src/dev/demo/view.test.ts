@@ -12,9 +12,17 @@ const snapshot = (over: Partial<DemoSnapshot> = {}): DemoSnapshot => ({
     { source: 'store-pg', written: 5040, writtenPerSecond: 121.4, capturedPerSecond: 120, mapperLag: 3n },
     { source: 'store-maria', written: 3990, writtenPerSecond: 95, capturedPerSecond: 95, mapperLag: 0n },
     { source: 'sap', written: 2310, writtenPerSecond: 55, capturedPerSecond: 55, mapperLag: 0n },
-    { source: 'mainframe', written: 1260, writtenPerSecond: 30, capturedPerSecond: 31, mapperLag: 1n },
+    {
+      source: 'mainframe',
+      written: 1260,
+      writtenPerSecond: 30,
+      queued: 7,
+      capturedPerSecond: 31,
+      mapperLag: 1n,
+    },
   ],
   mapper: { inPerSecond: 300, outPerSecond: 280, deadLetters: 0 },
+  replicator: { perSecond: 31, queueDepth: 7, deadLetters: 0, recoveryDiscards: 2 },
   mapperLag: 4n,
   materializerLag: 12n,
   popular: [
@@ -47,11 +55,16 @@ describe('demo: the view', () => {
     const screen = renderScreen(snapshot());
     expect(screen[0]).to.equal('stockline demo  run K3F9A  seed 7  300 events/s for 2:00  0:42');
     const table = screen.slice(2, 8);
-    expect(table[0]).to.match(/^source\s+written\/s\s+written\s+on Kafka\/s\s+mapper lag$/);
+    expect(table[0]).to.match(/^source\s+written\/s\s+written\s+queued\s+on Kafka\/s\s+mapper lag$/);
     expect(table[1]).to.match(/^store-pg\s+121\s+5,040\s+120\s+3$/);
     expect(table[3]).to.match(/^SAP\s+55\s+2,310\s+55\s+0$/);
-    expect(table[5]).to.match(/^all\s+301\s+12,600\s+301\s+4$/);
+    // The mainframe's queue depth beside its figures: on the queue, not on Kafka yet.
+    expect(table[4]).to.match(/^mainframe\s+30\s+1,260\s+7\s+31\s+1$/);
+    expect(table[5]).to.match(/^all\s+301\s+12,600\s+7\s+301\s+4$/);
     expect(screen).to.include('mapper        300 records/s in, 280 events/s out, 0 dead letters, lag 4');
+    expect(screen).to.include(
+      'MQ replicator 31 messages/s to Kafka, queue depth 7, 0 dead letters, 2 duplicates discarded',
+    );
     expect(screen).to.include('materializer  lag 12 events');
   });
 
@@ -91,7 +104,7 @@ describe('demo: the view', () => {
 
   it('puts the same figures on one plain line for logs', () => {
     expect(plainLine(snapshot())).to.equal(
-      'demo 0:42: written 12,600 (301/s: store-pg 121/s, store-maria 95/s, SAP 55/s, mainframe 30/s); mapper 300/s in, mapper lag 4, materializer lag 12; SK3F9A-00001 150 EA in 3 locations',
+      'demo 0:42: written 12,600 (301/s: store-pg 121/s, store-maria 95/s, SAP 55/s, mainframe 30/s); MQ queue depth 7, replicator 31/s; mapper 300/s in, mapper lag 4, materializer lag 12; SK3F9A-00001 150 EA in 3 locations',
     );
   });
 });

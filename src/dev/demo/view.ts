@@ -14,6 +14,8 @@ export interface SourceRow {
   /** Rows and records the simulator wrote into this source. */
   written: number;
   writtenPerSecond: number;
+  /** Messages waiting in the source before its way to Kafka: the mainframe's queue depth. */
+  queued?: number;
   /** Records arriving on the source's raw topics (Debezium, the MQ replicator). */
   capturedPerSecond?: number;
   /** Records on its raw topics that the mapper group has not committed yet. */
@@ -39,6 +41,8 @@ export interface DemoSnapshot {
   /** How far the simulator runs behind its plan (it cannot write as fast as asked). */
   behindMs: number;
   mapper?: { inPerSecond: number; outPerSecond: number; deadLetters: number };
+  /** The MQ replicator's figures (the queue depth sampled at most once a second). */
+  replicator?: { perSecond: number; queueDepth: number; deadLetters: number; recoveryDiscards: number };
   mapperLag?: bigint;
   materializerLag?: bigint;
   /** Why lag is not shown (Kafka did not answer in time). */
@@ -95,11 +99,12 @@ export function renderScreen(s: DemoSnapshot, width = 120): string[] {
     '',
     ...columns(
       [
-        ['source', 'written/s', 'written', 'on Kafka/s', 'mapper lag'],
+        ['source', 'written/s', 'written', 'queued', 'on Kafka/s', 'mapper lag'],
         ...s.sources.map((r) => [
           SOURCE_LABELS[r.source],
           count(r.writtenPerSecond),
           count(r.written),
+          r.queued === undefined ? '' : count(r.queued),
           count(r.capturedPerSecond),
           lagText(r.mapperLag, s.lagProblem),
         ]),
@@ -107,16 +112,22 @@ export function renderScreen(s: DemoSnapshot, width = 120): string[] {
           'all',
           count(sum(s.sources, (r) => r.writtenPerSecond)),
           count(sum(s.sources, (r) => r.written)),
+          s.sources.some((r) => r.queued !== undefined) ? count(sum(s.sources, (r) => r.queued)) : '',
           count(sum(s.sources, (r) => r.capturedPerSecond)),
           lagText(s.mapperLag, s.lagProblem),
         ],
       ],
-      [false, true, true, true, true],
+      [false, true, true, true, true, true],
     ),
     '',
     s.mapper
       ? `mapper        ${count(s.mapper.inPerSecond)} records/s in, ${count(s.mapper.outPerSecond)} events/s out, ${count(s.mapper.deadLetters)} dead letters, lag ${lagText(s.mapperLag, s.lagProblem)}`
       : 'mapper        starting',
+    ...(s.replicator
+      ? [
+          `MQ replicator ${count(s.replicator.perSecond)} messages/s to Kafka, queue depth ${count(s.replicator.queueDepth)}, ${count(s.replicator.deadLetters)} dead letters, ${count(s.replicator.recoveryDiscards)} duplicates discarded`,
+        ]
+      : []),
     `materializer  lag ${lagText(s.materializerLag, s.lagProblem)} events` +
       (s.lagProblem ? `  (lag unknown: ${s.lagProblem})` : ''),
     '',
@@ -150,6 +161,9 @@ export function plainLine(s: DemoSnapshot): string {
     .join(', ');
   const written = sum(s.sources, (r) => r.written) ?? 0;
   const rate = sum(s.sources, (r) => r.writtenPerSecond) ?? 0;
+  const replicator = s.replicator
+    ? `MQ queue depth ${count(s.replicator.queueDepth)}, replicator ${count(s.replicator.perSecond)}/s; `
+    : '';
   const mapper = s.mapper ? `mapper ${count(s.mapper.inPerSecond)}/s in, ` : '';
   const lag = `mapper lag ${lagText(s.mapperLag, s.lagProblem)}, materializer lag ${lagText(s.materializerLag, s.lagProblem)}`;
   const top = s.popular[0];
@@ -158,5 +172,5 @@ export function plainLine(s: DemoSnapshot): string {
     (top && Object.keys(top.byLocation).length > 0
       ? `${top.sku} ${top.total} ${top.unit} in ${Object.keys(top.byLocation).length} locations`
       : 'no stock rows yet');
-  return `demo ${clock(s.elapsedMs)}: written ${count(written)} (${count(rate)}/s: ${sources}); ${mapper}${lag}; ${stock}`;
+  return `demo ${clock(s.elapsedMs)}: written ${count(written)} (${count(rate)}/s: ${sources}); ${replicator}${mapper}${lag}; ${stock}`;
 }

@@ -258,6 +258,10 @@ export const SAP_PLANTS = [
   { WERKS: '1200', LGORT: '0001', location_id: 'W002' },
 ];
 
+/**
+ * One MATDOC line, in the stand-in's columns (connectors/seed/sap-standin.sql). STOCK_QTY is the
+ * signed change of the stock type LBBSA_SID in the base unit: +MENGE for S, -MENGE for H.
+ */
 export interface MatdocRow {
   MANDT: string;
   MBLNR: string;
@@ -267,28 +271,40 @@ export interface MatdocRow {
   WERKS: string;
   LGORT: string;
   CHARG: string;
+  /** Stock type: 01 unrestricted, 02 quality inspection, 07 blocked ... (SAP_STOCK_TYPES). */
+  LBBSA_SID: string;
+  /** Special stock indicator: '' own stock, K vendor consignment ... */
+  SOBKZ: string;
   BWART: string;
   SHKZG: 'S' | 'H';
   MENGE: string;
   MEINS: string;
   ERFMG: string;
   ERFME: string;
-  BUDAT: string;
+  STOCK_QTY: string;
+  /** A reversal names the document line it reverses; '' otherwise. */
+  SMBLN: string;
+  SMBJP: string;
+  SMBLP: string;
+  BUDAT_MKPF: string;
   CPUDT_MKPF: string;
   CPUTM_MKPF: string;
   USNAM_MKPF: string;
 }
 
-export interface MardRow {
-  MANDT: string;
-  MATNR: string;
-  WERKS: string;
-  LGORT: string;
-  LABST: string;
-  INSME: string;
-  SPEME: string;
-  LFGJA: string;
-  LFMON: string;
+/** LBBSA_SID values and the MARD column each one is summed into (connectors/seed/sap-standin.sql). */
+export const SAP_STOCK_TYPES = {
+  unrestricted: '01',
+  qualityInspection: '02',
+  returns: '03',
+  inTransfer: '04',
+  blocked: '07',
+  restricted: '08',
+} as const;
+
+/** MATDOC's STOCK_QTY: the base quantity, negative for a credit (H). */
+export function stockQuantity(menge: string, shkzg: 'S' | 'H'): string {
+  return shkzg === 'H' && !/^0(\.0+)?$/.test(menge) ? `-${menge}` : menge;
 }
 
 /** SAP's internal unit for pieces is ST; KG and L are the same. */
@@ -298,23 +314,90 @@ export function sapMaterialNumber(sku: string): string {
   return sku.padStart(18, '0');
 }
 
-export function sapSample(seed: number): { matdoc: MatdocRow[]; mard: MardRow[] } {
+/** The sample's opening balances are documents 4800000001 and on (movement type 561), its movements 4900000001 and on. */
+export const SAP_SAMPLE_DOCUMENTS = { openings: 4_800_000_000, movements: 4_900_000_000 } as const;
+
+/**
+ * The SAP stand-in's sample: opening balances (one 561 document per plant: unrestricted stock of
+ * every item, quality-inspection stock of some) and 30 goods movements. MARD is their sum.
+ */
+export function sapSample(seed: number): { openings: MatdocRow[]; movements: MatdocRow[] } {
   const random = seededRandom(seed);
-  const mard: MardRow[] = SAP_PLANTS.flatMap((plant) =>
-    ITEMS.map((item) => ({
-      MANDT: '100',
-      MATNR: sapMaterialNumber(item.sku),
-      WERKS: plant.WERKS,
-      LGORT: plant.LGORT,
-      LABST: quantity(random, item.unit, 500, 5000),
-      INSME: random() < 0.1 ? quantity(random, item.unit, 1, 20) : '0.000',
-      SPEME: '0.000',
-      LFGJA: '2026',
-      LFMON: '11',
-    })),
-  );
+  const line = (
+    fields: Pick<
+      MatdocRow,
+      'MBLNR' | 'ZEILE' | 'MATNR' | 'WERKS' | 'LGORT' | 'LBBSA_SID' | 'BWART' | 'SHKZG'
+    > & {
+      MENGE: string;
+      MEINS: string;
+      ERFMG: string;
+      ERFME: string;
+      date: string;
+      time: string;
+      user: string;
+    },
+  ): MatdocRow => ({
+    MANDT: '100',
+    MBLNR: fields.MBLNR,
+    MJAHR: fields.date.slice(0, 4),
+    ZEILE: fields.ZEILE,
+    MATNR: fields.MATNR,
+    WERKS: fields.WERKS,
+    LGORT: fields.LGORT,
+    CHARG: '',
+    LBBSA_SID: fields.LBBSA_SID,
+    SOBKZ: '',
+    BWART: fields.BWART,
+    SHKZG: fields.SHKZG,
+    MENGE: fields.MENGE,
+    MEINS: fields.MEINS,
+    ERFMG: fields.ERFMG,
+    ERFME: fields.ERFME,
+    STOCK_QTY: stockQuantity(fields.MENGE, fields.SHKZG),
+    SMBLN: '',
+    SMBJP: '',
+    SMBLP: '',
+    BUDAT_MKPF: fields.date,
+    CPUDT_MKPF: fields.date,
+    CPUTM_MKPF: fields.time,
+    USNAM_MKPF: fields.user,
+  });
+  const openings: MatdocRow[] = [];
+  SAP_PLANTS.forEach((plant, p) => {
+    let zeile = 0;
+    for (const item of ITEMS) {
+      const unit = SAP_UNIT[item.unit];
+      const unrestricted = quantity(random, item.unit, 500, 5000);
+      const inspection = random() < 0.1 ? quantity(random, item.unit, 1, 20) : undefined;
+      for (const [LBBSA_SID, MENGE] of [
+        [SAP_STOCK_TYPES.unrestricted, unrestricted],
+        [SAP_STOCK_TYPES.qualityInspection, inspection],
+      ] as const) {
+        if (MENGE === undefined) continue;
+        openings.push(
+          line({
+            MBLNR: String(SAP_SAMPLE_DOCUMENTS.openings + p + 1),
+            ZEILE: String(++zeile).padStart(4, '0'),
+            MATNR: sapMaterialNumber(item.sku),
+            WERKS: plant.WERKS,
+            LGORT: plant.LGORT,
+            LBBSA_SID,
+            BWART: '561',
+            SHKZG: 'S',
+            MENGE,
+            MEINS: unit,
+            ERFMG: MENGE,
+            ERFME: unit,
+            date: '20261101',
+            time: '060000',
+            user: 'MIGRATION',
+          }),
+        );
+      }
+    }
+  });
   // Movement types: 101 goods receipt (S), 601 delivery to a store (H), 701/702 inventory
-  // differences (S/H), 261 issue (H), 311 transfer between storage locations (two lines).
+  // differences (S/H), 261 issue (H).
   const types: [string, 'S' | 'H'][] = [
     ['101', 'S'],
     ['601', 'H'],
@@ -324,7 +407,7 @@ export function sapSample(seed: number): { matdoc: MatdocRow[]; mard: MardRow[] 
     ['702', 'H'],
     ['261', 'H'],
   ];
-  const matdoc: MatdocRow[] = [];
+  const movements: MatdocRow[] = [];
   for (let doc = 1; doc <= 30; doc++) {
     const [BWART, SHKZG] = types[Math.floor(random() * types.length)]!;
     const plant = SAP_PLANTS[Math.floor(random() * SAP_PLANTS.length)]!;
@@ -335,26 +418,25 @@ export function sapSample(seed: number): { matdoc: MatdocRow[]; mard: MardRow[] 
     const entered = cartons ? 1 + Math.floor(random() * 20) : 0;
     const menge = cartons ? milli(entered * 12 * 1000) : quantity(random, item.unit, 1, 60);
     const minutes = doc * 17;
-    matdoc.push({
-      MANDT: '100',
-      MBLNR: String(4900000000 + doc),
-      MJAHR: '2026',
-      ZEILE: '0001',
-      MATNR: sapMaterialNumber(item.sku),
-      WERKS: plant.WERKS,
-      LGORT: plant.LGORT,
-      CHARG: '',
-      BWART,
-      SHKZG,
-      MENGE: menge,
-      MEINS: unit,
-      ERFMG: cartons ? milli(entered * 1000) : menge,
-      ERFME: cartons ? 'KAR' : unit,
-      BUDAT: '20261120',
-      CPUDT_MKPF: '20261120',
-      CPUTM_MKPF: `${String(8 + Math.floor(minutes / 60)).padStart(2, '0')}${String(minutes % 60).padStart(2, '0')}00`,
-      USNAM_MKPF: 'WM_BATCH',
-    });
+    movements.push(
+      line({
+        MBLNR: String(SAP_SAMPLE_DOCUMENTS.movements + doc),
+        ZEILE: '0001',
+        MATNR: sapMaterialNumber(item.sku),
+        WERKS: plant.WERKS,
+        LGORT: plant.LGORT,
+        LBBSA_SID: SAP_STOCK_TYPES.unrestricted,
+        BWART,
+        SHKZG,
+        MENGE: menge,
+        MEINS: unit,
+        ERFMG: cartons ? milli(entered * 1000) : menge,
+        ERFME: cartons ? 'KAR' : unit,
+        date: '20261120',
+        time: `${String(8 + Math.floor(minutes / 60)).padStart(2, '0')}${String(minutes % 60).padStart(2, '0')}00`,
+        user: 'WM_BATCH',
+      }),
+    );
   }
-  return { matdoc, mard };
+  return { openings, movements };
 }

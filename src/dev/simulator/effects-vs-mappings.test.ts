@@ -100,7 +100,12 @@ function rawInput(write: SourceWrite, encode: ReturnType<typeof whmoveEncoder>):
         offset: String(position),
         key: Buffer.from(write.record['WM-WAREHOUSE-ID']),
         value: encode(write.record),
-        headers: { 'mq.msgId': Buffer.from(write.msgId) },
+        // As the MQ replicator writes them (src/replicator/records.ts): the mapping's identity.
+        headers: {
+          'mq.qmgr': Buffer.from('QMWH01'),
+          'mq.queue': Buffer.from('WH.STOCK.MOVES'),
+          'mq.msgId': Buffer.from(write.msgId.toLowerCase()),
+        },
       };
   }
 }
@@ -136,10 +141,13 @@ describe('simulator: expected stock effects agree with the shipped mappings', fu
         start: Date.UTC(2026, 6, 1, 10) * 1000,
       },
     ],
+    // 25 s of activity: receipts into quality inspection or blocked stock are released (321, 343).
+    ['slow, long enough for releases', { seed: 23, events: 2500, rate: 100, world: { items: 10 } }],
   ] as const) {
     it(`every write of a generated run (${name}), through its mapping, gives the same stock events`, async () => {
       const { writes } = generateRun(options);
       const kinds = new Set<string>();
+      const sapLines = new Set<string>();
       for (const write of writes) {
         const input = rawInput(write, encode);
         const outcome = await byTopic(input.topic).map(input);
@@ -158,7 +166,15 @@ describe('simulator: expected stock effects agree with the shipped mappings', fu
           stockEffects(write).map(comparable),
         );
         kinds.add(write.kind);
+        if (write.kind === 'matdoc')
+          sapLines.add(
+            `${write.row.BWART}/${write.row.LBBSA_SID}${write.row.SOBKZ ? `/${write.row.SOBKZ}` : ''}`,
+          );
       }
+      // Lines that count and lines that do not: receipts into quality inspection and their release.
+      expect([...sapLines]).to.include.members(['101/01', '101/02']);
+      if (options.events / (options.rate ?? 1000) > 20)
+        expect([...sapLines]).to.include.members(['321/02', '321/01', '343/07', '343/01']);
       expect([...kinds].sort()).to.deep.equal(
         [
           'goods_receipt',

@@ -181,13 +181,19 @@ describe("simulator: expected stock (the mappings' semantics, applied independen
         WERKS: '1000',
         LGORT: '0001',
         CHARG: '',
+        LBBSA_SID: '01',
+        SOBKZ: '',
         BWART: '101',
         SHKZG: 'S',
         MENGE: '12.000',
         MEINS: 'ST',
         ERFMG: '12.000',
         ERFME: 'ST',
-        BUDAT: '20261120',
+        STOCK_QTY: '12.000',
+        SMBLN: '',
+        SMBJP: '',
+        SMBLP: '',
+        BUDAT_MKPF: '20261120',
         CPUDT_MKPF: '20261120',
         CPUTM_MKPF: '091502',
         USNAM_MKPF: 'SIMULATOR',
@@ -225,6 +231,18 @@ describe("simulator: expected stock (the mappings' semantics, applied independen
         unit: 'KG',
         occurredAt: T('2026-07-01T07:15:02Z'),
       });
+    });
+
+    it('only unrestricted-use stock of our own counts: quality inspection, blocked and consignment lines do not', () => {
+      expect(stockEffects(matdoc({ LBBSA_SID: '02' }))).to.deep.equal([]);
+      expect(stockEffects(matdoc({ LBBSA_SID: '07' }))).to.deep.equal([]);
+      expect(stockEffects(matdoc({ SOBKZ: 'K' }))).to.deep.equal([]);
+      // A release (321): the quality-inspection line leaves nothing, the unrestricted line adds.
+      const release = [
+        matdoc({ BWART: '321', SHKZG: 'H', LBBSA_SID: '02', STOCK_QTY: '-12.000' }),
+        matdoc({ ZEILE: '0002', BWART: '321', SHKZG: 'S', LBBSA_SID: '01' }),
+      ].flatMap(stockEffects);
+      expect(release.map((e) => e.quantity)).to.deep.equal(['12.000']);
     });
   });
 

@@ -2,6 +2,7 @@
 // (mappings/*.yaml), written out independently of the mapping engine so that the expected stock
 // is a second opinion, not a copy of the pipeline. effects-vs-mappings.test.ts runs generated
 // writes through the real mappings and checks that both agree.
+import { SAP_STOCK_TYPES } from '../samples/sample-data.js';
 import { Exact, fixed } from './exact.js';
 import { conversionOf, MOVE_CODE_SIGNS, plantLocation, warehouseLocation } from './source-lookups.js';
 import { instantOfDb2Timestamp, instantOfSapTime, type Micros } from './source-time.js';
@@ -86,8 +87,10 @@ export function stockEffects(write: SourceWrite): StockEffect[] {
       return [{ ...level, type: 'movement', quantity: fixed(delta) }];
     }
     case 'matdoc': {
-      // sap-matdoc: ERFMG in ERFME to the base unit, SHKZG H removes, entry time in plant time.
+      // sap-matdoc: ERFMG in ERFME to the base unit, SHKZG H removes, entry time in plant time;
+      // only unrestricted-use stock of the company's own counts (stock type 01, no special stock).
       const r = write.row;
+      if (r.LBBSA_SID !== SAP_STOCK_TYPES.unrestricted || r.SOBKZ !== '') return [];
       return [
         {
           type: 'movement',

@@ -30,6 +30,8 @@ export const ExpectationSchema = Type.Object({
     warehouses: Type.Integer(),
     items: Type.Integer(),
     countFreezeSeconds: Type.Number(),
+    sapLateShare: Type.Optional(Type.Number()),
+    sapMaxHoldSeconds: Type.Optional(Type.Number()),
   }),
   run: Type.Object({
     startedAt: Type.String(),

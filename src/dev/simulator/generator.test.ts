@@ -185,6 +185,112 @@ describe('simulator: activity generation', () => {
     });
   });
 
+  describe('SAP goods movements, written the way SAP writes them', () => {
+    const { writes } = generateRun({ seed: 12, events: 40_000, world: { items: 100 } });
+    const sap = writes.flatMap((w) => (w.kind === 'matdoc' ? [w] : []));
+    const lines = sap.map((w) => w.row);
+    const byDocument = new Map<string, typeof sap>();
+    for (const w of sap) byDocument.set(w.row.MBLNR, [...(byDocument.get(w.row.MBLNR) ?? []), w]);
+
+    it('STOCK_QTY is MENGE signed by SHKZG; posting date, entry date and year agree', () => {
+      for (const r of lines) {
+        expect(r.STOCK_QTY, r.MBLNR).to.equal(r.SHKZG === 'H' ? `-${r.MENGE}` : r.MENGE);
+        expect(r.BUDAT_MKPF).to.equal(r.CPUDT_MKPF);
+        expect(r.MJAHR).to.equal(r.CPUDT_MKPF.slice(0, 4));
+      }
+    });
+
+    it('receipts go mostly to unrestricted stock, some to quality inspection, blocked stock or consignment', () => {
+      const receipts = lines.filter((r) => r.BWART === '101');
+      const share = (p: (r: (typeof lines)[number]) => boolean) =>
+        receipts.filter(p).length / receipts.length;
+      expect(share((r) => r.LBBSA_SID === '01' && r.SOBKZ === '')).to.be.within(0.7, 0.9);
+      expect(share((r) => r.LBBSA_SID === '02')).to.be.within(0.05, 0.15);
+      expect(share((r) => r.LBBSA_SID === '07')).to.be.within(0.01, 0.08);
+      expect(share((r) => r.SOBKZ === 'K')).to.be.within(0.01, 0.08);
+    });
+
+    it('quality inspection (321) and blocked stock (343) are released later: out of 02/07, into 01, one document', () => {
+      for (const [BWART, from] of [
+        ['321', '02'],
+        ['343', '07'],
+      ] as const) {
+        const releases = [...byDocument.values()].filter((d) => d[0]!.row.BWART === BWART);
+        expect(releases.length, BWART).to.be.above(5);
+        for (const [out, into, ...rest] of releases) {
+          expect(rest).to.have.length(0);
+          expect([out!.row.SHKZG, out!.row.LBBSA_SID, into!.row.SHKZG, into!.row.LBBSA_SID]).to.deep.equal([
+            'H',
+            from,
+            'S',
+            '01',
+          ]);
+          expect(into!.row.MENGE).to.equal(out!.row.MENGE);
+          // What is released was received into that stock type before, at that plant.
+          const received = sap.find(
+            (w) =>
+              w.row.BWART === '101' &&
+              w.row.LBBSA_SID === from &&
+              w.row.MATNR === out!.row.MATNR &&
+              w.row.WERKS === out!.row.WERKS &&
+              w.row.MENGE === out!.row.MENGE,
+          );
+          expect(received, `${BWART} ${out!.row.MBLNR}`).to.not.equal(undefined);
+          expect(received!.at + (received!.holdMs ?? 0) * 1000).to.be.below(out!.at);
+        }
+      }
+    });
+
+    it('a reversal (102) names an unrestricted receipt committed before it, and takes back its quantity', () => {
+      const reversals = lines.filter((r) => r.BWART === '102');
+      expect(reversals.length).to.be.above(5);
+      for (const r of reversals) {
+        const original = sap.find(
+          (w) => w.row.MBLNR === r.SMBLN && w.row.MJAHR === r.SMBJP && w.row.ZEILE === r.SMBLP,
+        );
+        expect(original, r.MBLNR).to.not.equal(undefined);
+        const o = original!.row;
+        expect([o.BWART, o.LBBSA_SID, o.SOBKZ, o.MATNR, o.WERKS, o.ERFMG]).to.deep.equal([
+          '101',
+          '01',
+          '',
+          r.MATNR,
+          r.WERKS,
+          r.ERFMG,
+        ]);
+        expect(r.SHKZG).to.equal('H');
+        const reversal = sap.find((w) => w.row === r)!;
+        expect(original!.at + (original!.holdMs ?? 0) * 1000).to.be.below(reversal.at);
+      }
+      // Each document is reversed at most once.
+      expect(new Set(reversals.map((r) => r.SMBLN)).size).to.equal(reversals.length);
+    });
+
+    it('document numbers come from per-server buffers: unique, but not in entry order', () => {
+      const numbers = [...byDocument.keys()].map(Number);
+      expect(new Set(numbers).size).to.equal(numbers.length);
+      const outOfOrder = numbers.filter((n, i) => i > 0 && n < numbers[i - 1]!).length;
+      expect(outOfOrder).to.be.above(numbers.length / 10);
+      expect(Math.min(...numbers)).to.equal(7_000_000_001);
+    });
+
+    it('about 2% of documents are late commits, held open between half a second and 5 s', () => {
+      const documents = [...byDocument.values()];
+      const late = documents.filter((d) => d[0]!.holdMs !== undefined);
+      expect(late.length / documents.length).to.be.within(0.01, 0.035);
+      for (const d of late) {
+        // Every line of a document is in its one transaction.
+        expect(new Set(d.map((w) => w.holdMs)).size).to.equal(1);
+        expect(d[0]!.holdMs).to.be.within(500, 5000);
+      }
+    });
+
+    it('no late commits when their share is 0', () => {
+      const run = generateRun({ seed: 12, events: 5000, settings: { sapLateShare: 0 } });
+      expect(run.writes.some((w) => w.kind === 'matdoc' && w.holdMs !== undefined)).to.equal(false);
+    });
+  });
+
   it('a budget of one gives one write (the last event of a run)', () => {
     const world = buildWorld('B0D6E', { stores: 2, warehouses: 1, items: 5 }, 1);
     const generator = new ActivityGenerator(world, 1, defaultSettings(7_000_000_001));

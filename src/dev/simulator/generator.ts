@@ -3,7 +3,7 @@
 // Pure and seeded: the same seed, options and start time give the same writes. The caller
 // supplies the clock (each action's time) and writes the result into the sources.
 import { stockKey } from '../../canonical/identity.js';
-import { sapMaterialNumber, type MatdocRow } from '../samples/sample-data.js';
+import { sapMaterialNumber, SAP_STOCK_TYPES, stockQuantity, type MatdocRow } from '../samples/sample-data.js';
 import { DueQueue } from './due-queue.js';
 import { stockEffects } from './effects.js';
 import { Exact, fixed } from './exact.js';
@@ -36,14 +36,34 @@ export interface GeneratorSettings {
   transit: readonly [Micros, Micros];
   /** The first SAP material document number (MBLNR) of this run. */
   firstMaterialDocument: number;
+  /**
+   * SAP's late commits: this share of SAP documents is posted by a transaction that stays open
+   * for a while (the update task) and commits after later ones, with the entry time
+   * (CPUDT/CPUTM) it was stamped with before the insert. 0: every document commits at once.
+   */
+  sapLateShare: number;
+  /** How long such a transaction stays open: drawn between these two durations. */
+  sapHold: readonly [Micros, Micros];
+  /** Application servers, each with its own buffer of material document numbers. */
+  sapServers: number;
+  /** Numbers each application server takes from the number range at a time. */
+  sapNumberBuffer: number;
 }
 
 export const DEFAULT_COUNT_FREEZE_SECONDS = 10;
+export const DEFAULT_SAP_LATE_SHARE = 0.02;
+export const DEFAULT_SAP_MAX_HOLD_SECONDS = 5;
+/** A late commit stays open at least this long. */
+export const SAP_MIN_HOLD = MICROS_PER_SECOND / 2;
 
 export const defaultSettings = (firstMaterialDocument: number): GeneratorSettings => ({
   countFreeze: DEFAULT_COUNT_FREEZE_SECONDS * MICROS_PER_SECOND,
   transit: [1 * MICROS_PER_SECOND, 5 * MICROS_PER_SECOND],
   firstMaterialDocument,
+  sapLateShare: DEFAULT_SAP_LATE_SHARE,
+  sapHold: [SAP_MIN_HOLD, DEFAULT_SAP_MAX_HOLD_SECONDS * MICROS_PER_SECOND],
+  sapServers: 3,
+  sapNumberBuffer: 10,
 });
 
 type Action = 'sale' | 'store_receipt' | 'store_transfer' | 'store_count' | 'sap' | 'mainframe';
@@ -94,15 +114,34 @@ const ADJUSTMENT: QuantityRange = { EA: [1, 5], KG: [100, 2000], L: [100, 2000] 
 
 const SUPPLIERS = ['Molkerei Weihenstephan', 'Dr. Oetker', 'Bauer Frischdienst', 'Henkel', 'Tchibo', 'Lindt'];
 
-type SapDocument = 'receipt' | 'delivery' | 'issue' | 'gain' | 'loss' | 'transfer';
+type SapDocument = 'receipt' | 'delivery' | 'issue' | 'gain' | 'loss' | 'transfer' | 'reversal';
 const SAP_DOCUMENTS: readonly (readonly [SapDocument, number])[] = [
   ['receipt', 35],
   ['delivery', 20],
   ['issue', 5],
   ['gain', 5],
   ['loss', 5],
-  ['transfer', 30],
+  ['transfer', 27],
+  ['reversal', 3],
 ];
+/**
+ * The stock type a goods receipt posts into (INSMK): mostly unrestricted; some goods go to
+ * quality inspection or are blocked, to be released later (321, 343); some is vendor
+ * consignment (special stock K), which is not the company's own.
+ */
+type ReceiptStock = 'unrestricted' | 'inspection' | 'blocked' | 'consignment';
+const RECEIPT_STOCK: readonly (readonly [ReceiptStock, number])[] = [
+  ['unrestricted', 82],
+  ['inspection', 10],
+  ['blocked', 4],
+  ['consignment', 4],
+];
+/** Share of blocked receipts released to unrestricted stock (343); the rest stays blocked. */
+const BLOCKED_RELEASE_SHARE = 0.7;
+/** Quality inspection or blocked stock is released between these durations after its receipt. */
+const RELEASE_AFTER: readonly [Micros, Micros] = [2 * MICROS_PER_SECOND, 20 * MICROS_PER_SECOND];
+/** Recent unrestricted receipts a reversal (102) may take back. */
+const REVERSIBLE = 64;
 /** Share of SAP postings of weighed items entered in grams (G converts to KG). */
 const GRAMS_SHARE = 0.4;
 
@@ -122,9 +161,31 @@ type IdKind = 'sale' | 'receipt' | 'transfer';
 /** Ids of one kind a run may use: 10^8 (see runNumber). */
 const ID_BLOCK = 100_000_000n;
 
+type SapEntry = { quantity: string; unit: string; base: string };
+/** A material document's number, and how long its transaction stays open (a late commit) or none. */
+type SapPosting = { number: number; holdMs?: number };
+
 type Arrival =
   | { kind: 'store_transfer'; system: StoreSystem; row: TransferLineRow }
-  | { kind: 'mainframe_transfer'; warehouse: MainframeWarehouse; item: SimulatedItem; quantity: string };
+  | { kind: 'mainframe_transfer'; warehouse: MainframeWarehouse; item: SimulatedItem; quantity: string }
+  /** Quality inspection (321) or blocked stock (343) released to unrestricted-use stock. */
+  | {
+      kind: 'sap_release';
+      type: typeof SAP_MOVEMENT_TYPES.releaseInspection | typeof SAP_MOVEMENT_TYPES.releaseBlocked;
+      from: string;
+      plant: SapPlant;
+      item: SimulatedItem;
+      entry: SapEntry;
+    };
+
+/** A posted unrestricted receipt line, and from when it is committed (a reversal needs it). */
+interface ReversibleLine {
+  row: MatdocRow;
+  plant: SapPlant;
+  item: SimulatedItem;
+  entry: SapEntry;
+  committedBy: Micros;
+}
 
 export class ActivityGenerator {
   private readonly random: SeededRandom;
@@ -138,7 +199,11 @@ export class ActivityGenerator {
   private readonly arrivals = new DueQueue<Arrival>();
   private readonly idBase: bigint;
   private readonly ids: Record<IdKind, bigint> = { sale: 0n, receipt: 0n, transfer: 0n };
+  /** The next number of SAP's material document number range ... */
   private materialDocument: number;
+  /** ... and what each application server has buffered of it. */
+  private readonly numberBuffers: { next: number; end: number }[];
+  private readonly reversible: ReversibleLine[] = [];
   private readonly sequences = new Map<string, number>();
   private messages = 0;
 
@@ -151,6 +216,10 @@ export class ActivityGenerator {
     this.popularity = new ZipfSampler(world.items.length, POPULARITY_EXPONENT);
     this.idBase = runNumber(world.runId) * ID_BLOCK;
     this.materialDocument = settings.firstMaterialDocument;
+    this.numberBuffers = Array.from({ length: Math.max(1, settings.sapServers) }, () => ({
+      next: 0,
+      end: 0,
+    }));
   }
 
   /** Transfers shipped and not yet received. */
@@ -163,7 +232,7 @@ export class ActivityGenerator {
    * them. Times must increase from call to call.
    */
   next(at: Micros, budget: number): SourceWrite[] {
-    let writes = this.arrival(at) ?? this.action(at, Math.max(1, budget));
+    let writes = this.arrival(at, budget) ?? this.action(at, Math.max(1, budget));
     // Everything the generator reaches may be frozen; the distribution center never is.
     if (writes.length === 0) writes = this.sapReceipt(at, this.world.distributionCenter);
     for (const write of writes) this.book.applyAll(stockEffects(write));
@@ -354,17 +423,74 @@ export class ActivityGenerator {
         const item = this.popularItem(to.location, at);
         if (!item) return [];
         const entry = this.sapEntry(item, SAP_TRANSFER);
-        const document = this.materialDocument++;
+        const document = this.sapDocumentPosting();
         return [
           this.matdoc(at, document, 1, world.distributionCenter, item, SAP_MOVEMENT_TYPES.transferOut, entry),
           this.matdoc(at, document, 2, to, item, SAP_MOVEMENT_TYPES.transferIn, entry),
         ];
       }
+      case 'reversal':
+        return this.sapReversal(at) ?? this.sapReceipt(at, world.distributionCenter);
     }
   }
 
+  /** A goods receipt (101) into unrestricted, quality inspection or blocked stock, or consignment. */
   private sapReceipt(at: Micros, plant: SapPlant): SourceWrite[] {
-    return this.sapSingle(at, plant, SAP_MOVEMENT_TYPES.goodsReceipt, SAP_INBOUND);
+    const item = this.popularItem(plant.location, at);
+    if (!item) return [];
+    const entry = this.sapEntry(item, SAP_INBOUND);
+    const stock = this.random.weighted(RECEIPT_STOCK);
+    const document = this.sapDocumentPosting();
+    const LBBSA_SID =
+      stock === 'inspection'
+        ? SAP_STOCK_TYPES.qualityInspection
+        : stock === 'blocked'
+          ? SAP_STOCK_TYPES.blocked
+          : SAP_STOCK_TYPES.unrestricted;
+    const write = this.matdoc(at, document, 1, plant, item, SAP_MOVEMENT_TYPES.goodsReceipt, entry, {
+      LBBSA_SID,
+      SOBKZ: stock === 'consignment' ? 'K' : '',
+    });
+    const committedBy = at + (document.holdMs ?? 0) * MICROS_PER_MILLI;
+    if (stock === 'unrestricted') {
+      this.reversible.push({ row: write.row, plant, item, entry, committedBy });
+      if (this.reversible.length > REVERSIBLE) this.reversible.shift();
+    }
+    // A release is a document of its own, posted once the receipt is committed and inspected.
+    const release = (
+      type: typeof SAP_MOVEMENT_TYPES.releaseInspection | typeof SAP_MOVEMENT_TYPES.releaseBlocked,
+    ) =>
+      this.arrivals.push(committedBy + this.random.int(...RELEASE_AFTER), {
+        kind: 'sap_release',
+        type,
+        from: LBBSA_SID,
+        plant,
+        item,
+        entry,
+      });
+    if (stock === 'inspection') release(SAP_MOVEMENT_TYPES.releaseInspection);
+    if (stock === 'blocked' && this.random.chance(BLOCKED_RELEASE_SHARE))
+      release(SAP_MOVEMENT_TYPES.releaseBlocked);
+    return [write];
+  }
+
+  /** A reversal (102) of a recent unrestricted receipt that is committed, naming it in SMBLN/SMBJP/SMBLP. */
+  private sapReversal(at: Micros): SourceWrite[] | undefined {
+    const i = this.reversible.findIndex(
+      (r) => r.committedBy < at && !this.isFrozen(r.item.sku, r.plant.location, at),
+    );
+    if (i < 0) return undefined;
+    const [original] = this.reversible.splice(i, 1);
+    const { row, plant, item, entry } = original!;
+    return [
+      this.matdoc(at, this.sapDocumentPosting(), 1, plant, item, SAP_MOVEMENT_TYPES.receiptReversal, entry, {
+        LBBSA_SID: row.LBBSA_SID,
+        SOBKZ: row.SOBKZ,
+        SMBLN: row.MBLNR,
+        SMBJP: row.MJAHR,
+        SMBLP: row.ZEILE,
+      }),
+    ];
   }
 
   private sapSingle(
@@ -375,14 +501,30 @@ export class ActivityGenerator {
   ): SourceWrite[] {
     const item = this.popularItem(plant.location, at);
     if (!item) return [];
-    return [this.matdoc(at, this.materialDocument++, 1, plant, item, type, this.sapEntry(item, range))];
+    return [this.matdoc(at, this.sapDocumentPosting(), 1, plant, item, type, this.sapEntry(item, range))];
+  }
+
+  /**
+   * A material document: its number, from the buffer of the application server that posts it
+   * (so numbers are not in the order of entry, let alone of commit), and how long its
+   * transaction stays open when it is one of SAP's late commits.
+   */
+  private sapDocumentPosting(): SapPosting {
+    const buffer = this.numberBuffers[this.random.int(0, this.numberBuffers.length - 1)]!;
+    if (buffer.next >= buffer.end) {
+      buffer.next = this.materialDocument;
+      buffer.end = this.materialDocument + Math.max(1, this.settings.sapNumberBuffer);
+      this.materialDocument = buffer.end;
+    }
+    const number = buffer.next++;
+    if (!(this.settings.sapLateShare > 0) || !this.random.chance(this.settings.sapLateShare))
+      return { number };
+    const [min, max] = this.settings.sapHold;
+    return { number, holdMs: Math.round(this.random.int(min, Math.max(min, max)) / MICROS_PER_MILLI) };
   }
 
   /** Quantity and unit of entry: pieces as ST, weighed goods in KG or grams, liquids in L. */
-  private sapEntry(
-    item: SimulatedItem,
-    range: QuantityRange,
-  ): { quantity: string; unit: string; base: string } {
+  private sapEntry(item: SimulatedItem, range: QuantityRange): SapEntry {
     const base = drawQuantity(this.random, item.unit, range);
     if (item.unit === 'KG' && this.random.chance(GRAMS_SHARE))
       return { quantity: fixed(new Exact(base).times(1000)), unit: 'G', base };
@@ -391,35 +533,49 @@ export class ActivityGenerator {
 
   private matdoc(
     at: Micros,
-    document: number,
+    document: SapPosting,
     line: number,
     plant: SapPlant,
     item: SimulatedItem,
     type: { BWART: string; SHKZG: 'S' | 'H' },
-    entry: { quantity: string; unit: string; base: string },
-  ): SourceWrite {
+    entry: SapEntry,
+    stock: Partial<Pick<MatdocRow, 'LBBSA_SID' | 'SOBKZ' | 'SMBLN' | 'SMBJP' | 'SMBLP'>> = {},
+  ): Extract<SourceWrite, { kind: 'matdoc' }> {
+    // The entry time is stamped when the document is entered, before the insert and the commit.
     const { dats, tims } = sourceLocalTime(at);
     const row: MatdocRow = {
       MANDT: '100',
-      MBLNR: String(document),
+      MBLNR: String(document.number),
       MJAHR: dats.slice(0, 4),
       ZEILE: String(line).padStart(4, '0'),
       MATNR: sapMaterialNumber(item.sku),
       WERKS: plant.WERKS,
       LGORT: plant.LGORT,
       CHARG: '',
+      LBBSA_SID: stock.LBBSA_SID ?? SAP_STOCK_TYPES.unrestricted,
+      SOBKZ: stock.SOBKZ ?? '',
       BWART: type.BWART,
       SHKZG: type.SHKZG,
       MENGE: entry.base,
       MEINS: SAP_BASE_UNIT[item.unit]!,
       ERFMG: entry.quantity,
       ERFME: entry.unit,
-      BUDAT: dats,
+      STOCK_QTY: stockQuantity(entry.base, type.SHKZG),
+      SMBLN: stock.SMBLN ?? '',
+      SMBJP: stock.SMBJP ?? '',
+      SMBLP: stock.SMBLP ?? '',
+      BUDAT_MKPF: dats,
       CPUDT_MKPF: dats,
       CPUTM_MKPF: tims,
       USNAM_MKPF: 'SIMULATOR',
     };
-    return { kind: 'matdoc', system: 'sap', at, row };
+    return {
+      kind: 'matdoc',
+      system: 'sap',
+      at,
+      row,
+      ...(document.holdMs === undefined ? {} : { holdMs: document.holdMs }),
+    };
   }
 
   // --- mainframe -------------------------------------------------------------------------
@@ -494,29 +650,56 @@ export class ActivityGenerator {
 
   // --- arrivals, counts, freezes -----------------------------------------------------------
 
-  /** A transfer due by now, unless its destination is frozen by a count (then it waits). */
-  private arrival(at: Micros): SourceWrite[] | undefined {
+  /**
+   * A transfer or an SAP release due by now, unless its destination is frozen by a count (then
+   * it waits), or a release of two lines when the run has room for one only.
+   */
+  private arrival(at: Micros, budget: number): SourceWrite[] | undefined {
     for (;;) {
       const due = this.arrivals.popDue(at);
       if (!due) return undefined;
       const a = due.value;
       const sku = a.kind === 'store_transfer' ? a.row.sku : a.item.sku;
-      const location = a.kind === 'store_transfer' ? a.row.to_location : a.warehouse.location;
+      const location =
+        a.kind === 'store_transfer'
+          ? a.row.to_location
+          : a.kind === 'mainframe_transfer'
+            ? a.warehouse.location
+            : a.plant.location;
       const frozenUntil = this.frozen.get(stockKey(sku, location));
       if (frozenUntil !== undefined && frozenUntil >= at) {
         this.arrivals.push(frozenUntil + 1, a);
         continue;
       }
-      if (a.kind === 'store_transfer')
-        return [
-          {
-            kind: 'transfer_received',
-            system: a.system,
-            at,
-            row: { ...a.row, status: 'received', received_at: at },
-          },
-        ];
-      return [this.whmove(at, a.warehouse, a.item, 'TRI', a.quantity)];
+      switch (a.kind) {
+        case 'store_transfer':
+          return [
+            {
+              kind: 'transfer_received',
+              system: a.system,
+              at,
+              row: { ...a.row, status: 'received', received_at: at },
+            },
+          ];
+        case 'mainframe_transfer':
+          return [this.whmove(at, a.warehouse, a.item, 'TRI', a.quantity)];
+        case 'sap_release': {
+          if (budget < 2) {
+            this.arrivals.push(at + 1, a);
+            return undefined;
+          }
+          // One document, two lines: out of the stock type it was in, into unrestricted-use stock.
+          const document = this.sapDocumentPosting();
+          return [
+            this.matdoc(at, document, 1, a.plant, a.item, { BWART: a.type.BWART, SHKZG: 'H' }, a.entry, {
+              LBBSA_SID: a.from,
+            }),
+            this.matdoc(at, document, 2, a.plant, a.item, { BWART: a.type.BWART, SHKZG: 'S' }, a.entry, {
+              LBBSA_SID: SAP_STOCK_TYPES.unrestricted,
+            }),
+          ];
+        }
+      }
     }
   }
 

@@ -24,7 +24,27 @@ describe('simulator: command line', () => {
       warehouses: 2,
       items: 500,
       countFreezeSeconds: 10,
+      sapLateShare: 0.02,
+      sapMaxHoldSeconds: 5,
     });
+  });
+
+  it("takes SAP's late commits: a share from 0 to 1 and the longest hold as a duration", () => {
+    const o = parseSimulateFlags({ events: '5', sapLateShare: '0.1', sapMaxHold: '90s' });
+    expect([o.sapLateShare, o.sapMaxHoldSeconds]).to.deep.equal([0.1, 90]);
+    expect(parseSimulateFlags({ events: '5', sapLateShare: '0' }).sapLateShare).to.equal(0);
+    expect(() => parseSimulateFlags({ events: '5', sapLateShare: '1.5' })).to.throw(
+      UsageError,
+      '--sap-late-share',
+    );
+    expect(() => parseSimulateFlags({ events: '5', sapMaxHold: 'soon' })).to.throw(
+      UsageError,
+      '--sap-max-hold "soon"',
+    );
+    expect(() => parseSimulateFlags({ events: '5', sapMaxHold: '100ms' })).to.throw(
+      UsageError,
+      'at least 0.5 s',
+    );
   });
 
   it('a fresh seed and run id when none is given', () => {

@@ -2,7 +2,13 @@
 // in, so that the expectation file records exactly what ran.
 import { randomInt } from 'node:crypto';
 import { UsageError } from '../../errors.js';
-import { DEFAULT_COUNT_FREEZE_SECONDS } from './generator.js';
+import {
+  DEFAULT_COUNT_FREEZE_SECONDS,
+  DEFAULT_SAP_LATE_SHARE,
+  DEFAULT_SAP_MAX_HOLD_SECONDS,
+  SAP_MIN_HOLD,
+} from './generator.js';
+import { MICROS_PER_SECOND } from './source-time.js';
 import { checkRunId, newRunId } from './world.js';
 
 /** What the user typed (commander hands over strings). */
@@ -16,6 +22,8 @@ export interface SimulateFlags {
   warehouses?: string;
   items?: string;
   countFreeze?: string;
+  sapLateShare?: string;
+  sapMaxHold?: string;
   expectFile?: string;
 }
 
@@ -29,6 +37,10 @@ export interface SimulateOptions {
   warehouses: number;
   items: number;
   countFreezeSeconds: number;
+  /** Share of SAP documents committed late (their transaction held open). */
+  sapLateShare: number;
+  /** The longest a late commit's transaction stays open. */
+  sapMaxHoldSeconds: number;
   expectFile?: string;
 }
 
@@ -38,6 +50,8 @@ export const SIMULATE_DEFAULTS = {
   warehouses: 2,
   items: 500,
   countFreezeSeconds: DEFAULT_COUNT_FREEZE_SECONDS,
+  sapLateShare: DEFAULT_SAP_LATE_SHARE,
+  sapMaxHoldSeconds: DEFAULT_SAP_MAX_HOLD_SECONDS,
 } as const;
 
 const MAX_RATE = 1_000_000;
@@ -45,12 +59,12 @@ const MAX_RATE = 1_000_000;
 const MIN_COUNT_FREEZE_SECONDS = 2;
 
 /** "90", "90s", "1500ms", "2m", "1.5h" -> milliseconds. */
-export function parseDuration(text: string): number {
+export function parseDuration(text: string, flag = 'duration'): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`--duration "${text}" is not a duration (for example 90s, 2m, 1h)`);
+  if (!m) throw new UsageError(`--${flag} "${text}" is not a duration (for example 90s, 2m, 1h)`);
   const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
   const ms = Number(m[1]) * factor;
-  if (ms <= 0) throw new UsageError(`--duration "${text}" must be longer than zero`);
+  if (ms <= 0) throw new UsageError(`--${flag} "${text}" must be longer than zero`);
   return ms;
 }
 
@@ -94,7 +108,16 @@ export function parseSimulateFlags(flags: SimulateFlags): SimulateOptions {
       MIN_COUNT_FREEZE_SECONDS,
       3600,
     ),
+    sapLateShare: positive('sap-late-share', flags.sapLateShare, SIMULATE_DEFAULTS.sapLateShare, 0, 1),
+    sapMaxHoldSeconds:
+      flags.sapMaxHold === undefined
+        ? SIMULATE_DEFAULTS.sapMaxHoldSeconds
+        : parseDuration(flags.sapMaxHold, 'sap-max-hold') / 1000,
   };
+  if (options.sapMaxHoldSeconds * MICROS_PER_SECOND < SAP_MIN_HOLD)
+    throw new UsageError(
+      `--sap-max-hold must be at least ${SAP_MIN_HOLD / MICROS_PER_SECOND} s, not "${flags.sapMaxHold}"`,
+    );
   if (flags.events !== undefined) options.events = count('events', flags.events, 0, 1, 1_000_000_000);
   if (flags.duration !== undefined) options.durationMs = parseDuration(flags.duration);
   if (flags.expectFile !== undefined) options.expectFile = flags.expectFile;

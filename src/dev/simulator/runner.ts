@@ -97,9 +97,40 @@ export async function runSimulation(input: RunInput): Promise<RunResult> {
     inTransit: generator.inTransit,
   });
 
+  const account = (source: SourceName, committed: readonly SourceWrite[]) => {
+    for (const w of committed) {
+      ledger.applyAll(stockEffects(w));
+      const { table, change } = targetOf(w);
+      const row = (counts[source][table] ??= { inserted: 0, updated: 0 });
+      row[change]++;
+    }
+    bySource[source] += committed.length;
+    written += committed.length;
+  };
+  // Late commits (SAP): each document in a transaction of its own, committed after later writes.
+  const held = new Set<Promise<void>>();
+  let heldFailure: unknown;
+  const hold = (writes: readonly SourceWrite[], holdMs: number) => {
+    const source = writes[0]!.system;
+    const writer = writers[source];
+    const done = (writer.writeHeld ? writer.writeHeld(writes, holdMs) : writer.write(writes)).then(
+      () => account(source, writes),
+      (e: unknown) => {
+        heldFailure ??= sourceFailure(source, e);
+      },
+    );
+    const tracked = done.finally(() => held.delete(tracked));
+    held.add(tracked);
+  };
+
   while (index < planned) {
     if (signal?.aborted) {
       outcome = 'interrupted';
+      break;
+    }
+    if (heldFailure !== undefined) {
+      outcome = 'failed';
+      error = heldFailure;
       break;
     }
     const tickStart = clock();
@@ -119,16 +150,7 @@ export async function runSimulation(input: RunInput): Promise<RunResult> {
         batch.push(...writes);
         index += writes.length;
       }
-      const failure = await writeBatch(batch, writers, (source, committed) => {
-        for (const w of committed) {
-          ledger.applyAll(stockEffects(w));
-          const { table, change } = targetOf(w);
-          const row = (counts[source][table] ??= { inserted: 0, updated: 0 });
-          row[change]++;
-        }
-        bySource[source] += committed.length;
-        written += committed.length;
-      });
+      const failure = await writeBatch(lateCommits(batch, hold), writers, account);
       behindMs = Math.max(0, (clock() - lastAt) / MICROS_PER_MILLI);
       if (failure !== undefined) {
         outcome = 'failed';
@@ -141,7 +163,54 @@ export async function runSimulation(input: RunInput): Promise<RunResult> {
     // When behind, go on at once (a yield still lets Ctrl-C through).
     await sleep(Math.max(0, rest / MICROS_PER_MILLI));
   }
+  // The late commits still open commit when their time is up; a stopped run commits them now.
+  if (held.size > 0) {
+    const releaseAll = () => Object.values(writers).forEach((w) => w.release?.());
+    if (outcome !== 'complete' || signal?.aborted) releaseAll();
+    else signal?.addEventListener('abort', releaseAll, { once: true });
+    while (held.size > 0) {
+      await Promise.race([Promise.allSettled([...held]), sleep(TICK_MS)]);
+      onProgress?.(progress());
+    }
+    signal?.removeEventListener('abort', releaseAll);
+  }
+  if (heldFailure !== undefined && outcome !== 'failed') {
+    outcome = 'failed';
+    error = heldFailure;
+  }
   return { ...progress(), counts, outcome, error, startedAt: start };
+}
+
+/**
+ * Hands the writes of late-committing documents to `hold`, one call per document (its lines
+ * share a transaction), and returns the rest.
+ */
+function lateCommits(
+  batch: readonly SourceWrite[],
+  hold: (writes: readonly SourceWrite[], holdMs: number) => void,
+): SourceWrite[] {
+  const prompt: SourceWrite[] = [];
+  const documents = new Map<string, { writes: SourceWrite[]; holdMs: number }>();
+  for (const w of batch) {
+    if (w.kind !== 'matdoc' || w.holdMs === undefined) {
+      prompt.push(w);
+      continue;
+    }
+    const key = `${w.row.MANDT}/${w.row.MJAHR}/${w.row.MBLNR}`;
+    const document = documents.get(key) ?? { writes: [], holdMs: w.holdMs };
+    document.writes.push(w);
+    documents.set(key, document);
+  }
+  for (const { writes, holdMs } of documents.values()) hold(writes, holdMs);
+  return prompt;
+}
+
+function sourceFailure(source: SourceName, reason: unknown): RemoteError {
+  return new RemoteError(
+    `writing to ${source} failed: ${reason instanceof Error ? reason.message : String(reason)}`,
+    { source },
+    { retriable: false, cause: reason },
+  );
 }
 
 /**
@@ -165,12 +234,7 @@ async function writeBatch(
   results.forEach((result, i) => {
     const source = sources[i]!;
     if (result.status === 'fulfilled') committed(source, bySource.get(source)!);
-    else
-      failure ??= new RemoteError(
-        `writing to ${source} failed: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`,
-        { source },
-        { retriable: false, cause: result.reason },
-      );
+    else failure ??= sourceFailure(source, result.reason);
   });
   return failure;
 }

@@ -8,7 +8,7 @@ import {
   writeExpectation,
   type Expectation,
 } from './expectation-file.js';
-import { ActivityGenerator, defaultSettings } from './generator.js';
+import { ActivityGenerator, defaultSettings, SAP_MIN_HOLD } from './generator.js';
 import { ExpectedLedger } from './ledger.js';
 import type { SimulateOptions } from './options.js';
 import { runSimulation, type RunProgress, type RunResult } from './runner.js';
@@ -51,6 +51,11 @@ export async function simulate(
     const generator = new ActivityGenerator(world, options.seed, {
       ...defaultSettings(firstMaterialDocument),
       countFreeze: options.countFreezeSeconds * MICROS_PER_SECOND,
+      sapLateShare: options.sapLateShare,
+      sapHold: [
+        SAP_MIN_HOLD,
+        Math.max(SAP_MIN_HOLD, Math.round(options.sapMaxHoldSeconds * MICROS_PER_SECOND)),
+      ],
     });
     const ledger = new ExpectedLedger();
     io.onStart?.({ runId: world.runId, skuPrefix: world.skuPrefix, items: world.items.length });

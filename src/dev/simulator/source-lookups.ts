@@ -43,6 +43,12 @@ export const SAP_MOVEMENT_TYPES = {
   inventoryLoss: { BWART: '702', SHKZG: 'H' },
   transferOut: { BWART: '301', SHKZG: 'H' },
   transferIn: { BWART: '301', SHKZG: 'S' },
+  /** Reversal of a goods receipt: takes it back out, naming it in SMBLN/SMBJP/SMBLP. */
+  receiptReversal: { BWART: '102', SHKZG: 'H' },
+  /** Quality inspection -> unrestricted: an H line of stock type 02 and an S line of 01. */
+  releaseInspection: { BWART: '321', SHKZG: 'S' },
+  /** Blocked -> unrestricted: an H line of stock type 07 and an S line of 01. */
+  releaseBlocked: { BWART: '343', SHKZG: 'S' },
 } as const;
 
 export function plantLocation(WERKS: string, LGORT: string): string {

@@ -79,9 +79,12 @@ export type SourceWrite =
       row: StockOnHandRow;
       previousQuantity: string | null;
     }
-  /** One line of an SAP material document. */
-  | { kind: 'matdoc'; system: 'sap'; at: Micros; row: MatdocRow }
-  /** One message on the raw MQ topic; msgId is the MQMD message id (hex). */
+  /**
+   * One line of an SAP material document. With holdMs, its document is one of SAP's late
+   * commits: inserted in a transaction that stays open this long before it commits.
+   */
+  | { kind: 'matdoc'; system: 'sap'; at: Micros; row: MatdocRow; holdMs?: number }
+  /** One message on the mainframe's queue; msgId is the MQMD message id (hex, 24 bytes). */
   | { kind: 'whmove'; system: 'mainframe'; at: Micros; record: WhmoveRecord; msgId: string };
 
 export type SourceName = SourceWrite['system'];

@@ -1,5 +1,5 @@
 // Writes fixed-width mainframe records: the inverse of src/sources/mainframe/record.ts. The
-// simulator needs it to put WHMOVE records on the raw MQ topic exactly as the mainframe would
+// simulator needs it to put WHMOVE records on the mainframe queue exactly as the mainframe would
 // (EBCDIC text, zoned and packed decimal). Built from the decoder's own layouts and code page
 // tables, and tested by round-tripping through the decoder, so the two cannot drift apart.
 import { CODE_PAGE_TABLES } from '../../../sources/mainframe/codepages.generated.js';

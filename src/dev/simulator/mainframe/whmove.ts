@@ -4,7 +4,7 @@ import { parseCopybook } from '../../../sources/mainframe/copybook.js';
 import type { WhmoveRecord } from '../writes.js';
 import { compileRecordEncoder, type RecordEncoder } from './record-encoder.js';
 
-/** The raw MQ topic the mainframe-whmove mapping reads (until the MQ replicator exists). */
+/** The raw topic the mainframe-whmove mapping reads, onto which the MQ replicator mirrors the queue. */
 export const WHMOVE_TOPIC = 'mq.WH.STOCK.MOVES';
 /** The queue's code page (mappings/mainframe-whmove.yaml). */
 export const WHMOVE_CCSID = 37;

@@ -2,12 +2,25 @@ import type { SourceName, SourceWrite } from '../writes.js';
 
 /**
  * One source system the simulator writes into. A technology that can vary sits behind this
- * port: the store databases, the SAP stand-in (later SAP HANA), the raw MQ topic (later IBM MQ).
+ * port: the store databases, the SAP stand-in (later SAP HANA), the mainframe's queue (RabbitMQ
+ * here, through the MQ port's transports).
  */
 export interface SourceWriter {
   readonly source: SourceName;
-  /** Writes in order, all or nothing: one database transaction, or one produce request. */
+  /**
+   * Writes in order: all or nothing (one database transaction), or, on a queue, each message once
+   * more at worst (a retry puts the messages again, with their message ids).
+   */
   write(writes: readonly SourceWrite[]): Promise<void>;
+  /**
+   * Sources that make late commits (SAP): writes `writes` in one transaction that stays open
+   * for `holdMs` before it commits; resolves once committed. Without it, a late commit is an
+   * ordinary write.
+   */
+  writeHeld?(writes: readonly SourceWrite[], holdMs: number): Promise<void>;
+  /** Commits every held transaction now: the run stops. */
+  release?(): void;
+  /** Commits what is held, then closes. */
   close(): Promise<void>;
 }
 

@@ -116,5 +116,14 @@ describe('simulator: a source writer that rides through a restart', () => {
     });
     expect(isTransientWriteError(tooLarge)).to.equal(false);
     expect(isTransientWriteError(withCode('value too long', '22001'))).to.equal(false);
+    const lost = Object.assign(
+      new Error('basic.publish on WH.STOCK.MOVES failed: channel closed by the broker'),
+      {
+        name: 'QueueTransportError',
+        retriable: true,
+      },
+    );
+    expect(isTransientWriteError(lost)).to.equal(true);
+    expect(isTransientWriteError(Object.assign(lost, { retriable: false }))).to.equal(false);
   });
 });

@@ -65,7 +65,8 @@ function codeOf(error: unknown): string | undefined {
 
 /**
  * Whether writing the same batch again can succeed once the system is back: a lost or refused
- * connection, a server starting or stopping, a Kafka client error other than a refused record.
+ * connection, a server starting or stopping, a Kafka client error other than a refused record,
+ * a queue transport's error that says a retry can help.
  */
 export function isTransientWriteError(error: unknown): boolean {
   for (const e of causes(error)) {
@@ -77,6 +78,8 @@ export function isTransientWriteError(error: unknown): boolean {
       // refuses for good (too large, invalid) is a protocol error that says it is not retriable.
       if (e.name.startsWith('KafkaJS') && !(e.name === 'KafkaJSProtocolError' && hasRetriable(e, false)))
         return true;
+      // The queue transports (src/mq/): a lost connection or a broker not ready says it is retriable.
+      if (e.name === 'QueueTransportError' && hasRetriable(e, true)) return true;
     }
   }
   return false;
@@ -89,7 +92,7 @@ const hasRetriable = (e: Error, value: boolean) => (e as Error & { retriable?: u
  * commit. A database transaction is all or nothing, and each batch inserts rows of its own, so
  * a duplicate key (or transfer lines already received) on the next attempt says exactly that.
  */
-function alreadyCommitted(error: unknown): boolean {
+export function alreadyCommitted(error: unknown): boolean {
   for (const e of causes(error)) {
     const code = codeOf(e);
     if (code === '23505' || code === 'ER_DUP_ENTRY') return true;
@@ -156,6 +159,16 @@ export class RetryingWriter implements SourceWriter {
         },
       },
     );
+  }
+
+  /** Late commits go to the writer of the moment, which retries them itself (writers/sap-matdoc.ts). */
+  writeHeld(writes: readonly SourceWrite[], holdMs: number): Promise<void> {
+    if (!this.current.writeHeld) return this.write(writes);
+    return this.current.writeHeld(writes, holdMs);
+  }
+
+  release(): void {
+    this.current.release?.();
   }
 
   async close(): Promise<void> {

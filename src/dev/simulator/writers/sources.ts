@@ -1,7 +1,7 @@
 import { UsageError } from '../../../errors.js';
 import { itemBarcode, barcodeBlockOf, type World } from '../world.js';
 import type { SourceName } from '../writes.js';
-import { MqTopicWriter } from './mq-topic.js';
+import { MqQueueWriter } from './mq-queue.js';
 import type { LocationRow, SourceWriter, StoreWriter } from './port.js';
 import { RetryingWriter, type RetryingOptions } from './retrying.js';
 import { SapMatdocWriter } from './sap-matdoc.js';
@@ -35,7 +35,7 @@ export async function openSources(targets: SourceTargets, retrying: RetryingOpti
     const storePg = await open(PostgresStoreWriter.open(targets.storePostgres));
     const storeMaria = await open(MariadbStoreWriter.open(targets.storeMariadb));
     const sap = await open(SapMatdocWriter.open(targets.sapPostgres));
-    const mq = await open(MqTopicWriter.open(targets.kafka, targets.mappingsDir));
+    const mq = await open(MqQueueWriter.open(targets.mainframe, targets.mappingsDir));
     const writers = {
       'store-pg': new RetryingWriter(
         storePg,
@@ -50,7 +50,7 @@ export async function openSources(targets: SourceTargets, retrying: RetryingOpti
       sap: new RetryingWriter(sap, () => SapMatdocWriter.open(targets.sapPostgres), retrying),
       mainframe: new RetryingWriter(
         mq,
-        () => MqTopicWriter.open(targets.kafka, targets.mappingsDir),
+        () => MqQueueWriter.open(targets.mainframe, targets.mappingsDir),
         retrying,
       ),
     };

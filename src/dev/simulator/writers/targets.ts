@@ -2,16 +2,19 @@ import path from 'node:path';
 import type mysql from 'mysql2/promise';
 import type pg from 'pg';
 import type { StocklineConfig } from '../../../config/schema.js';
-import type { KafkaConnection } from '../../../kafka/port.js';
+import { UsageError } from '../../../errors.js';
 import { stackLayout } from '../../stack/layout.js';
 import { readSecrets } from '../../stack/secrets.js';
+import { WHMOVE_TOPIC } from '../mainframe/whmove.js';
+import type { MainframeQueueTarget } from './mq-queue.js';
 
 /** Where the simulator writes: the sources of the pipeline, as the application user. */
 export interface SourceTargets {
   storePostgres: pg.ClientConfig;
   sapPostgres: pg.ClientConfig;
   storeMariadb: mysql.ConnectionOptions;
-  kafka: KafkaConnection;
+  /** The queue the MQ replicator mirrors onto the WHMOVE raw topic, and its connection. */
+  mainframe: MainframeQueueTarget;
   /** The folder of the mappings, for the WHMOVE copybook. */
   mappingsDir: string;
 }
@@ -20,6 +23,8 @@ export interface SourceTargets {
  * Hosts, ports and passwords from the environment (the same variables the connector files
  * use: STORE_PG_HOST, STORE_PG_PORT, STORE_PG_APP_PASSWORD, SAP_PG_..., STORE_MARIADB_...),
  * and where none is set the local stack's, so that `stockline simulate` needs no setup there.
+ * The mainframe's queue is the one of mq.queues that the replicator mirrors onto the raw topic
+ * mappings/mainframe-whmove.yaml reads (config/development.yaml lists it).
  */
 export function sourceTargets(
   config: Readonly<StocklineConfig>,
@@ -49,7 +54,18 @@ export function sourceTargets(
       // DATETIME(6) columns hold UTC (connectors/seed/store-mariadb.sql).
       timezone: 'Z',
     },
-    kafka: { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-simulate` },
+    mainframe: { mq: config.mq, queue: whmoveQueue(config.mq) },
     mappingsDir: path.resolve(config.mapper.mappingsDir),
   };
+}
+
+/** The queue of mq.queues whose messages the replicator puts on the WHMOVE raw topic. */
+export function whmoveQueue(mq: Readonly<StocklineConfig['mq']>): string {
+  const queues = mq.queues.filter((q) => q.topic === WHMOVE_TOPIC);
+  if (queues.length !== 1)
+    throw new UsageError(
+      `the simulator puts WHMOVE records on the queue that mq.queues replicates to ${WHMOVE_TOPIC}, and ${queues.length === 0 ? 'none does' : `${queues.length} do (${queues.map((q) => q.queue).join(', ')})`}; list one, as config/development.yaml does: { queue: WH.STOCK.MOVES, topic: ${WHMOVE_TOPIC} }`,
+      { topic: WHMOVE_TOPIC },
+    );
+  return queues[0]!.queue;
 }

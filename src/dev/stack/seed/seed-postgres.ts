@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { Logger } from '../../../observability/logger.js';
 import type { StackSecrets } from '../secrets.js';
 import { multiRowInsert } from '../../samples/insert.js';
-import { sapSample, storeSample } from '../../samples/sample-data.js';
+import { sapSample, storeSample, type MatdocRow } from '../../samples/sample-data.js';
 
 const SEED_DIR = path.resolve('connectors/seed');
 
@@ -87,18 +87,29 @@ export async function seedPostgres(
     }
   });
 
-  await withClient(connect('sap'), async (c) => {
-    await c.query(readFileSync(path.join(SEED_DIR, 'sap-standin.sql'), 'utf8'));
-    if (await isEmpty(c, 'sapabap1."MARD"')) {
-      const sample = sapSample(2);
-      await insertInOneTransaction(c, [
-        ['sapabap1."MARD"', sample.mard],
-        ['sapabap1."MATDOC"', sample.matdoc],
-      ]);
-      log.info(
-        { database: 'sap', mard: sample.mard.length, matdoc: sample.matdoc.length },
-        'SAP stand-in seeded',
-      );
-    }
-  });
+  await withClient(connect('sap'), (c) => seedSapStandin(c, log));
+}
+
+/**
+ * The SAP stand-in: creates it, or migrates one of an older shape (MARD a table, BUDAT ...),
+ * then adds each part of the sample the first time it is missing: a stand-in migrated from the
+ * older shape has the movements already and gets the opening balances its MARD table held.
+ */
+export async function seedSapStandin(c: pg.Client, log: Logger): Promise<void> {
+  await c.query(readFileSync(path.join(SEED_DIR, 'sap-standin.sql'), 'utf8'));
+  const sample = sapSample(2);
+  const parts: [string, MatdocRow[]][] = [
+    ['openings', sample.openings],
+    ['movements', sample.movements],
+  ];
+  for (const [part, rows] of parts) {
+    const first = rows[0]!;
+    const { rowCount } = await c.query(
+      'SELECT 1 FROM sapabap1."MATDOC" WHERE "MANDT" = $1 AND "MBLNR" = $2 AND "MJAHR" = $3',
+      [first.MANDT, first.MBLNR, first.MJAHR],
+    );
+    if (rowCount) continue;
+    await insertInOneTransaction(c, [['sapabap1."MATDOC"', rows]]);
+    log.info({ database: 'sap', part, matdoc: rows.length }, 'SAP stand-in seeded');
+  }
 }
