@@ -1,6 +1,5 @@
 // Picks the SAP source adapter by `sap.driver`, checks the catalog, and hands the capture a SapSource.
 import { MARD_OPTIONAL, MARD_REQUIRED, MATDOC_OPTIONAL, MATDOC_REQUIRED, selectColumns } from './columns.js';
-import { SapSourceError } from './errors.js';
 import type { OpenSqlAdapter, SapConnectionOptions, SapSource, SapSourceTables, SqlAdapter } from './port.js';
 import { sqlSapSource } from './sql-source.js';
 
@@ -22,19 +21,9 @@ export interface SapSourceSettings {
  */
 async function adapterOf(driver: SapDriver): Promise<OpenSqlAdapter> {
   if (driver === 'postgres') return (await import('./postgres/source.js')).openConnection;
-  // A path in a variable: the HANA adapter is built beside this one (src/sap/hana/source.ts).
-  const hanaModule = './hana/source.js';
-  try {
-    const loaded = (await import(hanaModule)) as { openConnection?: OpenSqlAdapter };
-    if (typeof loaded.openConnection !== 'function') throw new Error('it exports no openConnection');
-    return loaded.openConnection;
-  } catch (e) {
-    throw new SapSourceError(
-      `the SAP HANA adapter (src/sap/hana/source.ts) cannot be loaded: ${(e as Error).message}; sap.driver hana needs it and the optional package @sap/hana-client`,
-      { driver, call: 'load' },
-      { retriable: false, cause: e },
-    );
-  }
+  // Loading the HANA adapter loads nothing of @sap/hana-client: it loads the package when it
+  // connects, and says how to install it when it is missing (src/sap/hana/driver.ts).
+  return (await import('./hana/source.js')).openConnection;
 }
 
 export interface OpenedSapSource {
