@@ -48,7 +48,7 @@ export type ErrorCatalogue = Readonly<Record<`STOCKLINE_${string}`, ErrorCatalog
 export const ERROR_CATALOGUE = {
   STOCKLINE_CONFIG_INVALID: {
     raisedBy: 'ConfigError',
-    raisedIn: ['api', 'capture', 'config', 'kafka', 'mq', 'replicator', 'sap', 'service', 'stock'],
+    raisedIn: ['api', 'config', 'kafka', 'mq', 'sap', 'service', 'stock'],
     retriable: false,
     meaning:
       'a config file does not parse, has an unknown key, a value of the wrong type, or an environment variable matches no key',
