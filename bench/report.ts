@@ -86,7 +86,7 @@ export function markdown(r: BenchResults): string {
     );
   if (r.materializer)
     out(
-      `| materializer | kafkajs | current | ${n(r.materializer.eventsPerSecond)} | ${µs(r.materializer.cpuMicrosPerEvent)} | | | | ${n(TARGETS.materializerEventsPerSecond)} | ${mark(r.materializer.eventsPerSecond >= TARGETS.materializerEventsPerSecond)} |`,
+      `| materializer | kafkajs | current | ${n(r.materializer.eventsPerSecond)} |${r.materializer.cpuMicrosPerEvent === undefined ? '' : ` ${µs(r.materializer.cpuMicrosPerEvent)}`} | | | | ${n(TARGETS.materializerEventsPerSecond)} | ${mark(r.materializer.eventsPerSecond >= TARGETS.materializerEventsPerSecond)} |`,
     );
   if (r.peer && r.materializer) {
     const p = r.peer;
