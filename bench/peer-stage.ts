@@ -5,8 +5,7 @@
 // reused while it is newer than the pom and the source. The JVM measures itself: CPU (user +
 // system, /proc/self/stat) and peak RSS (VmHWM) when its committed offsets reach the topic's end.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Admin } from 'kafkajs';
 
@@ -56,9 +55,11 @@ export async function peerThroughput(options: {
   const { admin, topic } = options;
   const appId = `${options.run}-peer`;
   const output = `${appId}.stock`;
-  const stateDir = mkdtempSync(path.join(tmpdir(), 'stockline-peer-'));
+  // In the gitignored build folder: Kafka Streams warns of state in the OS's temporary folder.
+  const stateDir = path.resolve(PEER_DIR, 'target', 'state', appId);
   try {
     const built = buildPeer();
+    mkdirSync(stateDir, { recursive: true });
     if (built) options.log(`  built ${JAR}`);
     const classpath = [JAR, path.join(PEER_DIR, 'target', 'lib', '*')].join(path.delimiter);
     const argv = [

@@ -109,7 +109,7 @@ public final class StockPeer {
     String input = args.get("input");
     String output = args.get("output");
     String appId = args.get("app-id");
-    long timeoutMs = Long.parseLong(args.getOrDefault("timeout-seconds", "900")) * 1000;
+    long timeoutNs = Long.parseLong(args.getOrDefault("timeout-seconds", "900")) * 1_000_000_000L;
     long startedNs = System.nanoTime();
 
     Properties adminProps = new Properties();
@@ -163,7 +163,7 @@ public final class StockPeer {
         double cpuAtFirstCommit = 0;
         for (; ; ) {
           if (failure.get() != null) throw new IllegalStateException("the peer failed", failure.get());
-          if (System.nanoTime() - startedNs > timeoutMs)
+          if (System.nanoTime() - startedNs > timeoutNs)
             throw new IllegalStateException("not caught up within the timeout");
           Map<TopicPartition, OffsetAndMetadata> committed =
               admin.listConsumerGroupOffsets(appId).partitionsToOffsetAndMetadata().get();
