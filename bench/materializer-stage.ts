@@ -12,9 +12,19 @@ export interface MaterializerResult {
   eventsPerSecond: number;
   keys?: number;
   peakRssMb: number;
+  /** With keepTopic: the topic the events were preloaded onto, left for the peer stage. */
+  topic?: string;
+  partitions?: number;
+  /** CPU seconds of the measuring process (the role in it, and the benchmark's polling) from the role's start to its stop. */
+  cpuSeconds?: number;
+  cpuMicrosPerEvent?: number;
 }
 
-export async function materializerThroughput(events: number): Promise<MaterializerResult> {
+/** keepTopic: leave the preloaded topic for the peer stage (bench/peer-stage.ts), which deletes it. */
+export async function materializerThroughput(
+  events: number,
+  { keepTopic = false }: { keepTopic?: boolean } = {},
+): Promise<MaterializerResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'stockline-bench-'));
   const file = path.join(dir, 'materializer.json');
   try {
@@ -27,6 +37,7 @@ export async function materializerThroughput(events: number): Promise<Materializ
       String(events),
       '--json',
       file,
+      ...(keepTopic ? ['--keep-topic'] : []),
     ];
     const code = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -34,7 +45,14 @@ export async function materializerThroughput(events: number): Promise<Materializ
       child.on('exit', resolve);
     });
     if (code !== 0) throw new Error(`scripts/bench-materializer.ts exited with ${code}`);
-    return JSON.parse(readFileSync(file, 'utf8')) as MaterializerResult;
+    const result = JSON.parse(readFileSync(file, 'utf8')) as MaterializerResult & {
+      runs?: { cpuSeconds?: number }[];
+    };
+    const { runs, ...rest } = result;
+    const cpuSeconds = runs?.[0]?.cpuSeconds;
+    return cpuSeconds === undefined
+      ? rest
+      : { ...rest, cpuSeconds, cpuMicrosPerEvent: (cpuSeconds * 1e6) / rest.events };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

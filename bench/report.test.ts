@@ -85,6 +85,33 @@ describe('bench: report', () => {
     expect(md).to.include('| MQ replicator | 4,000 | 0.40 | 100 | 20,000 |');
   });
 
+  it('sets the Kafka Streams peer beside the materializer, with the ratio', () => {
+    const md = markdown({
+      ...results,
+      materializer: { ...results.materializer!, cpuMicrosPerEvent: 40 },
+      peer: {
+        events: 1_000_000,
+        partitions: 6,
+        processed: 1_000_000,
+        seconds: 40,
+        eventsPerSecond: 25_000,
+        startupSeconds: 3,
+        cpuSeconds: 60,
+        cpuSecondsWhileApplying: 55,
+        cpuMicrosPerEvent: 60,
+        peakRssMb: 900,
+        maxHeapMb: 4000,
+        kafkaStreams: '4.1.1',
+        java: '17',
+        built: false,
+        ratioMaterializerToPeer: 4,
+      },
+    });
+    expect(md).to.include('| materializer | kafkajs | current | 100,000 | 40.0 | | | | 50,000 | met |');
+    expect(md).to.include('| Kafka Streams peer | 25,000 | 60.0 | 900 MB | 3.0 s |');
+    expect(md).to.include('| materializer / peer | 4.00 | 0.67 | | |');
+  });
+
   it('renders the chart as SVG', async () => {
     const svg = await chart(results);
     expect(svg).to.match(/^<svg/);

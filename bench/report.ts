@@ -10,6 +10,7 @@ import type { KafkaClientName, MapperResult } from './mapper-stage.js';
 import type { MaterializerResult } from './materializer-stage.js';
 import type { ReplicatorResult } from './replicator-stage.js';
 import type { CaptureResult } from './capture-stage.js';
+import type { PeerResult } from './peer-stage.js';
 
 export const TARGETS = {
   mapperEventsPerSecond: 100_000,
@@ -43,6 +44,8 @@ export interface BenchResults {
   replicator?: ReplicatorResult | null;
   /** The SAP capture stage; absent in results written before it existed. */
   capture?: CaptureResult | null;
+  /** The Kafka Streams peer over the materializer stage's events; absent in results written before it existed. */
+  peer?: (PeerResult & { ratioMaterializerToPeer: number }) | null;
   memory: { stage: string; role: string; peakRssMb: number }[];
   failures: { stage: string; message: string }[];
 }
@@ -83,8 +86,28 @@ export function markdown(r: BenchResults): string {
     );
   if (r.materializer)
     out(
-      `| materializer | kafkajs | current | ${n(r.materializer.eventsPerSecond)} | | | | | ${n(TARGETS.materializerEventsPerSecond)} | ${mark(r.materializer.eventsPerSecond >= TARGETS.materializerEventsPerSecond)} |`,
+      `| materializer | kafkajs | current | ${n(r.materializer.eventsPerSecond)} |${r.materializer.cpuMicrosPerEvent === undefined ? '' : ` ${µs(r.materializer.cpuMicrosPerEvent)}`} | | | | ${n(TARGETS.materializerEventsPerSecond)} | ${mark(r.materializer.eventsPerSecond >= TARGETS.materializerEventsPerSecond)} |`,
     );
+  if (r.peer && r.materializer) {
+    const p = r.peer;
+    const m = r.materializer;
+    out();
+    out('## Materializer and a Kafka Streams peer, same events');
+    out();
+    out(
+      `The same ${n(p.events)} canonical events on ${p.partitions} partitions, preloaded once: first the materializer role (the configured Kafka client, \`kafka.client\`; PostgreSQL on this machine; its CPU without PostgreSQL's), then a Kafka Streams ${p.kafkaStreams} application (Java ${p.java}, one stream thread, \`exactly_once_v2\`, Jackson, BigDecimal, a RocksDB store with its changelog, an output topic; bench/kafka-streams-peer). Events/s from the first committed offset to the last partition caught up, for both. CPU: the materializer's is its measuring process's (the role and the benchmark's polling) from the role's start to its stop; the peer's is the JVM's (every thread, /proc/self/stat) from its start to caught up (${p.cpuSecondsWhileApplying.toFixed(1)} of its ${p.cpuSeconds.toFixed(1)} s in the timed window). The materializer writes a SQL stock table with totals per region and kind in the same transaction and publishes the stock topic; the peer keeps its totals in RocksDB and its changelog, and publishes them to its output topic.`,
+    );
+    out();
+    out('| | events/s | CPU µs/event | peak RSS | startup |');
+    out('|---|---:|---:|---:|---:|');
+    out(`| materializer | ${n(m.eventsPerSecond)} | ${µs(m.cpuMicrosPerEvent)} | ${n(m.peakRssMb)} MB | |`);
+    out(
+      `| Kafka Streams peer | ${n(p.eventsPerSecond)} | ${µs(p.cpuMicrosPerEvent)} | ${n(p.peakRssMb)} MB | ${p.startupSeconds.toFixed(1)} s |`,
+    );
+    out(
+      `| materializer / peer | ${ratio(p.ratioMaterializerToPeer)} | ${m.cpuMicrosPerEvent === undefined ? '–' : ratio(m.cpuMicrosPerEvent / p.cpuMicrosPerEvent)} | | |`,
+    );
+  }
   if (r.replicator) {
     const q = r.replicator;
     out();
@@ -173,6 +196,7 @@ export async function chart(r: BenchResults): Promise<string> {
           },
         ]
       : []),
+    ...(r.peer ? [{ stage: 'Kafka Streams peer', rate: r.peer.eventsPerSecond, target: null }] : []),
     ...(r.replicator
       ? [
           { stage: 'bare consume (RabbitMQ)', rate: r.replicator.bare.messagesPerSecond, target: null },

@@ -1,4 +1,4 @@
-// npm run bench [-- --events 1000000 --stages ceiling,mapper,materializer,e2e,replicator,capture
+// npm run bench [-- --events 1000000 --stages ceiling,mapper,materializer,e2e,replicator,capture[,peer]
 //                   --clients kafkajs,node-rdkafka --rates 2000,5000,10000,16667 --step-seconds 40
 //                   --mq-messages 100000 --mq-batch 200 --sap-rows 200000 --sap-batch 1000
 //                   --base ../wt-base --rounds 1 --raw-topic name]
@@ -20,7 +20,10 @@
 //      the ratio to a bare amqplib consume of the same queue (`--stages replicator` runs it alone);
 //   6. capture: the SAP capture role from a preloaded stand-in MATDOC onto a raw topic, the
 //      sweep on (`--stages capture` runs it alone);
-//   7. peak RSS of each role, each in a process of its own.
+//   7. peer: a Kafka Streams application (bench/kafka-streams-peer, exactly_once_v2, RocksDB) over
+//      the materializer stage's preloaded canonical events, and the ratio materializer/peer
+//      (`--stages materializer,peer`; the jar is built with Maven once, into a gitignored folder);
+//   8. peak RSS of each role, each in a process of its own.
 // Writes bench/results/<time>/results.{json,md,svg} and copies them to bench/results/latest/.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -37,14 +40,16 @@ import { mapperThroughput, type KafkaClientName } from './mapper-stage.js';
 import { materializerThroughput } from './materializer-stage.js';
 import { replicatorThroughput } from './replicator-stage.js';
 import { captureThroughput } from './capture-stage.js';
+import { peerThroughput } from './peer-stage.js';
 import { captureTemplate, preload } from './preload.js';
 import { TARGETS, writeReport, type BenchResults } from './report.js';
 
-const STAGES = ['ceiling', 'mapper', 'materializer', 'e2e', 'replicator', 'capture'] as const;
+const STAGES = ['ceiling', 'mapper', 'materializer', 'e2e', 'replicator', 'capture', 'peer'] as const;
 const { values: args } = parseArgs({
   options: {
     events: { type: 'string', default: '1000000' },
-    stages: { type: 'string', default: STAGES.join(',') },
+    // Not the peer by default: it needs Maven and a JVM (`--stages materializer,peer`).
+    stages: { type: 'string', default: STAGES.filter((s) => s !== 'peer').join(',') },
     stage: { type: 'string' },
     base: { type: 'string' },
     rounds: { type: 'string', default: '1' },
@@ -75,6 +80,8 @@ for (const s of stages)
 for (const c of clients)
   if (c !== 'kafkajs' && c !== 'node-rdkafka')
     throw new Error(`unknown client ${String(c)}: kafkajs or node-rdkafka`);
+if (stages.has('peer') && !stages.has('materializer'))
+  throw new Error("--stages peer runs over the materializer stage's events: add materializer");
 
 const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const cli = (...argv: string[]) => {
@@ -103,6 +110,7 @@ const results: BenchResults = {
   endToEnd: null,
   replicator: null,
   capture: null,
+  peer: null,
   memory: [],
   failures: [],
 };
@@ -238,11 +246,28 @@ try {
     });
   if (stages.has('materializer'))
     await stage('materializer', async () => {
-      const m = await materializerThroughput(events);
+      const m = await materializerThroughput(events, { keepTopic: stages.has('peer') });
       results.materializer = m;
       results.memory.push({ stage: 'materializer throughput', role: 'materializer', peakRssMb: m.peakRssMb });
       say(
         `  ${Math.round(m.eventsPerSecond).toLocaleString('en-US')} events/s, peak RSS ${Math.round(m.peakRssMb)} MB`,
+      );
+    });
+  if (stages.has('peer'))
+    await stage('peer: Kafka Streams', async () => {
+      const topic = results.materializer?.topic;
+      if (!topic)
+        throw new Error('the materializer stage left no topic (it failed, or ran without --keep-topic)');
+      const p = await peerThroughput({ admin, brokers: config.kafka.brokers, run, topic, log: say });
+      const m = results.materializer!;
+      results.peer = { ...p, ratioMaterializerToPeer: m.eventsPerSecond / p.eventsPerSecond };
+      results.memory.push({
+        stage: 'peer throughput',
+        role: 'Kafka Streams peer (JVM)',
+        peakRssMb: p.peakRssMb,
+      });
+      say(
+        `  ${Math.round(p.eventsPerSecond).toLocaleString('en-US')} events/s, ${p.cpuMicrosPerEvent.toFixed(1)} µs JVM CPU per event, peak RSS ${Math.round(p.peakRssMb)} MB; materializer/peer ${results.peer.ratioMaterializerToPeer.toFixed(2)}`,
       );
     });
   if (stages.has('replicator'))

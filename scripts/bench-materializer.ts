@@ -15,6 +15,8 @@
 // that process's peak RSS. --json writes the first end-to-end result as JSON:
 // { events, seconds, eventsPerSecond, keys, batchSizes, peakRssMb, ... }, e.g.
 //   tsx scripts/bench-materializer.ts --e2e-only --events 1000000 --json out.json
+// --keep-topic leaves the first end-to-end topic (its name in the JSON's `topic`) for a peer to
+// read the same events (bench/peer-stage.ts), which then deletes it.
 // Rows, positions, applied event ids and topics the benchmark creates are removed at the end.
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -57,6 +59,7 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     'cpu-profile': { type: 'string' },
     'role-process': { type: 'boolean', default: false },
+    'keep-topic': { type: 'boolean', default: false },
   },
 });
 const EVENTS = Number(args.events);
@@ -259,6 +262,9 @@ function hash(text: string): number {
 }
 
 interface EndToEndResult {
+  /** The topic the events were preloaded onto (deleted unless --keep-topic kept the first). */
+  topic: string;
+  partitions: number;
   distribution: Distribution;
   maxBatchEvents: number;
   events: number;
@@ -406,6 +412,8 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
         const seconds = (Date.now() - first!) / 1000;
         const toSeconds = (ms: number) => Math.round(ms) / 1000;
         results.push({
+          topic,
+          partitions,
           distribution,
           maxBatchEvents: size,
           events: EVENTS,
@@ -431,7 +439,7 @@ async function benchEndToEnd(db: Knex): Promise<EndToEndResult[]> {
             `peak MB while applying: ${JSON.stringify(results[results.length - 1]!.peakMbWhileApplying)}; ` +
             `CPU of the role's process: ${cpuSeconds} s`,
         );
-        await admin.deleteTopics([topic]);
+        if (!(args['keep-topic'] && results.length === 1)) await admin.deleteTopics([topic]);
         topics.pop();
       }
   } finally {
@@ -551,6 +559,7 @@ try {
     const first = results[0];
     if (args.json && first) {
       const json = {
+        ...(args['keep-topic'] ? { topic: first.topic, partitions: first.partitions } : {}),
         events: first.events,
         seconds: first.seconds,
         eventsPerSecond: first.eventsPerSecond,
