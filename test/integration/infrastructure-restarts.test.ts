@@ -1,5 +1,6 @@
-// Routine infrastructure restarts while `stockline run` (mapper, materializer, API in one
-// process) processes a simulation: the Kafka broker, the Kafka Connect worker and the stock
+// Routine infrastructure restarts while `stockline run` (every role the test configuration
+// enables, in one process: the SAP capture, the MQ replicator, the mapper, the materializer and
+// the API) processes a simulation: the Kafka broker, the Kafka Connect worker and the stock
 // database (the stack's PostgreSQL, which also holds the store and SAP stand-in databases) are
 // killed mid-run and started again. Every role rides through by itself, the simulator keeps
 // writing, and the stock table ends up exactly as the simulation expects (`verify`).
@@ -50,8 +51,7 @@ interface RunProcess {
 /** `stockline run` (every role) in a child process, reading and writing this file's own topics and groups. */
 function spawnRun(env: Record<string, string>): RunProcess {
   const child = spawn(process.execPath, [BIN, 'run'], {
-    // Without the SAP capture: this file's sources are the store databases (its own topics).
-    env: { ...process.env, STOCKLINE__LOG__LEVEL: 'warn', STOCKLINE__SAP__HOST: '', ...env },
+    env: { ...process.env, STOCKLINE__LOG__LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const stderr: string[] = [];
@@ -143,6 +143,8 @@ describe('infrastructure restarts: every role rides through them (integration)',
       STOCKLINE__MAPPER__GROUPID: `test-mapper-${id}`,
       STOCKLINE__MATERIALIZER__GROUPID: `test-materializer-${id}`,
       STOCKLINE__MATERIALIZER__STOCKTOPIC: `test.inventory.stock.${id}`,
+      // The SAP capture's position and keys of its own: it starts with an initial load.
+      STOCKLINE__SAP__STATETOPIC: `test.sap-capture.state.${id}`,
       STOCKLINE__API__PORT: String(port),
     });
     await waitReady(run, port);
