@@ -63,8 +63,12 @@ export class SapMatdocWriter implements SourceWriter {
       async (attempt) => {
         let client: pg.PoolClient | undefined;
         let broken = false;
+        // A server that goes away while the transaction is held (a restart) is reported by the
+        // COMMIT, which is retried; unhandled, the client's event would end the process.
+        const onLost = () => undefined;
         try {
           client = await pool.connect();
+          client.on('error', onLost);
           await client.query('BEGIN');
           await insertRows(client, rows);
           if (attempt === 1 && !this.releasing.signal.aborted)
@@ -78,6 +82,7 @@ export class SapMatdocWriter implements SourceWriter {
           throw e;
         } finally {
           // A connection that failed is not handed out again.
+          client?.off('error', onLost);
           client?.release(broken);
         }
       },
