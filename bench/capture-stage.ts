@@ -56,15 +56,20 @@ const COLUMN_SQL: Record<string, string> = {
   INSMK: `''`,
 };
 
-async function preloadSchema(config: Readonly<StocklineConfig>, schema: string, rows: number): Promise<void> {
+/** The stack's PostgreSQL as its administrator, in the SAP stand-in database. */
+function sapAdminClient(config: Readonly<StocklineConfig>): pg.Client {
   const secrets = readSecrets(stackLayout(config).secretsFile);
-  const admin = new pg.Client({
+  return new pg.Client({
     host: '127.0.0.1',
     port: config.stack.postgres.port,
     user: 'postgres',
     password: secrets.STORE_PG_ADMIN_PASSWORD,
     database: 'sap',
   });
+}
+
+async function preloadSchema(config: Readonly<StocklineConfig>, schema: string, rows: number): Promise<void> {
+  const admin = sapAdminClient(config);
   await admin.connect();
   try {
     await admin.query(`CREATE SCHEMA ${schema}`);
@@ -99,14 +104,7 @@ async function preloadSchema(config: Readonly<StocklineConfig>, schema: string, 
 }
 
 async function dropSchema(config: Readonly<StocklineConfig>, schema: string): Promise<void> {
-  const secrets = readSecrets(stackLayout(config).secretsFile);
-  const admin = new pg.Client({
-    host: '127.0.0.1',
-    port: config.stack.postgres.port,
-    user: 'postgres',
-    password: secrets.STORE_PG_ADMIN_PASSWORD,
-    database: 'sap',
-  });
+  const admin = sapAdminClient(config);
   await admin.connect();
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => admin.end());
 }

@@ -128,17 +128,20 @@ export function mardAsOfWindowStart(
   });
 }
 
+/** Figures that count from zero: a session's, and the role's totals over its sessions. */
+export const noFigures = (): CaptureFigures => ({
+  rows: 0,
+  sweepFinds: 0,
+  levels: 0,
+  polls: 0,
+  sweeps: 0,
+  transactions: 0,
+  skipped: 0,
+  shrunkBuckets: 0,
+});
+
 export class SapCapture {
-  readonly figures: CaptureFigures = {
-    rows: 0,
-    sweepFinds: 0,
-    levels: 0,
-    polls: 0,
-    sweeps: 0,
-    transactions: 0,
-    skipped: 0,
-    shrunkBuckets: 0,
-  };
+  readonly figures: CaptureFigures = noFigures();
   /** ms since the epoch of the last poll that succeeded; 0 before the first. */
   lastPollAt = 0;
   private readonly run = randomUUID().slice(0, 8);

@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import { openSapSource, type SapSourceSettings } from '../sap/sources.js';
 import type { OpenSqlAdapter, SapSource } from '../sap/port.js';
 import type { RoleHandle, RoleHealth, StartRole } from '../service/role.js';
-import { SapCapture, type CaptureFigures } from './capture.js';
+import { noFigures, SapCapture, type CaptureFigures } from './capture.js';
 import { crashHookFromEnv } from './crash.js';
 import { captureMetrics } from './metrics.js';
 import type { CaptureOptions } from './options.js';
@@ -123,17 +123,7 @@ export async function startCapture(
   };
   await ensureTopics(clientId, options);
   const stopping = new AbortController();
-  const totals: CaptureFigures & { restarts: number } = {
-    rows: 0,
-    sweepFinds: 0,
-    levels: 0,
-    polls: 0,
-    sweeps: 0,
-    transactions: 0,
-    skipped: 0,
-    shrunkBuckets: 0,
-    restarts: 0,
-  };
+  const totals: CaptureFigures & { restarts: number } = { ...noFigures(), restarts: 0 };
   let session: Session | undefined;
   let lastError: Error | undefined;
   let failure: Error | undefined;
